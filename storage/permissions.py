@@ -1,0 +1,33 @@
+"""Who may do what on a project. Every data operation passes through ``require``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFound, PermissionDenied
+from storage.models import Membership, Project, Role, User
+
+RANK = {Role.viewer: 0, Role.reviewer: 1, Role.editor: 2, Role.owner: 3}
+
+
+def role_of(s: Session, user: User, project_id: int) -> Role | None:
+    role = s.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project_id, Membership.user_id == user.id
+        )
+    )
+    return Role(role) if role else None
+
+
+def require(s: Session, user: User, project_id: int, minimum: Role, doing: str) -> Project:
+    """The project, if ``user`` holds at least ``minimum`` on it; else a clear refusal."""
+    project = s.get(Project, project_id)
+    role = role_of(s, user, project_id) if project else None
+    if project is None or role is None:
+        raise NotFound(f"project {project_id}: no such project")
+    if RANK[role] < RANK[minimum]:
+        raise PermissionDenied(
+            f"{user.name} is a {role.value} on '{project.name}'; {doing} needs {minimum.value}"
+        )
+    return project

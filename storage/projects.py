@@ -1,0 +1,128 @@
+"""Projects: create, list, open, rename, archive, and their summary figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage import audit, catalog
+from storage.db import Database
+from storage.models import Membership, Project, Role, Scene, Take, User
+from storage.permissions import require, role_of
+from storage.validation import clean_project
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    project: Project
+    role: Role
+    scenes: int
+    takes: int
+    estimated_cost_usd: float
+    seconds: int
+
+
+def create_project(db: Database, actor: User, fields: dict[str, Any], default_model: str) -> Project:
+    cleaned = clean_project(fields, default_model)
+    with db.session() as s:
+        project = Project(created_by=actor.id, **cleaned)
+        s.add(project)
+        s.flush()
+        s.add(Membership(project_id=project.id, user_id=actor.id, role=Role.owner))
+        audit.record(s, actor, "project.created", project.id, name=project.name)
+    return project
+
+
+def get_project(db: Database, actor: User, project_id: int) -> Project:
+    with db.session() as s:
+        return require(s, actor, project_id, Role.viewer, "opening a project")
+
+
+def update_project(db: Database, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
+    """Rename or change defaults; the fields not given keep their values."""
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.owner, "changing a project")
+        current = {
+            "name": project.name, "description": project.description, "model": project.model,
+            "aspect_ratio": project.aspect_ratio, "resolution": project.resolution,
+            "style": project.style, "budget": project.budget_usd,
+        }
+        cleaned = clean_project({**current, **changes}, project.model)
+        for key, value in cleaned.items():
+            setattr(project, key, value)
+        audit.record(s, actor, "project.updated", project.id, fields=sorted(changes))
+    return project
+
+
+def set_archived(db: Database, actor: User, project_id: int, archived: bool) -> Project:
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.owner, "archiving a project")
+        project.archived = archived
+        audit.record(s, actor, "project.archived" if archived else "project.restored", project.id)
+    return project
+
+
+def list_projects(db: Database, actor: User, include_archived: bool = False) -> list[ProjectSummary]:
+    """The actor's projects, newest first, with counts and the plan's estimated cost."""
+    with db.session() as s:
+        query = (
+            select(Project, Membership.role)
+            .join(Membership, Membership.project_id == Project.id)
+            .where(Membership.user_id == actor.id)
+            .order_by(Project.created_at.desc(), Project.id.desc())
+        )
+        if not include_archived:
+            query = query.where(Project.archived.is_(False))
+        rows = s.execute(query).all()
+        ids = [p.id for p, _ in rows]
+        scenes = s.execute(
+            select(Scene.project_id, Scene.model, Scene.duration, Scene.takes).where(
+                Scene.project_id.in_(ids)
+            )
+        ).all()
+        takes = dict(
+            s.execute(
+                select(Scene.project_id, func.count(Take.id))
+                .join(Take, Take.scene_id == Scene.id)
+                .where(Scene.project_id.in_(ids))
+                .group_by(Scene.project_id)
+            ).all()
+        )
+    summaries = []
+    for project, role in rows:
+        own = [r for r in scenes if r.project_id == project.id]
+        summaries.append(
+            ProjectSummary(
+                project=project,
+                role=Role(role),
+                scenes=len(own),
+                takes=takes.get(project.id, 0),
+                estimated_cost_usd=round(
+                    sum(catalog.estimate_cost(r.model, r.duration, r.takes) for r in own), 2
+                ),
+                seconds=sum(r.duration for r in own),
+            )
+        )
+    return summaries
+
+
+def my_role(db: Database, actor: User, project_id: int) -> Role | None:
+    with db.session() as s:
+        return role_of(s, actor, project_id)
+
+
+def add_member(db: Database, actor: User, project_id: int, user: User, role: Role) -> None:
+    with db.session() as s:
+        require(s, actor, project_id, Role.owner, "adding a member")
+        membership = s.scalar(
+            select(Membership).where(
+                Membership.project_id == project_id, Membership.user_id == user.id
+            )
+        )
+        if membership:
+            membership.role = role
+        else:
+            s.add(Membership(project_id=project_id, user_id=user.id, role=role))
+        audit.record(s, actor, "member.set", project_id, user=user.email, role=role.value)

@@ -1,0 +1,1 @@
+"""VeoGen Studio: the Streamlit studio, its command line and its settings."""

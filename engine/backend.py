@@ -1,0 +1,48 @@
+"""What every generation backend implements, and how it reports progress and failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from storage.media import MediaStore
+from storage.models import Job, JobStatus
+
+
+class JobCancelled(Exception):
+    """The user cancelled the job while it ran."""
+
+
+class BackendError(Exception):
+    """A generation that cannot succeed; ``stage`` and ``reason`` are shown to the user."""
+
+    def __init__(self, stage: str, reason: str, status: JobStatus = JobStatus.failed) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason
+        self.status = status
+
+
+@dataclass
+class JobProgress:
+    """Written by the backend (from any thread), published to Redis by the worker."""
+
+    fraction: float = 0.0
+    stage: str = "starting"
+    cancelled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def update(self, fraction: float, stage: str | None = None) -> None:
+        if self.cancelled:
+            raise JobCancelled()
+        self.fraction = max(self.fraction, min(1.0, fraction))
+        if stage:
+            self.stage = stage
+
+
+class Backend(Protocol):
+    name: str
+
+    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> list[dict[str, Any]]:
+        """Produce the job's takes in the media store; returns each take's SQL fields."""
+        ...

@@ -1,0 +1,90 @@
+"""The engine's job client: the only part of the engine the studio and the CLI import.
+
+Submitting writes the jobs to SQL first (the source of truth) and then their ids to the
+Redis stream; if the stream cannot be reached the jobs are failed at the "queue" stage,
+so nothing waits forever for a delivery that never happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from engine.keys import PROGRESS_TTL_S, Keys
+from engine.redis_server import QueueUnavailable, connect
+from storage import jobs as job_store
+from storage.db import Database
+from storage.models import Job, User
+
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float
+    stage: str
+    engine: str
+
+
+class JobClient:
+    def __init__(self, db: Database, redis_url: str, keys: Keys, backend: str) -> None:
+        self.db = db
+        self.redis_url = redis_url
+        self.keys = keys
+        self.backend = backend
+        self._redis: redis.Redis | None = None
+
+    @property
+    def redis(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = connect(self.redis_url)
+        return self._redis
+
+    def generate(
+        self, actor: User, project_id: int, scene_ids: list[int] | None = None,
+        takes: int | None = None,
+    ) -> list[Job]:
+        """Queue one generation job per scene; raises before saving anything if Redis is down."""
+        queue = self.redis
+        created = job_store.create_generation_jobs(
+            self.db, actor, project_id, self.backend, scene_ids, takes
+        )
+        try:
+            with queue.pipeline(transaction=False) as pipe:
+                for job in created:
+                    pipe.xadd(self.keys.stream, {"job_id": job.id})
+                pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            for job in created:
+                job_store.fail_job(self.db, job.id, "queue", f"the queue could not be reached: {exc}")
+            raise QueueUnavailable(f"queue: could not submit {len(created)} job(s): {exc}") from None
+        return created
+
+    def cancel(self, actor: User, job_id: int) -> Job:
+        job = job_store.cancel_job(self.db, actor, job_id)
+        try:
+            # A running job's engine sees this within a second and stops rendering.
+            self.redis.set(self.keys.cancel(job_id), 1, ex=PROGRESS_TTL_S)
+        except (redis.RedisError, OSError):
+            pass  # SQL already says cancelled; the engine checks it before keeping any result
+        return job
+
+    def progress(self, job_ids: list[int]) -> dict[int, Progress]:
+        if not job_ids:
+            return {}
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hgetall(self.keys.progress(job_id))
+            replies = pipe.execute()
+        out = {}
+        for job_id, reply in zip(job_ids, replies, strict=True):
+            if reply:
+                out[job_id] = Progress(
+                    fraction=float(reply.get(b"fraction", 0)),
+                    stage=reply.get(b"stage", b"").decode(),
+                    engine=reply.get(b"engine", b"").decode(),
+                )
+        return out
+
+    def close(self) -> None:
+        if self._redis is not None:
+            self._redis.close()

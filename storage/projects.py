@@ -126,3 +126,9 @@ def add_member(db: Database, actor: User, project_id: int, user: User, role: Rol
         else:
             s.add(Membership(project_id=project_id, user_id=user.id, role=role))
         audit.record(s, actor, "member.set", project_id, user=user.email, role=role.value)
+
+
+def delete_project(db: Database, actor: User, project_id: int) -> None:
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.owner, "deleting a project")
+        s.delete(project)

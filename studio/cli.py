@@ -1,0 +1,207 @@
+"""The `veogen` command: the same operations as the studio, through the same functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from storage import jobs as job_store
+from storage import scenes as scene_store
+from storage.errors import StudioError
+from storage.models import JobStatus
+from storage.storyboard import export_storyboard, import_storyboard
+from studio.config import SettingsError, load_settings
+from studio.services import Services
+
+app = typer.Typer(help="VeoGen Studio: plan, generate and assemble AI video.", no_args_is_help=True)
+
+
+def _services() -> Services:
+    return Services(load_settings())
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def up(port: Annotated[int, typer.Option(help="The studio's port.")] = 8501) -> None:
+    """Start the embedded Redis, an engine and the studio; Ctrl-C stops all three."""
+    from studio.runner import up as run_up
+
+    raise typer.Exit(run_up(load_settings(), port))
+
+
+@app.command()
+def studio(port: int = 8501) -> None:
+    """Start only the studio (Streamlit)."""
+    import os
+    import subprocess
+
+    from studio.runner import ROOT, studio_command
+
+    settings = load_settings()
+    raise typer.Exit(subprocess.call(studio_command(port), env={**os.environ, **settings.as_env()}, cwd=ROOT))
+
+
+@app.command()
+def engine(concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None) -> None:
+    """Start an engine process that consumes the job queue."""
+    from engine.main import run_engine
+
+    run_engine(load_settings(), concurrency)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the metadata database up to the latest schema."""
+    _services().db.migrate()
+    typer.echo("database is up to date")
+
+
+@app.command("import")
+def import_(path: Path) -> None:
+    """Create a project from a storyboard YAML file; prints its id last."""
+    services = _services()
+    project = import_storyboard(services.db, services.user(), path, services.settings.default_model)
+    count = len(scene_store.list_scenes(services.db, services.user(), project.id))
+    typer.echo(f"imported '{project.name}' with {count} scenes")
+    typer.echo(project.id)
+
+
+@app.command()
+def export(project: int, output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+    """Write a project's storyboard as YAML (to stdout, or to --output)."""
+    services = _services()
+    text = export_storyboard(services.db, services.user(), project)
+    if output:
+        output.write_text(text)
+        typer.echo(f"wrote {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def generate(
+    project: int,
+    scene: Annotated[list[int] | None, typer.Option("--scene", help="Scene number (1-based); repeat.")] = None,
+    takes: Annotated[int | None, typer.Option(help="Takes per scene.")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait with a progress bar; fail if any job fails.")] = False,
+) -> None:
+    """Queue generation of a project's scenes."""
+    services = _services()
+    user = services.user()
+    scene_ids = None
+    if scene:
+        ordered = scene_store.list_scenes(services.db, user, project)
+        bad = [n for n in scene if not 1 <= n <= len(ordered)]
+        if bad:
+            _fail(f"--scene {bad[0]}: the project has scenes 1 to {len(ordered)}")
+        scene_ids = [ordered[n - 1].id for n in scene]
+    queued = services.jobs.generate(user, project, scene_ids, takes)
+    typer.echo(f"queued {len(queued)} job(s): {', '.join(str(j.id) for j in queued)}")
+    if wait:
+        failed = _wait(services, [j.id for j in queued])
+        if failed:
+            for job in failed:
+                typer.echo(f"job {job.id} {job.status}: {job.error_stage}: {job.error}", err=True)
+            raise typer.Exit(1)
+
+
+def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-arg]
+    """Block until the jobs finish, with a bar; returns those that did not succeed."""
+    with typer.progressbar(length=1000, label="generating") as bar:
+        shown = 0
+        while True:
+            jobs = [job_store.get_job(services.db, i) for i in job_ids]
+            live = services.jobs.progress(job_ids)
+            done = sum(
+                1.0 if JobStatus(j.status).finished else (live[j.id].fraction if j.id in live else 0.0)
+                for j in jobs
+            )
+            target = int(1000 * done / len(jobs))
+            bar.update(target - shown)
+            shown = target
+            if all(JobStatus(j.status).finished for j in jobs):
+                return [j for j in jobs if j.status != JobStatus.succeeded]
+            time.sleep(0.5)
+
+
+@app.command()
+def status(
+    project: int,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    wait: Annotated[bool, typer.Option(help="First wait until no job is queued or running.")] = False,
+) -> None:
+    """Scenes, jobs and takes of a project, with the takes' media files."""
+    services = _services()
+    user = services.user()
+    while wait and job_store.active_count(services.db, project):
+        time.sleep(0.5)
+    scenes = scene_store.list_scenes(services.db, user, project)
+    jobs = job_store.list_jobs(services.db, user, project)
+    takes = scene_store.list_takes(services.db, user, project)
+    report = {
+        "project": project,
+        "scenes": [
+            {
+                "number": i + 1, "id": s.id, "title": s.title, "duration": s.duration,
+                "selected_take": s.selected_take_id,
+                "takes": [
+                    {
+                        "id": t.id, "file": str(services.media.path(t.media_key)),
+                        "poster": str(services.media.path(t.poster_key)) if t.poster_key else None,
+                        "backend": t.backend, "draft": t.is_draft, "duration": t.duration,
+                        "width": t.width, "height": t.height,
+                    }
+                    for t in takes if t.scene_id == s.id
+                ],
+            }
+            for i, s in enumerate(scenes)
+        ],
+        "jobs": [
+            {"id": j.id, "scene_id": j.scene_id, "status": str(j.status), "attempts": j.attempts,
+             "error": f"{j.error_stage}: {j.error}" if j.error else None}
+            for j in jobs
+        ],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for s in report["scenes"]:
+        typer.echo(f"{s['number']:>2}. {s['title']} ({s['duration']}s) — {len(s['takes'])} take(s)")
+        for t in s["takes"]:
+            mark = "*" if t["id"] == s["selected_take"] else " "
+            draft = " [draft preview]" if t["draft"] else ""
+            typer.echo(f"    {mark} take {t['id']}: {t['file']}{draft}")
+    for j in report["jobs"]:
+        typer.echo(f"job {j['id']}: {j['status']}" + (f" — {j['error']}" if j["error"] else ""))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except (StudioError, SettingsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

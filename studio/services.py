@@ -1,0 +1,47 @@
+"""The objects every entry point needs, built the same way for the studio, CLI and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from engine.client import JobClient
+from engine.keys import Keys
+from engine.redis_server import embedded_url
+from storage.db import Database
+from storage.media import MediaStore
+from storage.metrics import MetricsReader
+from storage.models import User
+from storage.users import local_user
+from studio.config import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+
+    @cached_property
+    def db(self) -> Database:
+        db = Database(self.settings.db_url)
+        db.migrate()
+        return db
+
+    @property
+    def redis_url(self) -> str:
+        return self.settings.redis_url or embedded_url(self.settings.redis_dir)
+
+    @cached_property
+    def jobs(self) -> JobClient:
+        return JobClient(self.db, self.redis_url, Keys(self.settings.redis_prefix), self.settings.backend)
+
+    @cached_property
+    def media(self) -> MediaStore:
+        return MediaStore(self.settings.media_dir)
+
+    @cached_property
+    def metrics(self) -> MetricsReader:
+        return MetricsReader(self.settings.metrics_dir)
+
+    def user(self) -> User:
+        """The acting user: the local user until sign-in supplies one."""
+        return local_user(self.db)

@@ -31,10 +31,28 @@ POSTER_WIDTH = 640
 
 # Words that steer the palette's hue, so "a neon city at night" looks like one.
 HUE_WORDS = {
-    "sunset": 0.06, "sunrise": 0.09, "fire": 0.02, "desert": 0.10, "autumn": 0.07,
-    "gold": 0.12, "forest": 0.30, "jungle": 0.33, "grass": 0.27, "ocean": 0.55,
-    "sea": 0.54, "water": 0.52, "river": 0.50, "sky": 0.58, "snow": 0.57, "ice": 0.53,
-    "night": 0.65, "space": 0.70, "city": 0.68, "neon": 0.85, "rose": 0.95, "love": 0.97,
+    "sunset": 0.06,
+    "sunrise": 0.09,
+    "fire": 0.02,
+    "desert": 0.10,
+    "autumn": 0.07,
+    "gold": 0.12,
+    "forest": 0.30,
+    "jungle": 0.33,
+    "grass": 0.27,
+    "ocean": 0.55,
+    "sea": 0.54,
+    "water": 0.52,
+    "river": 0.50,
+    "sky": 0.58,
+    "snow": 0.57,
+    "ice": 0.53,
+    "night": 0.65,
+    "space": 0.70,
+    "city": 0.68,
+    "neon": 0.85,
+    "rose": 0.95,
+    "love": 0.97,
 }
 
 
@@ -118,7 +136,9 @@ def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[np.ndarray, list[_S
     rows = np.linspace(0.0, 1.0, ch, dtype=np.float32)[:, None]
     horizon_at = int(ch * 0.62)
     sky = top * (1 - rows[:horizon_at]) + horizon.astype(np.float32) * rows[:horizon_at]
-    land = np.linspace(horizon.astype(np.float32) * 0.8, ground.astype(np.float32) * 0.6, ch - horizon_at)
+    land = np.linspace(
+        horizon.astype(np.float32) * 0.8, ground.astype(np.float32) * 0.6, ch - horizon_at
+    )
     column = np.concatenate([sky, land]).clip(0, 255).astype(np.uint8)
     canvas = np.ascontiguousarray(np.broadcast_to(column[:, None, :], (ch, cw, 3)))
 
@@ -137,10 +157,15 @@ def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[np.ndarray, list[_S
         shapes.append(
             _Shape(
                 mask=mask,
-                colour=yuv[int(rng.integers(3, 5))] if rng.random() < 0.6 else yuv[int(rng.integers(0, 5))],
-                x=float(rng.uniform(0, cw)), y=float(rng.uniform(ch * 0.15, ch * 0.85)),
-                vx=float(rng.uniform(-speed, speed)), vy=float(rng.uniform(-speed, speed) * 0.3),
-                bob=float(rng.uniform(0, spec.height * 0.04)), phase=float(rng.uniform(0, math.tau)),
+                colour=yuv[int(rng.integers(3, 5))]
+                if rng.random() < 0.6
+                else yuv[int(rng.integers(0, 5))],
+                x=float(rng.uniform(0, cw)),
+                y=float(rng.uniform(ch * 0.15, ch * 0.85)),
+                vx=float(rng.uniform(-speed, speed)),
+                vy=float(rng.uniform(-speed, speed) * 0.3),
+                bob=float(rng.uniform(0, spec.height * 0.04)),
+                phase=float(rng.uniform(0, math.tau)),
             )
         )
     return canvas, shapes
@@ -150,7 +175,9 @@ def _even(value: float) -> int:
     return max(0, int(value) // 2 * 2)
 
 
-def camera_window(camera: str, u: float, frame: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int, int, int]:
+def camera_window(
+    camera: str, u: float, frame: tuple[int, int], canvas: tuple[int, int]
+) -> tuple[int, int, int, int]:
     """The crop (x, y, width, height) of the canvas the camera sees at progress ``u``."""
     (w, h), (cw, ch) = frame, canvas
     eased = 0.5 - 0.5 * math.cos(math.pi * u)
@@ -204,7 +231,9 @@ def _canvas_planes(canvas_rgb: np.ndarray) -> list[np.ndarray]:
     ]
 
 
-def _crop(canvas: list[np.ndarray], window: tuple[int, int, int, int], frame: av.VideoFrame) -> None:
+def _crop(
+    canvas: list[np.ndarray], window: tuple[int, int, int, int], frame: av.VideoFrame
+) -> None:
     """Copy the camera's window of the canvas into the frame's planes."""
     x, y, w, h = window
     for index, plane in enumerate(_planes(frame)):
@@ -212,14 +241,24 @@ def _crop(canvas: list[np.ndarray], window: tuple[int, int, int, int], frame: av
         plane[:] = canvas[index][y // step : (y + h) // step, x // step : (x + w) // step]
 
 
-def _paint(planes: list[np.ndarray], origin: tuple[int, int], shapes: list[_Shape], t: float, canvas: tuple[int, int]) -> None:
+def _paint(
+    planes: list[np.ndarray],
+    origin: tuple[int, int],
+    shapes: list[_Shape],
+    t: float,
+    canvas: tuple[int, int],
+) -> None:
     ox, oy = origin
     vh, vw = planes[0].shape
-    cw, ch = canvas
+    cw = canvas[0]
     for shape in shapes:
         sh, sw = shape.mask.shape
         x = _even((shape.x + shape.vx * t) % (cw + sw)) - sw - ox
-        y = _even(shape.y + shape.vy * t + shape.bob * math.sin(shape.phase + t * 2.0) + sh) - sh - oy
+        y = (
+            _even(shape.y + shape.vy * t + shape.bob * math.sin(shape.phase + t * 2.0) + sh)
+            - sh
+            - oy
+        )
         x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + sw, vw), min(y + sh, vh)
         if x0 >= x1 or y0 >= y1:
             continue
@@ -227,7 +266,9 @@ def _paint(planes: list[np.ndarray], origin: tuple[int, int], shapes: list[_Shap
         planes[0][y0:y1, x0:x1][mask] = shape.colour[0]
         half = mask[::2, ::2]
         for index in (1, 2):
-            region = planes[index][y0 // 2 : y0 // 2 + half.shape[0], x0 // 2 : x0 // 2 + half.shape[1]]
+            region = planes[index][
+                y0 // 2 : y0 // 2 + half.shape[0], x0 // 2 : x0 // 2 + half.shape[1]
+            ]
             region[half[: region.shape[0], : region.shape[1]]] = shape.colour[index]
 
 
@@ -280,19 +321,38 @@ def _blend(planes: list[np.ndarray], overlay: _Overlay, darken: float = 0.5) -> 
     half = a[::2, ::2]
     targets = (
         (y_plane[overlay.y : overlay.y + h, overlay.x : overlay.x + w], a, overlay.colour[0]),
-        (u_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2], half, overlay.colour[1]),
-        (v_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2], half, overlay.colour[2]),
+        (
+            u_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2],
+            half,
+            overlay.colour[1],
+        ),
+        (
+            v_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2],
+            half,
+            overlay.colour[2],
+        ),
     )
     for target, alpha, value in targets:
         target[:] = (target * (1 - alpha) + value * alpha).astype(np.uint8)
 
 
-def _label(text: str, size: int, anchor: tuple[str, str], frame: tuple[int, int], colour: tuple[float, float, float]) -> _Overlay:
+def _label(
+    text: str,
+    size: int,
+    anchor: tuple[str, str],
+    frame: tuple[int, int],
+    colour: tuple[float, float, float],
+) -> _Overlay:
     alpha = _text_alpha(text, size)
     return _place(alpha, anchor, frame, colour)
 
 
-def _place(alpha: np.ndarray, anchor: tuple[str, str], frame: tuple[int, int], colour: tuple[float, float, float]) -> _Overlay:
+def _place(
+    alpha: np.ndarray,
+    anchor: tuple[str, str],
+    frame: tuple[int, int],
+    colour: tuple[float, float, float],
+) -> _Overlay:
     w, h = frame
     ah, aw = alpha.shape
     pad = _even(max(8, h // 60))
@@ -316,10 +376,15 @@ class _Timecode:
         for char, glyph in glyphs.items():
             cell = np.zeros((cell_h, cell_w), dtype=np.float32)
             gh, gw = glyph.shape
-            cell[(cell_h - gh) // 2 : (cell_h - gh) // 2 + gh, (cell_w - gw) // 2 : (cell_w - gw) // 2 + gw] = glyph
+            cell[
+                (cell_h - gh) // 2 : (cell_h - gh) // 2 + gh,
+                (cell_w - gw) // 2 : (cell_w - gw) // 2 + gw,
+            ] = glyph
             self.cells[char] = cell
         self.frame = frame
-        self.template = _place(np.zeros((cell_h, cell_w * 11), np.float32), ("right", "bottom"), frame, WHITE_YUV)
+        self.template = _place(
+            np.zeros((cell_h, cell_w * 11), np.float32), ("right", "bottom"), frame, WHITE_YUV
+        )
 
     def at(self, index: int) -> _Overlay:
         seconds, frames = divmod(index, FPS)
@@ -330,8 +395,12 @@ class _Timecode:
 
 
 def _camera_frame(
-    canvas: list[np.ndarray], window: tuple[int, int, int, int], shapes: list[_Shape], t: float,
-    canvas_size: tuple[int, int], size: tuple[int, int],
+    canvas: list[np.ndarray],
+    window: tuple[int, int, int, int],
+    shapes: list[_Shape],
+    t: float,
+    canvas_size: tuple[int, int],
+    size: tuple[int, int],
 ) -> av.VideoFrame:
     """The frame the camera sees; scaled by swscale only when the window is not frame-sized."""
     x, y, ww, wh = window
@@ -343,10 +412,16 @@ def _camera_frame(
     return frame
 
 
-def render(spec: AnimaticSpec, output: Path, poster: Path | None = None, progress: Progress | None = None) -> RenderResult:
+def render(
+    spec: AnimaticSpec, output: Path, poster: Path | None = None, progress: Progress | None = None
+) -> RenderResult:
     """Render ``spec`` to ``output`` (MP4) and, if asked, a JPEG poster of its middle frame."""
     w, h = spec.width, spec.height
-    colours = palette(spec.palette_prompt or spec.prompt, spec.seed if spec.palette_seed is None else spec.palette_seed, spec.style)
+    colours = palette(
+        spec.palette_prompt or spec.prompt,
+        spec.seed if spec.palette_seed is None else spec.palette_seed,
+        spec.style,
+    )
     canvas_rgb, shapes = _world(spec, colours)
     canvas = _canvas_planes(canvas_rgb)
     canvas_size = (canvas_rgb.shape[1], canvas_rgb.shape[0])
@@ -354,7 +429,13 @@ def render(spec: AnimaticSpec, output: Path, poster: Path | None = None, progres
     overlays = [
         _label(spec.title or "Untitled scene", int(text * 1.2), ("left", "top"), (w, h), WHITE_YUV),
         _label(DRAFT_LABEL, text, ("right", "top"), (w, h), AMBER_YUV),
-        _label(spec.prompt[:70] + ("…" if len(spec.prompt) > 70 else ""), int(text * 0.8), ("left", "bottom"), (w, h), WHITE_YUV),
+        _label(
+            spec.prompt[:70] + ("…" if len(spec.prompt) > 70 else ""),
+            int(text * 0.8),
+            ("left", "bottom"),
+            (w, h),
+            WHITE_YUV,
+        ),
     ]
     timecode = _Timecode(text, (w, h))
     total = spec.frames
@@ -381,6 +462,11 @@ def render(spec: AnimaticSpec, output: Path, poster: Path | None = None, progres
                 progress((index + 1) / total)
         container.mux(stream.encode(None))
     return RenderResult(
-        frames=total, width=w, height=h, fps=FPS, duration=total / FPS, codec="h264",
+        frames=total,
+        width=w,
+        height=h,
+        fps=FPS,
+        duration=total / FPS,
+        codec="h264",
         bytes=output.stat().st_size,
     )

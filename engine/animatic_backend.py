@@ -22,7 +22,9 @@ def take_seed(job: Job, sample: int) -> int:
 class AnimaticBackend:
     name = "animatic"
 
-    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> list[dict[str, Any]]:
+    async def generate(
+        self, job: Job, media: MediaStore, progress: JobProgress
+    ) -> list[dict[str, Any]]:
         params = job.params
         width, height = catalog.frame_size(params["resolution"], params["aspect_ratio"])
         previous = params.get("previous") or {}
@@ -30,24 +32,43 @@ class AnimaticBackend:
         for sample in range(job.takes):
             seed = take_seed(job, sample)
             spec = AnimaticSpec(
-                title=params["title"], prompt=params["prompt"], duration=params["duration"],
-                width=width, height=height, seed=seed, style=params["style"], camera=params["camera"],
-                palette_prompt=previous.get("prompt"), palette_seed=previous.get("seed"),
+                title=params["title"],
+                prompt=params["prompt"],
+                duration=params["duration"],
+                width=width,
+                height=height,
+                seed=seed,
+                style=params["style"],
+                camera=params["camera"],
+                palette_prompt=previous.get("prompt"),
+                palette_seed=previous.get("seed"),
             )
             key = media.take_key(job.project_id, job.scene_id or 0, job.id, sample, "mp4")
             poster_key = key.removesuffix(".mp4") + ".jpg"
 
             def report(fraction: float, sample: int = sample) -> None:
-                progress.update((sample + fraction) / job.takes, f"rendering take {sample + 1} of {job.takes}")
+                progress.update(
+                    (sample + fraction) / job.takes, f"rendering take {sample + 1} of {job.takes}"
+                )
 
             result = await asyncio.to_thread(self._render_one, spec, media, key, poster_key, report)
             takes.append(
                 {
-                    "sample_index": sample, "backend": self.name, "model": job.model, "is_draft": True,
-                    "media_key": key, "poster_key": poster_key, "duration": result.duration,
-                    "width": result.width, "height": result.height, "fps": result.fps,
-                    "codec": result.codec, "bytes": result.bytes, "seed": seed,
-                    "params": dict(params), "cost_usd": 0.0,
+                    "sample_index": sample,
+                    "backend": self.name,
+                    "model": job.model,
+                    "is_draft": True,
+                    "media_key": key,
+                    "poster_key": poster_key,
+                    "duration": result.duration,
+                    "width": result.width,
+                    "height": result.height,
+                    "fps": result.fps,
+                    "codec": result.codec,
+                    "bytes": result.bytes,
+                    "seed": seed,
+                    "params": dict(params),
+                    "cost_usd": 0.0,
                 }
             )
         return takes

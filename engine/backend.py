@@ -43,6 +43,8 @@ class JobProgress:
 class Backend(Protocol):
     name: str
 
-    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> list[dict[str, Any]]:
+    async def generate(
+        self, job: Job, media: MediaStore, progress: JobProgress
+    ) -> list[dict[str, Any]]:
         """Produce the job's takes in the media store; returns each take's SQL fields."""
         ...

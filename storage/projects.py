@@ -24,7 +24,9 @@ class ProjectSummary:
     seconds: int
 
 
-def create_project(db: Database, actor: User, fields: dict[str, Any], default_model: str) -> Project:
+def create_project(
+    db: Database, actor: User, fields: dict[str, Any], default_model: str
+) -> Project:
     cleaned = clean_project(fields, default_model)
     with db.session() as s:
         project = Project(created_by=actor.id, **cleaned)
@@ -45,9 +47,13 @@ def update_project(db: Database, actor: User, project_id: int, changes: dict[str
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "changing a project")
         current = {
-            "name": project.name, "description": project.description, "model": project.model,
-            "aspect_ratio": project.aspect_ratio, "resolution": project.resolution,
-            "style": project.style, "budget": project.budget_usd,
+            "name": project.name,
+            "description": project.description,
+            "model": project.model,
+            "aspect_ratio": project.aspect_ratio,
+            "resolution": project.resolution,
+            "style": project.style,
+            "budget": project.budget_usd,
         }
         cleaned = clean_project({**current, **changes}, project.model)
         for key, value in cleaned.items():
@@ -64,7 +70,9 @@ def set_archived(db: Database, actor: User, project_id: int, archived: bool) -> 
     return project
 
 
-def list_projects(db: Database, actor: User, include_archived: bool = False) -> list[ProjectSummary]:
+def list_projects(
+    db: Database, actor: User, include_archived: bool = False
+) -> list[ProjectSummary]:
     """The actor's projects, newest first, with counts and the plan's estimated cost."""
     with db.session() as s:
         query = (

@@ -17,8 +17,10 @@ from storage.validation import SCENE_FIELDS, clean_scene
 
 def project_defaults(project: Project) -> dict[str, Any]:
     return {
-        "model": project.model, "aspect_ratio": project.aspect_ratio,
-        "resolution": project.resolution, "style": project.style,
+        "model": project.model,
+        "aspect_ratio": project.aspect_ratio,
+        "resolution": project.resolution,
+        "style": project.style,
     }
 
 
@@ -53,7 +55,9 @@ def get_scene(db: Database, actor: User, scene_id: int) -> Scene:
         return _scene_for(s, actor, scene_id, Role.viewer, "viewing a scene")
 
 
-def add_scenes(db: Database, actor: User, project_id: int, rows: list[dict[str, Any]]) -> list[Scene]:
+def add_scenes(
+    db: Database, actor: User, project_id: int, rows: list[dict[str, Any]]
+) -> list[Scene]:
     """Append scenes in one transaction: all are saved, or none (errors name the scene)."""
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "adding scenes")
@@ -65,9 +69,7 @@ def add_scenes(db: Database, actor: User, project_id: int, rows: list[dict[str, 
                 cleaned.append(clean_scene(raw, defaults))
             except InvalidInput as exc:
                 prefix = f"scene {start + offset + 1}" if len(rows) > 1 else ""
-                errors += [
-                    FieldError(f"{prefix} {e.field}".strip(), e.message) for e in exc.errors
-                ]
+                errors += [FieldError(f"{prefix} {e.field}".strip(), e.message) for e in exc.errors]
         if errors:
             raise InvalidInput(errors)
         scenes = [
@@ -89,7 +91,9 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
         cleaned = clean_scene(changes, scene_values(scene))
         for key, value in cleaned.items():
             setattr(scene, key, value)
-        audit.record(s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes))
+        audit.record(
+            s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes)
+        )
     return scene
 
 
@@ -127,7 +131,11 @@ def move_scene(db: Database, actor: User, scene_id: int, new_index: int) -> None
         ordered = _ordered(s, scene.project_id)
         if not 0 <= new_index < len(ordered):
             raise InvalidInput(
-                [FieldError("position", f"{new_index + 1} is out of range; allowed: 1 to {len(ordered)}")]
+                [
+                    FieldError(
+                        "position", f"{new_index + 1} is out of range; allowed: 1 to {len(ordered)}"
+                    )
+                ]
             )
         ordered.remove(scene)
         ordered.insert(new_index, scene)
@@ -140,7 +148,7 @@ def _renumber(ordered: list[Scene]) -> None:
         scene.position = index
 
 
-def select_take(db: Database, actor: User, scene_id: int, take_id: int | None) -> None:
+def select_take(db: Database, actor: User, scene_id: int, take_id: int | None) -> Scene:
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "choosing a take")
         if take_id is not None:
@@ -149,6 +157,7 @@ def select_take(db: Database, actor: User, scene_id: int, take_id: int | None) -
                 raise NotFound(f"take {take_id}: not a take of scene '{scene.title}'")
         scene.selected_take_id = take_id
         audit.record(s, actor, "take.selected", scene.project_id, scene=scene.id, take=take_id)
+    return scene
 
 
 def list_takes(db: Database, actor: User, project_id: int) -> list[Take]:

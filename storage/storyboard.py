@@ -40,7 +40,11 @@ class _Lines:
                 for key, value in node.value:
                     if key.value == step:
                         found = key if step == path[-1] else value
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(step, int)
+                and step < len(node.value)
+            ):
                 found = node.value[step]
             if found is None:
                 break
@@ -56,11 +60,17 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise StoryboardError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise StoryboardError(
+            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(data, dict):
         raise StoryboardError(f"{name}:1: a storyboard is a mapping with 'project' and 'scenes'")
     lines = _Lines(nodes)
-    problems = [f"{name}:{lines.of(k)}: {k}: is not a known key; allowed: project, scenes" for k in data if k not in TOP_LEVEL]
+    problems = [
+        f"{name}:{lines.of(k)}: {k}: is not a known key; allowed: project, scenes"
+        for k in data
+        if k not in TOP_LEVEL
+    ]
     project_raw = data.get("project") or {}
     scenes_raw = data.get("scenes") or []
     if not isinstance(project_raw, dict):
@@ -71,15 +81,22 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
         scenes_raw = []
     project: dict[str, Any] = {}
     try:
-        project = clean_project(project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001")
+        project = clean_project(
+            project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001"
+        )
     except InvalidInput as exc:
-        problems += [f"{name}:{lines.of('project', e.field)}: project.{e.field}: {e.message}" for e in exc.errors]
+        problems += [
+            f"{name}:{lines.of('project', e.field)}: project.{e.field}: {e.message}"
+            for e in exc.errors
+        ]
     defaults = {k: project.get(k) for k in ("model", "aspect_ratio", "resolution", "style")}
     defaults = {k: v for k, v in defaults.items() if v} or {"model": "veo-3.1-fast-generate-001"}
     rows = []
     for index, raw in enumerate(scenes_raw):
         if not isinstance(raw, dict):
-            problems.append(f"{name}:{lines.of('scenes', index)}: scenes[{index + 1}]: must be a mapping of scene fields")
+            problems.append(
+                f"{name}:{lines.of('scenes', index)}: scenes[{index + 1}]: must be a mapping of scene fields"
+            )
             continue
         try:
             clean_scene(raw, {**defaults, "title": f"Scene {index + 1}"})
@@ -116,9 +133,13 @@ def export_storyboard(db: Database, actor: User, project_id: int) -> str:
     scenes = scene_store.list_scenes(db, actor, project_id)
     document = {
         "project": {
-            "name": project.name, "description": project.description, "model": project.model,
-            "aspect_ratio": project.aspect_ratio, "resolution": project.resolution,
-            "style": project.style, "budget": project.budget_usd,
+            "name": project.name,
+            "description": project.description,
+            "model": project.model,
+            "aspect_ratio": project.aspect_ratio,
+            "resolution": project.resolution,
+            "style": project.style,
+            "budget": project.budget_usd,
         },
         "scenes": [
             {k: v for k, v in scene_store.scene_values(s).items() if v not in (None, "")}
@@ -126,4 +147,3 @@ def export_storyboard(db: Database, actor: User, project_id: int) -> str:
         ],
     }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
-

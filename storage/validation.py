@@ -13,8 +13,19 @@ from storage import catalog
 from storage.errors import FieldError, InvalidInput
 
 SCENE_FIELDS = (
-    "title", "prompt", "negative_prompt", "duration", "aspect_ratio", "resolution", "style",
-    "camera", "seed", "notes", "continuity", "model", "takes",
+    "title",
+    "prompt",
+    "negative_prompt",
+    "duration",
+    "aspect_ratio",
+    "resolution",
+    "style",
+    "camera",
+    "seed",
+    "notes",
+    "continuity",
+    "model",
+    "takes",
 )
 PROJECT_FIELDS = ("name", "description", "aspect_ratio", "resolution", "style", "model", "budget")
 MAX_SEED = 2**32 - 1
@@ -56,7 +67,13 @@ class _Checker:
         return value
 
     def integer(
-        self, name: str, *, low: int, high: int, default: int | None, allowed: tuple[int, ...] = (),
+        self,
+        name: str,
+        *,
+        low: int,
+        high: int,
+        default: int | None,
+        allowed: tuple[int, ...] = (),
         scope: str = "",
     ) -> int | None:
         value = self.raw.get(name)
@@ -67,8 +84,10 @@ class _Checker:
         if number is None:
             self.fail(name, f"{value!r} is not a whole number")
         elif allowed and number not in allowed:
-            self.fail(name, f"{value} is not allowed{where}; allowed: "
-                      f"{', '.join(str(a) for a in allowed)}")
+            self.fail(
+                name,
+                f"{value} is not allowed{where}; allowed: {', '.join(str(a) for a in allowed)}",
+            )
         elif not allowed and not low <= number <= high:
             self.fail(name, f"{value} is out of range{where}; allowed: {low} to {high}")
         return number
@@ -117,7 +136,9 @@ def clean_project(raw: Mapping[str, Any], default_model: str) -> dict[str, Any]:
         "name": check.text("name", limit=catalog.MAX_TITLE_CHARS, required=True),
         "description": check.text("description", limit=MAX_DESCRIPTION_CHARS),
         "model": model,
-        "aspect_ratio": check.choice("aspect_ratio", spec.aspect_ratios, spec.aspect_ratios[0], spec.label),
+        "aspect_ratio": check.choice(
+            "aspect_ratio", spec.aspect_ratios, spec.aspect_ratios[0], spec.label
+        ),
         "resolution": check.choice("resolution", spec.resolutions, spec.resolutions[0], spec.label),
         "style": check.choice("style", catalog.STYLES, "cinematic"),
         "budget_usd": budget,
@@ -139,17 +160,27 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
 
     def pick(name: str, allowed: tuple[str, ...], fallback: str) -> str:
         inherited = defaults.get(name)
-        return check.choice(name, allowed, inherited if inherited in allowed else fallback, spec.label)
+        return check.choice(
+            name, allowed, inherited if inherited in allowed else fallback, spec.label
+        )
 
     cleaned = {
-        "title": check.text("title", limit=catalog.MAX_TITLE_CHARS, default=defaults.get("title", "")),
-        "prompt": check.text("prompt", limit=limit, required=True, default=defaults.get("prompt", "")),
+        "title": check.text(
+            "title", limit=catalog.MAX_TITLE_CHARS, default=defaults.get("title", "")
+        ),
+        "prompt": check.text(
+            "prompt", limit=limit, required=True, default=defaults.get("prompt", "")
+        ),
         "negative_prompt": check.text(
             "negative_prompt", limit=limit, default=defaults.get("negative_prompt", "")
         ),
         "model": model,
         "duration": check.integer(
-            "duration", low=0, high=0, allowed=spec.durations, scope=spec.label,
+            "duration",
+            low=0,
+            high=0,
+            allowed=spec.durations,
+            scope=spec.label,
             default=_closest(defaults.get("duration"), spec.durations),
         ),
         "aspect_ratio": pick("aspect_ratio", spec.aspect_ratios, spec.aspect_ratios[0]),
@@ -157,12 +188,18 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
         "style": check.choice("style", catalog.STYLES, defaults.get("style", "cinematic")),
         "camera": check.choice("camera", catalog.CAMERA_MOVES, defaults.get("camera", "static")),
         "seed": check.integer("seed", low=0, high=MAX_SEED, default=defaults.get("seed")),
-        "notes": check.text("notes", limit=catalog.MAX_NOTES_CHARS, default=defaults.get("notes", "")),
+        "notes": check.text(
+            "notes", limit=catalog.MAX_NOTES_CHARS, default=defaults.get("notes", "")
+        ),
         "continuity": check.choice(
             "continuity", catalog.CONTINUITY_MODES, defaults.get("continuity", "none")
         ),
         "takes": check.integer(
-            "takes", low=1, high=spec.max_samples, default=defaults.get("takes", 1), scope=spec.label
+            "takes",
+            low=1,
+            high=spec.max_samples,
+            default=defaults.get("takes", 1),
+            scope=spec.label,
         ),
     }
     check.done()
@@ -184,4 +221,3 @@ def require_takes(value: Any, model: str) -> int:
     check.done()
     assert takes is not None
     return takes
-

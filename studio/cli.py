@@ -47,11 +47,15 @@ def studio(port: int = 8501) -> None:
     from studio.runner import ROOT, studio_command
 
     settings = load_settings()
-    raise typer.Exit(subprocess.call(studio_command(port), env={**os.environ, **settings.as_env()}, cwd=ROOT))
+    raise typer.Exit(
+        subprocess.call(studio_command(port), env={**os.environ, **settings.as_env()}, cwd=ROOT)
+    )
 
 
 @app.command()
-def engine(concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None) -> None:
+def engine(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
+) -> None:
     """Start an engine process that consumes the job queue."""
     from engine.main import run_engine
 
@@ -76,7 +80,9 @@ def import_(path: Path) -> None:
 
 
 @app.command()
-def export(project: int, output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+def export(
+    project: int, output: Annotated[Path | None, typer.Option("--output", "-o")] = None
+) -> None:
     """Write a project's storyboard as YAML (to stdout, or to --output)."""
     services = _services()
     text = export_storyboard(services.db, services.user(), project)
@@ -90,9 +96,13 @@ def export(project: int, output: Annotated[Path | None, typer.Option("--output",
 @app.command()
 def generate(
     project: int,
-    scene: Annotated[list[int] | None, typer.Option("--scene", help="Scene number (1-based); repeat.")] = None,
+    scene: Annotated[
+        list[int] | None, typer.Option("--scene", help="Scene number (1-based); repeat.")
+    ] = None,
     takes: Annotated[int | None, typer.Option(help="Takes per scene.")] = None,
-    wait: Annotated[bool, typer.Option(help="Wait with a progress bar; fail if any job fails.")] = False,
+    wait: Annotated[
+        bool, typer.Option(help="Wait with a progress bar; fail if any job fails.")
+    ] = False,
 ) -> None:
     """Queue generation of a project's scenes."""
     services = _services()
@@ -122,7 +132,9 @@ def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-
             jobs = [job_store.get_job(services.db, i) for i in job_ids]
             live = services.jobs.progress(job_ids)
             done = sum(
-                1.0 if JobStatus(j.status).finished else (live[j.id].fraction if j.id in live else 0.0)
+                1.0
+                if JobStatus(j.status).finished
+                else (live[j.id].fraction if j.id in live else 0.0)
                 for j in jobs
             )
             target = int(1000 * done / len(jobs))
@@ -137,7 +149,9 @@ def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-
 def status(
     project: int,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    wait: Annotated[bool, typer.Option(help="First wait until no job is queued or running.")] = False,
+    wait: Annotated[
+        bool, typer.Option(help="First wait until no job is queued or running.")
+    ] = False,
 ) -> None:
     """Scenes, jobs and takes of a project, with the takes' media files."""
     services = _services()
@@ -151,23 +165,36 @@ def status(
         "project": project,
         "scenes": [
             {
-                "number": i + 1, "id": s.id, "title": s.title, "duration": s.duration,
+                "number": i + 1,
+                "id": s.id,
+                "title": s.title,
+                "duration": s.duration,
                 "selected_take": s.selected_take_id,
                 "takes": [
                     {
-                        "id": t.id, "file": str(services.media.path(t.media_key)),
+                        "id": t.id,
+                        "file": str(services.media.path(t.media_key)),
                         "poster": str(services.media.path(t.poster_key)) if t.poster_key else None,
-                        "backend": t.backend, "draft": t.is_draft, "duration": t.duration,
-                        "width": t.width, "height": t.height,
+                        "backend": t.backend,
+                        "draft": t.is_draft,
+                        "duration": t.duration,
+                        "width": t.width,
+                        "height": t.height,
                     }
-                    for t in takes if t.scene_id == s.id
+                    for t in takes
+                    if t.scene_id == s.id
                 ],
             }
             for i, s in enumerate(scenes)
         ],
         "jobs": [
-            {"id": j.id, "scene_id": j.scene_id, "status": str(j.status), "attempts": j.attempts,
-             "error": f"{j.error_stage}: {j.error}" if j.error else None}
+            {
+                "id": j.id,
+                "scene_id": j.scene_id,
+                "status": str(j.status),
+                "attempts": j.attempts,
+                "error": f"{j.error_stage}: {j.error}" if j.error else None,
+            }
             for j in jobs
         ],
     }

@@ -19,9 +19,17 @@ ROOT = APP.parent.parent
 
 def studio_command(port: int) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 
@@ -33,13 +41,18 @@ def up(settings: Settings, port: int) -> int:
         if not settings.redis_url:
             children.append(("redis", start_embedded(settings.redis_dir)))
             env["VEOGEN_REDIS_URL"] = embedded_url(settings.redis_dir)
-        children.append(("engine", subprocess.Popen([sys.executable, "-m", "studio.cli", "engine"], env=env)))
+        children.append(
+            ("engine", subprocess.Popen([sys.executable, "-m", "studio.cli", "engine"], env=env))
+        )
         children.append(("studio", subprocess.Popen(studio_command(port), env=env, cwd=ROOT)))
         print(f"VeoGen Studio is running at http://localhost:{port}  (Ctrl-C stops it)", flush=True)
         while True:
             for name, child in children:
                 if child.poll() is not None:
-                    print(f"veogen: the {name} stopped (exit code {child.returncode}); stopping the rest", file=sys.stderr)
+                    print(
+                        f"veogen: the {name} stopped (exit code {child.returncode}); stopping the rest",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -32,7 +32,9 @@ class Services:
 
     @cached_property
     def jobs(self) -> JobClient:
-        return JobClient(self.db, self.redis_url, Keys(self.settings.redis_prefix), self.settings.backend)
+        return JobClient(
+            self.db, self.redis_url, Keys(self.settings.redis_prefix), self.settings.backend
+        )
 
     @cached_property
     def media(self) -> MediaStore:

@@ -1,0 +1,79 @@
+"""Projects: create, list, open, rename, archive."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage import catalog
+from storage import projects as store
+from studio.ui import attempt, services, user
+
+
+def _create_form() -> None:
+    with st.expander("New project", expanded=False), st.form("new-project", clear_on_submit=True):
+        name = st.text_input("Name", max_chars=catalog.MAX_TITLE_CHARS)
+        description = st.text_area("Description")
+        model = st.selectbox(
+            "Model",
+            list(catalog.MODELS),
+            index=list(catalog.MODELS).index(services().settings.default_model),
+        )
+        spec = catalog.MODELS[model]
+        cols = st.columns(3)
+        aspect = cols[0].selectbox("Aspect ratio", spec.aspect_ratios)
+        resolution = cols[1].selectbox("Resolution", spec.resolutions)
+        style = cols[2].selectbox("Style", catalog.STYLES, index=catalog.STYLES.index("cinematic"))
+        budget = st.number_input("Budget (USD, 0 for none)", min_value=0.0, value=0.0, step=5.0)
+        if st.form_submit_button("Create project", type="primary"):
+            fields = {
+                "name": name,
+                "description": description,
+                "model": model,
+                "aspect_ratio": aspect,
+                "resolution": resolution,
+                "style": style,
+                "budget": budget or None,
+            }
+            project = attempt(lambda: store.create_project(services().db, user(), fields, model))
+            if project:
+                st.session_state["project_id"] = project.id
+                st.success(f"Created '{project.name}'")
+
+
+def render() -> None:
+    st.title("Projects")
+    _create_form()
+    show_archived = st.toggle("Show archived")
+    summaries = store.list_projects(services().db, user(), include_archived=show_archived)
+    if not summaries:
+        st.info("No projects yet. Create one above, or run `veogen import storyboard.yaml`.")
+        return
+    for summary in summaries:
+        project = summary.project
+        with st.container(border=True):
+            cols = st.columns([4, 1, 1, 1, 2])
+            archived = " (archived)" if project.archived else ""
+            cols[0].subheader(f"{project.name}{archived}")
+            cols[0].caption(project.description or "—")
+            cols[1].metric("Scenes", summary.scenes)
+            cols[2].metric("Takes", summary.takes)
+            cols[3].metric(
+                "Est. cost", f"${summary.estimated_cost_usd:,.2f}", help="At Veo list prices"
+            )
+            if cols[4].button("Open", key=f"open-{project.id}", type="primary"):
+                st.session_state["project_id"] = project.id
+                st.query_params["project"] = str(project.id)
+                st.switch_page("storyboard")
+            with cols[4].popover("Manage"):
+                new_name = st.text_input("Rename to", value=project.name, key=f"name-{project.id}")
+                rename = lambda p=project.id, n=new_name: store.update_project(  # noqa: E731
+                    services().db, user(), p, {"name": n}
+                )
+                if st.button("Rename", key=f"rename-{project.id}") and attempt(rename):
+                    st.rerun()
+                label = "Restore" if project.archived else "Archive"
+                archive = lambda p=project.id, a=not project.archived: store.set_archived(  # noqa: E731
+                    services().db, user(), p, a
+                )
+                if st.button(label, key=f"archive-{project.id}") and attempt(archive):
+                    st.rerun()

@@ -1,0 +1,51 @@
+"""Takes: play every take, see its parameters, choose each scene's selected take."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage import scenes as store
+from studio.ui import DRAFT_NOTE, attempt, open_project, services, user
+
+
+def render() -> None:
+    st.title("Takes")
+    project = open_project()
+    if project is None:
+        return
+    scenes = store.list_scenes(services().db, user(), project.id)
+    takes = store.list_takes(services().db, user(), project.id)
+    if not takes:
+        st.info("No takes yet; queue scenes on the Generate page.")
+    for number, scene in enumerate(scenes, 1):
+        own = [t for t in takes if t.scene_id == scene.id]
+        st.subheader(f"{number}. {scene.title}")
+        if not own:
+            st.caption("No takes yet.")
+            continue
+        cols = st.columns(min(3, len(own)))
+        for index, take in enumerate(own):
+            with cols[index % len(cols)], st.container(border=True):
+                path = services().media.path(take.media_key)
+                if path.is_file():
+                    st.video(str(path))
+                else:
+                    st.error(
+                        f"take {take.id}: its file {take.media_key} is missing from the media store"
+                    )
+                chosen = take.id == scene.selected_take_id
+                st.markdown(f"**Take {take.id}**" + (" · ✅ selected" if chosen else ""))
+                if take.is_draft:
+                    st.caption(DRAFT_NOTE)
+                st.caption(
+                    f"{take.width}×{take.height} · {take.duration:.1f}s · {take.fps:g} fps · {take.codec} · "
+                    f"seed {take.seed} · {take.bytes / 1e6:.2f} MB · ${take.cost_usd:.2f}"
+                )
+                with st.expander("Parameters"):
+                    st.json(take.params)
+                if not chosen and st.button("Select this take", key=f"select-{take.id}"):
+                    select = lambda t=take.id, sc=scene.id: store.select_take(  # noqa: E731
+                        services().db, user(), sc, t
+                    )
+                    if attempt(select):
+                        st.rerun()

@@ -68,7 +68,8 @@ def _jobs(project_id: int) -> None:
                 cols[1].progress(1.0, text="succeeded")
             else:
                 cols[1].error(
-                    f"{status.value} at {job.error_stage or 'unknown stage'}: {job.error or 'no reason given'}"
+                    f"{status.value} at {job.error_stage or 'an unknown stage'}: "
+                    f"{job.error or 'no reason given'}"
                 )
             if not status.finished and cols[2].button("Cancel", key=f"cancel-{job.id}"):
                 attempt(lambda job_id=job.id: services().jobs.cancel(user(), job_id))

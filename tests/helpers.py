@@ -1,0 +1,50 @@
+"""Building blocks shared by the engine tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+
+from engine.animatic_backend import AnimaticBackend
+from engine.keys import Keys
+from engine.worker import Worker
+from storage.db import Database
+from storage.media import MediaStore
+from storage.metrics import MetricsWriter
+from studio.config import Settings
+
+
+def make_worker(settings: Settings, db: Database, name: str, **options: object) -> Worker:
+    return Worker(
+        db,
+        aioredis.Redis.from_url(settings.redis_url),
+        Keys(settings.redis_prefix),
+        {"animatic": AnimaticBackend()},
+        MediaStore(settings.media_dir),
+        MetricsWriter(settings.metrics_dir, name),
+        name=name,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(worker: Worker) -> AsyncIterator[asyncio.Event]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop, grace_s=5))
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await task
+        await worker.queue.aclose()
+
+
+async def until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.1)

@@ -1,0 +1,104 @@
+"""The whole product through its command line: import, a real engine process, generate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+
+from storage.metrics import MetricsReader
+from studio.config import Settings
+
+BOARD = """\
+project: {name: Three scenes, resolution: 720p}
+scenes:
+  - {title: One, prompt: A red fox in snow, duration: 4, camera: pan-left}
+  - {title: Two, prompt: The fox runs through a forest, duration: 6, camera: dolly-in, continuity: previous}
+  - {title: Three, prompt: Night sky full of stars, duration: 4, aspect_ratio: "9:16", camera: tilt-up}
+"""
+
+
+def veogen(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "studio.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_import_generate_and_check_every_file(settings: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, **settings.as_env()}
+    board = tmp_path / "board.yaml"
+    board.write_text(BOARD)
+    imported = veogen(env, "import", str(board))
+    assert imported.returncode == 0, imported.stderr
+    project = imported.stdout.strip().splitlines()[-1]
+    engine = subprocess.Popen(
+        [sys.executable, "-m", "studio.cli", "engine", "--concurrency", "2"], env=env
+    )
+    try:
+        generated = veogen(env, "generate", project, "--wait")
+        assert generated.returncode == 0, generated.stderr
+    finally:
+        engine.terminate()
+        assert engine.wait(timeout=60) == 0
+    status = json.loads(veogen(env, "status", project, "--json").stdout)
+    expected = [(4, 1280, 720), (6, 1280, 720), (4, 720, 1280)]
+    for scene, (seconds, width, height) in zip(status["scenes"], expected, strict=True):
+        [take] = scene["takes"]
+        assert take["draft"] and scene["selected_take"] == take["id"]
+        with av.open(take["file"]) as video:
+            stream = video.streams.video[0]
+            assert abs(float(stream.duration * stream.time_base) - seconds) <= 0.1
+            assert (stream.width, stream.height, stream.codec_context.name) == (
+                width,
+                height,
+                "h264",
+            )
+    events = (
+        MetricsReader(settings.metrics_dir)
+        .query(
+            "SELECT event, count(DISTINCT job_id) AS jobs, sum(video_s) AS video_s FROM events GROUP BY 1"
+        )
+        .set_index("event")
+    )
+    assert (
+        events.loc["queued", "jobs"]
+        == events.loc["started", "jobs"]
+        == events.loc["succeeded", "jobs"]
+        == 3
+    )
+    assert events.loc["succeeded", "video_s"] == 14
+
+
+def test_cli_errors_are_one_line_without_traceback(settings: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, **settings.as_env()}
+    missing = veogen(env, "status", "999")
+    assert (
+        missing.returncode == 1 and missing.stderr.strip() == "error: project 999: no such project"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("project: [\n")
+    broken = veogen(env, "import", str(bad))
+    assert (
+        broken.returncode == 1
+        and "not valid YAML" in broken.stderr
+        and "Traceback" not in broken.stderr
+    )
+    board = tmp_path / "ok.yaml"
+    board.write_text(BOARD)
+    project = veogen(env, "import", str(board)).stdout.strip().splitlines()[-1]
+    down = veogen({**env, "VEOGEN_REDIS_URL": "redis://127.0.0.1:1/0"}, "generate", project)
+    assert (
+        down.returncode == 1
+        and "is not reachable" in down.stderr
+        and "Traceback" not in down.stderr
+    )

@@ -68,6 +68,6 @@ def test_prompt_words_steer_the_palette_and_noir_is_grey() -> None:
 def test_every_camera_window_stays_inside_the_canvas(camera: str) -> None:
     for u in np.linspace(0, 1, 25):
         x, y, w, h = camera_window(camera, float(u), (1280, 720), (1664, 936))
-        assert 0 <= x and 0 <= y and x + w <= 1664 and y + h <= 936
+        assert x >= 0 and y >= 0 and x + w <= 1664 and y + h <= 936
         assert x % 2 == y % 2 == w % 2 == h % 2 == 0
         assert abs(w / h - 16 / 9) < 0.01

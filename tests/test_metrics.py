@@ -23,7 +23,7 @@ def test_reader_sees_all_events_while_writers_write(tmp_path: Path) -> None:
         while not stop.is_set():
             try:
                 reader.query("SELECT count(*) FROM events")
-            except Exception as exc:  # noqa: BLE001 — any error here is the failure under test
+            except Exception as exc:  # any error here is the failure under test
                 errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(w,)) for w in writers]

@@ -1,0 +1,118 @@
+"""Every page through Streamlit's AppTest, against a real database and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from storage import jobs, projects, scenes
+from studio.config import Settings
+from studio.services import Services
+from tests.helpers import make_worker, running, until
+
+
+@pytest.fixture
+def studio(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    for key, value in settings.as_env().items():
+        monkeypatch.setenv(key, value)
+    yield Services(settings)
+
+
+def page(name: str, project_id: int | None = None) -> AppTest:
+    app = AppTest.from_string(
+        f"from studio.ui import services\nservices.clear()\nfrom pages import {name}\n{name}.render()\n",
+        default_timeout=60,
+    )
+    if project_id is not None:
+        app.session_state["project_id"] = project_id
+    return app.run()
+
+
+def seeded(studio: Services) -> int:
+    user = studio.user()
+    pid = projects.create_project(
+        studio.db, user, {"name": "Demo film"}, studio.settings.default_model
+    ).id
+    scenes.add_scenes(
+        studio.db, user, pid, [{"title": "Opening", "prompt": "a sunrise", "duration": 4}]
+    )
+    return pid
+
+
+def test_projects_page_creates_and_lists(studio: Services) -> None:
+    app = page("projects")
+    assert not app.exception
+    app.text_input[0].input("My short")
+    app.button[0].click().run()  # the form's submit button
+    assert not app.exception
+    assert any("Created 'My short'" in s.value for s in app.success)
+    assert [s.project.name for s in projects.list_projects(studio.db, studio.user())] == [
+        "My short"
+    ]
+    assert any(h.value == "My short" for h in app.subheader)
+
+
+def test_projects_page_refuses_a_blank_name_with_the_field(studio: Services) -> None:
+    app = page("projects")
+    app.button[0].click().run()
+    assert any("name: is required" in e.value for e in app.error)
+
+
+def test_storyboard_page_adds_a_scene_and_shows_the_grid(studio: Services) -> None:
+    pid = seeded(studio)
+    app = page("storyboard", pid)
+    assert not app.exception
+    assert any("Opening" in m.value for m in app.markdown)
+    assert "No take yet" in [c.value for c in app.caption]
+
+
+def test_generate_page_queues_and_shows_progress(studio: Services) -> None:
+    pid = seeded(studio)
+    app = page("generate", pid)
+    assert not app.exception
+    assert any("Estimated cost at Veo list prices: $0.40" in c.value for c in app.caption)
+    queue = next(b for b in app.button if b.label.startswith("Queue"))
+    queue.click().run()
+    assert any("Queued 1 job(s)" in s.value for s in app.success)
+    assert any("position 1 in the queue" in (p.proto.text or "") for p in app.get("progress"))
+
+
+def test_takes_page_plays_rendered_takes(studio: Services, settings: Settings) -> None:
+    pid = seeded(studio)
+    queued = studio.jobs.generate(studio.user(), pid)
+
+    async def render_all() -> None:
+        async with running(make_worker(settings, studio.db, "pages")):
+            await until(lambda: jobs.active_count(studio.db, pid) == 0)
+
+    asyncio.run(render_all())
+    assert jobs.get_job(studio.db, queued[0].id).status == "succeeded"
+    app = page("takes", pid)
+    assert not app.exception
+    assert len(app.get("video")) == 1
+    assert any("Draft preview" in c.value for c in app.caption)
+    analytics = page("analytics")
+    assert not analytics.exception
+    assert len(analytics.get("plotly_chart")) == 4
+
+
+def test_pages_without_a_project_say_what_to_do(studio: Services) -> None:
+    for name in ("storyboard", "generate", "takes"):
+        app = page(name)
+        assert not app.exception
+        assert app.info[0].value == "Open a project on the Projects page first."
+    assert os.environ["VEOGEN_DATA_DIR"] == str(studio.settings.data_dir)
+
+
+def test_the_app_opens_on_the_projects_page(studio: Services) -> None:
+    app = AppTest.from_file(
+        str(Path(__file__).parent.parent / "studio" / "app.py"), default_timeout=60
+    )
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Projects"

@@ -130,7 +130,8 @@ class _Shape:
     phase: float
 
 
-def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[np.ndarray, list[_Shape]]:
+def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[list[np.ndarray], list[_Shape]]:
+    """The canvas as Y, U and V planes, and the shapes that move over it."""
     cw, ch = _even(spec.width * MARGIN), _even(spec.height * MARGIN)
     top, horizon, ground = colours[0].astype(np.float32), colours[1], colours[2]
     rows = np.linspace(0.0, 1.0, ch, dtype=np.float32)[:, None]
@@ -140,7 +141,13 @@ def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[np.ndarray, list[_S
         horizon.astype(np.float32) * 0.8, ground.astype(np.float32) * 0.6, ch - horizon_at
     )
     column = np.concatenate([sky, land]).clip(0, 255).astype(np.uint8)
-    canvas = np.ascontiguousarray(np.broadcast_to(column[:, None, :], (ch, cw, 3)))
+    # The world's backdrop varies only by row, so it is converted to YUV as one column.
+    yuv_column = rgb_to_yuv(column)
+    canvas = [
+        np.ascontiguousarray(np.broadcast_to(yuv_column[:, None, 0], (ch, cw))),
+        np.ascontiguousarray(np.broadcast_to(yuv_column[::2, None, 1], (ch // 2, cw // 2))),
+        np.ascontiguousarray(np.broadcast_to(yuv_column[::2, None, 2], (ch // 2, cw // 2))),
+    ]
 
     rng = _rng("shapes", spec.prompt, spec.seed)
     yuv = rgb_to_yuv(colours)
@@ -220,15 +227,6 @@ def rgb_to_yuv(rgb: np.ndarray) -> np.ndarray:
     u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
     v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
     return np.stack([y, u, v], axis=-1).round().clip(0, 255).astype(np.uint8)
-
-
-def _canvas_planes(canvas_rgb: np.ndarray) -> list[np.ndarray]:
-    yuv = rgb_to_yuv(canvas_rgb)
-    return [
-        np.ascontiguousarray(yuv[..., 0]),
-        np.ascontiguousarray(yuv[::2, ::2, 1]),
-        np.ascontiguousarray(yuv[::2, ::2, 2]),
-    ]
 
 
 def _crop(
@@ -422,9 +420,8 @@ def render(
         spec.seed if spec.palette_seed is None else spec.palette_seed,
         spec.style,
     )
-    canvas_rgb, shapes = _world(spec, colours)
-    canvas = _canvas_planes(canvas_rgb)
-    canvas_size = (canvas_rgb.shape[1], canvas_rgb.shape[0])
+    canvas, shapes = _world(spec, colours)
+    canvas_size = (canvas[0].shape[1], canvas[0].shape[0])
     text = max(14, h // 26)
     overlays = [
         _label(spec.title or "Untitled scene", int(text * 1.2), ("left", "top"), (w, h), WHITE_YUV),

@@ -105,10 +105,12 @@ def _scene_card(project: Project, scene: Scene, number: int, count: int, takes: 
         if cols[1].button("↓", key=f"down-{scene.id}", disabled=number == count, help="Move later"):
             attempt(lambda: store.move_scene(db, me, scene.id, number))
             st.rerun()
-        if cols[2].button("⧉", key=f"dup-{scene.id}", help="Duplicate"):
+        if cols[2].button(
+            "", icon=":material/content_copy:", key=f"dup-{scene.id}", help="Duplicate"
+        ):
             attempt(lambda: store.duplicate_scene(db, me, scene.id))
             st.rerun()
-        if cols[3].button("✕", key=f"del-{scene.id}", help="Delete"):
+        if cols[3].button("", icon=":material/delete:", key=f"del-{scene.id}", help="Delete"):
             attempt(lambda: store.delete_scene(db, me, scene.id))
             st.rerun()
         with st.expander("Edit"):

@@ -33,7 +33,14 @@ def studio_command(port: int) -> list[str]:
     ]
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def up(settings: Settings, port: int) -> int:
+    # Ctrl-C, and a supervisor's SIGTERM, stop all three (even when started in the background).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     Database(settings.db_url).migrate()
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     env = {**os.environ, **settings.as_env()}
@@ -59,10 +66,10 @@ def up(settings: Settings, port: int) -> int:
         print("\nveogen: stopping…", flush=True)
         return 0
     finally:
+        # One at a time, in reverse: the engine finishes with Redis still there.
         for _, child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for _, child in reversed(children):
             try:
                 child.wait(timeout=40)
             except subprocess.TimeoutExpired:

@@ -11,8 +11,18 @@ ROOT = Path(__file__).parent.parent
 
 def test_animatic_benchmark_runs_and_reports_both_ratios() -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "animatic.py"), "--seconds", "1", "--rounds", "1"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "animatic.py"),
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert "faster than real time:" in done.stdout
     assert "render / floor:" in done.stdout

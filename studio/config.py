@@ -76,7 +76,8 @@ def _coerce(name: str, raw: object) -> object:
         if kind == "float":
             return float(str(raw))
     except ValueError:
-        raise SettingsError(f"VEOGEN_{name.upper()}: {raw!r} is not a {kind}") from None
+        noun = "a whole number" if kind == "int" else "a number"
+        raise SettingsError(f"VEOGEN_{name.upper()}: {raw!r} is not {noun}") from None
     return str(raw) if raw != "" else None
 
 

@@ -25,54 +25,19 @@ class ModelSpec:
     max_prompt_chars: int = 4000
 
 
+# fmt: off
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec(
-            "veo-2.0-generate-001", "Veo 2", (5, 6, 7, 8), ("720p",), ("16:9", "9:16"), 4, 0.50
-        ),
-        ModelSpec(
-            "veo-3.0-generate-001",
-            "Veo 3",
-            (4, 6, 8),
-            ("720p", "1080p"),
-            ("16:9", "9:16"),
-            4,
-            0.20,
-            0.40,
-        ),
-        ModelSpec(
-            "veo-3.0-fast-generate-001",
-            "Veo 3 Fast",
-            (4, 6, 8),
-            ("720p", "1080p"),
-            ("16:9", "9:16"),
-            4,
-            0.10,
-            0.15,
-        ),
-        ModelSpec(
-            "veo-3.1-generate-001",
-            "Veo 3.1",
-            (4, 6, 8),
-            ("720p", "1080p"),
-            ("16:9", "9:16"),
-            4,
-            0.20,
-            0.40,
-        ),
-        ModelSpec(
-            "veo-3.1-fast-generate-001",
-            "Veo 3.1 Fast",
-            (4, 6, 8),
-            ("720p", "1080p"),
-            ("16:9", "9:16"),
-            4,
-            0.10,
-            0.15,
-        ),
+        #         name                         label           durations     resolutions        aspect ratios   samples  $/s   $/s audio
+        ModelSpec("veo-2.0-generate-001",      "Veo 2",        (5, 6, 7, 8), ("720p",),         ("16:9", "9:16"), 4, 0.50),
+        ModelSpec("veo-3.0-generate-001",      "Veo 3",        (4, 6, 8),    ("720p", "1080p"), ("16:9", "9:16"), 4, 0.20, 0.40),
+        ModelSpec("veo-3.0-fast-generate-001", "Veo 3 Fast",   (4, 6, 8),    ("720p", "1080p"), ("16:9", "9:16"), 4, 0.10, 0.15),
+        ModelSpec("veo-3.1-generate-001",      "Veo 3.1",      (4, 6, 8),    ("720p", "1080p"), ("16:9", "9:16"), 4, 0.20, 0.40),
+        ModelSpec("veo-3.1-fast-generate-001", "Veo 3.1 Fast", (4, 6, 8),    ("720p", "1080p"), ("16:9", "9:16"), 4, 0.10, 0.15),
     )
 }
+# fmt: on
 
 STYLES = (
     "none",

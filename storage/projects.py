@@ -42,20 +42,24 @@ def get_project(db: Database, actor: User, project_id: int) -> Project:
         return require(s, actor, project_id, Role.viewer, "opening a project")
 
 
+def project_values(project: Project) -> dict[str, Any]:
+    """The project's fields under their storyboard names (the ones ``clean_project`` takes)."""
+    return {
+        "name": project.name,
+        "description": project.description,
+        "model": project.model,
+        "aspect_ratio": project.aspect_ratio,
+        "resolution": project.resolution,
+        "style": project.style,
+        "budget": project.budget_usd,
+    }
+
+
 def update_project(db: Database, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
     """Rename or change defaults; the fields not given keep their values."""
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "changing a project")
-        current = {
-            "name": project.name,
-            "description": project.description,
-            "model": project.model,
-            "aspect_ratio": project.aspect_ratio,
-            "resolution": project.resolution,
-            "style": project.style,
-            "budget": project.budget_usd,
-        }
-        cleaned = clean_project({**current, **changes}, project.model)
+        cleaned = clean_project({**project_values(project), **changes}, project.model)
         for key, value in cleaned.items():
             setattr(project, key, value)
         audit.record(s, actor, "project.updated", project.id, fields=sorted(changes))

@@ -132,15 +132,7 @@ def export_storyboard(db: Database, actor: User, project_id: int) -> str:
     project = project_store.get_project(db, actor, project_id)
     scenes = scene_store.list_scenes(db, actor, project_id)
     document = {
-        "project": {
-            "name": project.name,
-            "description": project.description,
-            "model": project.model,
-            "aspect_ratio": project.aspect_ratio,
-            "resolution": project.resolution,
-            "style": project.style,
-            "budget": project.budget_usd,
-        },
+        "project": project_store.project_values(project),
         "scenes": [
             {k: v for k, v in scene_store.scene_values(s).items() if v not in (None, "")}
             for s in scenes

@@ -75,7 +75,10 @@ def test_settings_file_is_read_and_environment_wins(tmp_path: Path) -> None:
             {"VEOGEN_BACKEND": "sora"},
             "VEOGEN_BACKEND: 'sora' is not a backend; allowed: animatic, veo",
         ),
-        ({"VEOGEN_ENGINE_CONCURRENCY": "many"}, "VEOGEN_ENGINE_CONCURRENCY: 'many' is not a whole number"),
+        (
+            {"VEOGEN_ENGINE_CONCURRENCY": "many"},
+            "VEOGEN_ENGINE_CONCURRENCY: 'many' is not a whole number",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(

@@ -286,14 +286,15 @@ def _text_alpha(text: str, size: int) -> np.ndarray:
     left, top, right, bottom = font.getbbox(text)
     image = Image.new("L", (_even(right - left + 2), _even(bottom - top + 2)))
     ImageDraw.Draw(image).text((-left + 1, -top + 1), text, font=font, fill=255)
-    return np.asarray(image, dtype=np.float32) / 255.0
+    # Coverage as 0..256, so blending is a multiply and a shift.
+    return (np.asarray(image, dtype=np.uint16) * 256 + 127) // 255
 
 
 @dataclass
 class _Overlay:
     x: int
     y: int
-    alpha: np.ndarray  # text coverage, full resolution, even size
+    alpha: np.ndarray  # text coverage 0..256 (uint16), full resolution, even size
     box: tuple[int, int, int, int]  # x, y, w, h of the darkened backing box
     colour: tuple[float, float, float]
 
@@ -306,32 +307,32 @@ def _planes(frame: av.VideoFrame) -> list[np.ndarray]:
     return out
 
 
-def _blend(planes: list[np.ndarray], overlay: _Overlay, darken: float = 0.5) -> None:
+def _blend(planes: list[np.ndarray], overlay: _Overlay) -> None:
+    """Halve the backing box toward black, then lay the text over it, in integer math."""
     y_plane, u_plane, v_plane = planes
     bx, by, bw, bh = overlay.box
-    region = y_plane[by : by + bh, bx : bx + bw]
-    region[:] = (region * (1 - darken)).astype(np.uint8)
+    y_plane[by : by + bh, bx : bx + bw] >>= 1
     for plane in (u_plane, v_plane):
         sub = plane[by // 2 : (by + bh) // 2, bx // 2 : (bx + bw) // 2]
-        sub[:] = (sub.astype(np.float32) * (1 - darken) + 128 * darken).astype(np.uint8)
-    a = overlay.alpha
-    h, w = a.shape
-    half = a[::2, ::2]
+        sub >>= 1
+        sub += 64  # halfway to neutral chroma (128)
+    h, w = overlay.alpha.shape
+    x, y = overlay.x, overlay.y
     targets = (
-        (y_plane[overlay.y : overlay.y + h, overlay.x : overlay.x + w], a, overlay.colour[0]),
+        (y_plane[y : y + h, x : x + w], overlay.alpha, overlay.colour[0]),
         (
-            u_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2],
-            half,
+            u_plane[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+            overlay.alpha[::2, ::2],
             overlay.colour[1],
         ),
         (
-            v_plane[overlay.y // 2 : (overlay.y + h) // 2, overlay.x // 2 : (overlay.x + w) // 2],
-            half,
+            v_plane[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2],
+            overlay.alpha[::2, ::2],
             overlay.colour[2],
         ),
     )
-    for target, alpha, value in targets:
-        target[:] = (target * (1 - alpha) + value * alpha).astype(np.uint8)
+    for target, ink, value in targets:
+        target[:] = ((target * (256 - ink) + int(value) * ink) >> 8).astype(np.uint8)
 
 
 def _label(
@@ -372,7 +373,7 @@ class _Timecode:
         cell_w = _even(max(g.shape[1] for g in glyphs.values()))
         self.cells = {}
         for char, glyph in glyphs.items():
-            cell = np.zeros((cell_h, cell_w), dtype=np.float32)
+            cell = np.zeros((cell_h, cell_w), dtype=np.uint16)
             gh, gw = glyph.shape
             cell[
                 (cell_h - gh) // 2 : (cell_h - gh) // 2 + gh,
@@ -381,7 +382,7 @@ class _Timecode:
             self.cells[char] = cell
         self.frame = frame
         self.template = _place(
-            np.zeros((cell_h, cell_w * 11), np.float32), ("right", "bottom"), frame, WHITE_YUV
+            np.zeros((cell_h, cell_w * 11), np.uint16), ("right", "bottom"), frame, WHITE_YUV
         )
 
     def at(self, index: int) -> _Overlay:

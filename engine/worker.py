@@ -132,9 +132,8 @@ class Worker:
         job = await asyncio.to_thread(job_store.claim_job, self.db, job_id)
         if job is None:
             await self._ack(message_id)  # cancelled while queued, finished, or unknown
-            status = await asyncio.to_thread(job_store.status_of, self.db, job_id)
-            if status == JobStatus.cancelled:
-                done = await asyncio.to_thread(job_store.get_job, self.db, job_id)
+            done = (await asyncio.to_thread(job_store.find_jobs, self.db, [job_id])).get(job_id)
+            if done is not None and done.status == JobStatus.cancelled:
                 self._record("cancelled", done)
             return
         if job.attempts == 1:

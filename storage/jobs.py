@@ -194,7 +194,7 @@ def fail_job(
         )
 
 
-def status_of(db: Database, job_id: int) -> JobStatus | None:
+def find_jobs(db: Database, job_ids: list[int]) -> dict[int, Job]:
+    """The jobs that exist among ``job_ids``, in one query."""
     with db.session() as s:
-        status = s.scalar(select(Job.status).where(Job.id == job_id))
-        return JobStatus(status) if status else None
+        return {job.id: job for job in s.scalars(select(Job).where(Job.id.in_(job_ids)))}

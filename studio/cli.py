@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from storage import jobs as job_store
@@ -129,7 +130,8 @@ def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-
     with typer.progressbar(length=1000, label="generating") as bar:
         shown = 0
         while True:
-            jobs = [job_store.get_job(services.db, i) for i in job_ids]
+            found = job_store.find_jobs(services.db, job_ids)
+            jobs = [found[i] for i in job_ids]
             live = services.jobs.progress(job_ids)
             done = sum(
                 1.0
@@ -219,15 +221,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except click.exceptions.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except click.ClickException as exc:  # usage errors: a bad option or argument
+        exc.show()
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

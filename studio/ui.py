@@ -23,7 +23,10 @@ def services() -> Services:
 
 
 def user() -> User:
-    return services().user()
+    """The acting user, looked up once per browser session rather than on every call."""
+    if "user" not in st.session_state:
+        st.session_state["user"] = services().user()
+    return st.session_state["user"]
 
 
 def attempt(action: Callable[[], T]) -> T | None:

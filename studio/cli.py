@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from storage import jobs as job_store
@@ -221,11 +220,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.exit(130)
-    except click.ClickException as exc:  # usage errors: a bad option or argument
-        exc.show()
-        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # a usage error: a bad option or argument
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -102,3 +102,12 @@ def test_cli_errors_are_one_line_without_traceback(settings: Settings, tmp_path:
         and "is not reachable" in down.stderr
         and "Traceback" not in down.stderr
     )
+
+
+def test_a_bad_option_shows_usage_not_a_traceback(settings: Settings) -> None:
+    bad = veogen({**os.environ, **settings.as_env()}, "generate", "--bogus")
+    assert (
+        bad.returncode == 2
+        and "No such option: --bogus" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )

@@ -4,9 +4,10 @@ Everything on screen is derived deterministically from the prompt and seed: the 
 (with a few words of the prompt steering the hue), the shapes and their motion, and the
 camera move. The scene title, a timecode and a "DRAFT PREVIEW" label are burned in.
 
-Speed comes from doing almost nothing per frame in Python: the world is painted once on a
-canvas larger than the frame, the camera is a crop window on it that swscale scales and
-converts to YUV in one pass, and the overlays are blended into the YUV planes in place.
+Speed comes from doing almost nothing per frame in Python: the world is a canvas larger
+than the frame whose backdrop varies only by row, the camera is a window on it, and each
+frame is painted straight into the encoder's YUV planes at the output size (backdrop rows
+broadcast, shapes scaled by index, overlays blended in integer math): nothing is scaled.
 """
 
 from __future__ import annotations
@@ -130,8 +131,12 @@ class _Shape:
     phase: float
 
 
-def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[list[np.ndarray], list[_Shape]]:
-    """The canvas as Y, U and V planes, and the shapes that move over it."""
+def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[np.ndarray, list[_Shape]]:
+    """The canvas backdrop as one column of YUV rows, and the shapes that move over it.
+
+    The backdrop varies only by row, so a frame's backdrop is a column picked by the camera
+    and broadcast across the width: nothing is scaled per frame, not even for zooms.
+    """
     cw, ch = _even(spec.width * MARGIN), _even(spec.height * MARGIN)
     top, horizon, ground = colours[0].astype(np.float32), colours[1], colours[2]
     rows = np.linspace(0.0, 1.0, ch, dtype=np.float32)[:, None]
@@ -140,14 +145,7 @@ def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[list[np.ndarray], l
     land = np.linspace(
         horizon.astype(np.float32) * 0.8, ground.astype(np.float32) * 0.6, ch - horizon_at
     )
-    column = np.concatenate([sky, land]).clip(0, 255).astype(np.uint8)
-    # The world's backdrop varies only by row, so it is converted to YUV as one column.
-    yuv_column = rgb_to_yuv(column)
-    canvas = [
-        np.ascontiguousarray(np.broadcast_to(yuv_column[:, None, 0], (ch, cw))),
-        np.ascontiguousarray(np.broadcast_to(yuv_column[::2, None, 1], (ch // 2, cw // 2))),
-        np.ascontiguousarray(np.broadcast_to(yuv_column[::2, None, 2], (ch // 2, cw // 2))),
-    ]
+    column = rgb_to_yuv(np.concatenate([sky, land]).clip(0, 255).astype(np.uint8))
 
     rng = _rng("shapes", spec.prompt, spec.seed)
     yuv = rgb_to_yuv(colours)
@@ -175,7 +173,7 @@ def _world(spec: AnimaticSpec, colours: np.ndarray) -> tuple[list[np.ndarray], l
                 phase=float(rng.uniform(0, math.tau)),
             )
         )
-    return canvas, shapes
+    return column, shapes
 
 
 def _even(value: float) -> int:
@@ -229,38 +227,30 @@ def rgb_to_yuv(rgb: np.ndarray) -> np.ndarray:
     return np.stack([y, u, v], axis=-1).round().clip(0, 255).astype(np.uint8)
 
 
-def _crop(
-    canvas: list[np.ndarray], window: tuple[int, int, int, int], frame: av.VideoFrame
-) -> None:
-    """Copy the camera's window of the canvas into the frame's planes."""
-    x, y, w, h = window
-    for index, plane in enumerate(_planes(frame)):
-        step = 1 if index == 0 else 2
-        plane[:] = canvas[index][y // step : (y + h) // step, x // step : (x + w) // step]
-
-
 def _paint(
     planes: list[np.ndarray],
-    origin: tuple[int, int],
+    window: tuple[int, int, int, int],
     shapes: list[_Shape],
     t: float,
-    canvas: tuple[int, int],
+    canvas_width: int,
 ) -> None:
-    ox, oy = origin
+    """Draw the shapes the camera's window sees, scaled from canvas to frame pixels."""
+    wx, wy, ww, wh = window
     vh, vw = planes[0].shape
-    cw = canvas[0]
+    sx, sy = ww / vw, wh / vh  # canvas pixels per frame pixel
     for shape in shapes:
         sh, sw = shape.mask.shape
-        x = _even((shape.x + shape.vx * t) % (cw + sw)) - sw - ox
-        y = (
-            _even(shape.y + shape.vy * t + shape.bob * math.sin(shape.phase + t * 2.0) + sh)
-            - sh
-            - oy
-        )
-        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + sw, vw), min(y + sh, vh)
+        left = _even((shape.x + shape.vx * t) % (canvas_width + sw)) - sw
+        top = _even(shape.y + shape.vy * t + shape.bob * math.sin(shape.phase + t * 2.0) + sh)
+        top -= sh
+        x, y = _even((left - wx) / sx), _even((top - wy) / sy)
+        fw, fh = max(2, _even(sw / sx)), max(2, _even(sh / sy))
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + fw, vw), min(y + fh, vh)
         if x0 >= x1 or y0 >= y1:
             continue
-        mask = shape.mask[y0 - y : y1 - y, x0 - x : x1 - x]
+        rows = np.minimum((np.arange(y0 - y, y1 - y) * sh) // fh, sh - 1)
+        cols = np.minimum((np.arange(x0 - x, x1 - x) * sw) // fw, sw - 1)
+        mask = shape.mask[rows[:, None], cols]
         planes[0][y0:y1, x0:x1][mask] = shape.colour[0]
         half = mask[::2, ::2]
         for index in (1, 2):
@@ -394,20 +384,22 @@ class _Timecode:
 
 
 def _camera_frame(
-    canvas: list[np.ndarray],
+    column: np.ndarray,
     window: tuple[int, int, int, int],
     shapes: list[_Shape],
     t: float,
-    canvas_size: tuple[int, int],
     size: tuple[int, int],
 ) -> av.VideoFrame:
-    """The frame the camera sees; scaled by swscale only when the window is not frame-sized."""
-    x, y, ww, wh = window
-    frame = av.VideoFrame(ww, wh, "yuv420p")
-    _crop(canvas, window, frame)
-    _paint(_planes(frame), (x, y), shapes, t, canvas_size)
-    if (ww, wh) != size:
-        frame = frame.reformat(width=size[0], height=size[1], interpolation="FAST_BILINEAR")
+    """The frame the camera sees, painted straight at the output size."""
+    w, h = size
+    _, wy, _, wh = window
+    frame = av.VideoFrame(w, h, "yuv420p")
+    planes = _planes(frame)
+    rows = wy + (np.arange(h) * wh) // h  # the canvas row under each frame row
+    planes[0][:] = column[rows, 0, None]
+    planes[1][:] = column[rows[::2], 1, None]
+    planes[2][:] = column[rows[::2], 2, None]
+    _paint(planes, window, shapes, t, _even(w * MARGIN))
     return frame
 
 
@@ -421,8 +413,8 @@ def render(
         spec.seed if spec.palette_seed is None else spec.palette_seed,
         spec.style,
     )
-    canvas, shapes = _world(spec, colours)
-    canvas_size = (canvas[0].shape[1], canvas[0].shape[0])
+    column, shapes = _world(spec, colours)
+    canvas_size = (_even(w * MARGIN), column.shape[0])
     text = max(14, h // 26)
     overlays = [
         _label(spec.title or "Untitled scene", int(text * 1.2), ("left", "top"), (w, h), WHITE_YUV),
@@ -446,7 +438,7 @@ def render(
         for index in range(total):
             t = index / FPS
             window = camera_window(spec.camera, index / max(1, total - 1), (w, h), canvas_size)
-            frame = _camera_frame(canvas, window, shapes, t, canvas_size, (w, h))
+            frame = _camera_frame(column, window, shapes, t, (w, h))
             planes = _planes(frame)
             for overlay in (*overlays, timecode.at(index)):
                 _blend(planes, overlay)

@@ -24,7 +24,7 @@ def _queue_form(project_id: int) -> None:
         "Takes per scene (0: each scene's own)", 0, catalog.MAX_TAKES_PER_JOB, 0
     )
     picked = [s for s in scenes if s.id in chosen] or scenes
-    cost = sum(catalog.estimate_cost(s.model, s.duration, takes or s.takes) for s in picked)
+    cost = sum(scene_store.scene_estimate(s, takes or None) for s in picked)
     st.caption(f"Estimated cost at Veo list prices: ${cost:,.2f}")
     if services().settings.backend == "animatic":
         st.warning(DRAFT_NOTE + " Nothing is billed.")

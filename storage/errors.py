@@ -36,3 +36,7 @@ class PermissionDenied(StudioError):
 
 class Conflict(StudioError):
     """The request is valid but the record is in a state that does not allow it."""
+
+
+class BudgetExceeded(Conflict):
+    """Queueing would spend more than the project's budget has left."""

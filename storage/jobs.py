@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit, catalog
+from storage.assets import references_for
 from storage.db import Database
-from storage.errors import Conflict, FieldError, InvalidInput, NotFound
-from storage.models import Job, JobStatus, Role, Scene, Take, User, utcnow
+from storage.errors import BudgetExceeded, Conflict, FieldError, InvalidInput, NotFound
+from storage.models import (
+    Asset,
+    AssetKind,
+    Job,
+    JobStatus,
+    Project,
+    Role,
+    Scene,
+    Take,
+    User,
+    utcnow,
+)
 from storage.permissions import require
-from storage.scenes import scene_values
+from storage.scenes import scene_estimate, scene_values
 from storage.validation import require_takes
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -30,9 +42,15 @@ def create_generation_jobs(
     scene_ids: list[int] | None = None,
     takes: int | None = None,
 ) -> list[Job]:
-    """One queued job per scene (all scenes when ``scene_ids`` is None), saved together."""
+    """One queued job per scene (all scenes when ``scene_ids`` is None), saved together.
+
+    A billed backend reserves each job's estimate against the project budget in the same
+    transaction, under a lock on the project row, so queueing from several studios or
+    CLIs at the same moment can never overspend.
+    """
     with db.session() as s:
-        require(s, actor, project_id, Role.editor, "generating scenes")
+        _lock_project(s, project_id)
+        project = require(s, actor, project_id, Role.editor, "generating scenes")
         ordered = list(
             s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
         )
@@ -46,38 +64,91 @@ def create_generation_jobs(
             chosen = [by_id[i] for i in dict.fromkeys(scene_ids)]
         if not chosen:
             raise InvalidInput([FieldError("scenes", "the project has no scenes to generate")])
+        billed = backend in catalog.BILLED_BACKENDS
         jobs = []
         for scene in chosen:
             count = require_takes(scene.takes if takes is None else takes, scene.model)
-            job = Job(
-                project_id=project_id,
-                scene_id=scene.id,
-                backend=backend,
-                model=scene.model,
-                takes=count,
-                params=_job_params(scene, ordered),
-                estimated_cost_usd=catalog.estimate_cost(scene.model, scene.duration, count),
-                created_by=actor.id,
+            estimate = scene_estimate(scene, count)
+            jobs.append(
+                Job(
+                    project_id=project_id,
+                    scene_id=scene.id,
+                    backend=backend,
+                    model=scene.model,
+                    takes=count,
+                    params=_job_params(s, scene, ordered),
+                    estimated_cost_usd=estimate,
+                    reserved_usd=estimate if billed else 0.0,
+                    created_by=actor.id,
+                )
             )
-            jobs.append(job)
+        if billed and project.budget_usd is not None:
+            _check_budget(s, project, sum(j.reserved_usd for j in jobs), len(jobs))
         s.add_all(jobs)
         s.flush()
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])
     return jobs
 
 
-def _job_params(scene: Scene, ordered: list[Scene]) -> dict[str, Any]:
-    """What the backend renders: a snapshot, so later edits do not change a queued job."""
+def _lock_project(s: Session, project_id: int) -> None:
+    """Serialise budget checks of one project: a row lock on PostgreSQL, and on SQLite the
+    database write lock, taken by this first write before anything is read."""
+    s.execute(update(Project).where(Project.id == project_id).values(budget_usd=Project.budget_usd))
+
+
+def committed_usd(s: Session, project_id: int) -> float:
+    """What the project has spent or reserved: finished jobs' cost, live jobs' estimates."""
+    return float(
+        s.scalar(
+            select(func.coalesce(func.sum(Job.reserved_usd), 0.0)).where(
+                Job.project_id == project_id
+            )
+        )
+        or 0.0
+    )
+
+
+def _check_budget(s: Session, project: Project, wanted: float, count: int) -> None:
+    assert project.budget_usd is not None
+    committed = committed_usd(s, project.id)
+    left = max(0.0, project.budget_usd - committed)
+    if wanted > left + 1e-9:
+        raise BudgetExceeded(
+            f"budget: queueing {count} job(s) would cost an estimated ${wanted:,.2f}, but "
+            f"'{project.name}' has ${left:,.2f} left of its ${project.budget_usd:,.2f} budget "
+            f"(${committed:,.2f} spent or reserved); raise the budget or queue fewer takes"
+        )
+
+
+def _job_params(s: Session, scene: Scene, ordered: list[Scene]) -> dict[str, Any]:
+    """What the backend renders: a snapshot, so later edits do not change a queued job.
+
+    The previous scene's take is looked up when the job runs, not now, so "generate all"
+    can chain scenes that have no takes yet.
+    """
     params = scene_values(scene)
     params["position"] = scene.position
+    for name in ("first_frame", "last_frame"):
+        asset = s.get(Asset, params.pop(f"{name}_id") or 0)
+        if asset is not None:
+            params[name] = {"media_key": asset.media_key, "mime_type": asset.mime_type}
+    params["references"] = [
+        {
+            "name": asset.name,
+            "media_key": asset.media_key,
+            "mime_type": asset.mime_type,
+            "reference_type": "style" if asset.kind == AssetKind.style else "asset",
+        }
+        for asset in references_for(s, scene)
+    ]
     index = ordered.index(scene)
-    if scene.continuity == "previous" and index > 0:
+    if scene.continuity != "none" and index > 0:
         previous = ordered[index - 1]
         params["previous"] = {
             "scene_id": previous.id,
+            "title": previous.title,
             "prompt": previous.prompt,
             "seed": previous.seed,
-            "selected_take_id": previous.selected_take_id,
         }
     return params
 
@@ -126,12 +197,27 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
         if job is None:
             raise NotFound(f"job {job_id}: no such job")
         require(s, actor, job.project_id, Role.editor, "cancelling a job")
-        if not _move(s, job_id, ACTIVE, status=JobStatus.cancelled, finished_at=utcnow()):
+        if not _move(
+            s,
+            job_id,
+            ACTIVE,
+            status=JobStatus.cancelled,
+            finished_at=utcnow(),
+            reserved_usd=_reservation_after(JobStatus.cancelled),
+        ):
             raise Conflict(
                 f"job {job_id} has already {job.status}; only a queued or running job can be cancelled"
             )
         audit.record(s, actor, "job.cancelled", job.project_id, job=job_id)
     return get_job(db, job_id)
+
+
+def _reservation_after(status: JobStatus) -> Any:
+    """A job that ends without takes frees its reservation, unless it was cancelled after
+    Veo accepted it: that generation runs on (and is billed) all the same."""
+    if status == JobStatus.cancelled:
+        return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
+    return 0.0
 
 
 def _move(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
@@ -161,11 +247,23 @@ def save_operation(db: Database, job_id: int, operation_name: str) -> None:
         s.execute(update(Job).where(Job.id == job_id).values(operation_name=operation_name))
 
 
-def complete_job(db: Database, job_id: int, takes: list[dict[str, Any]]) -> list[Take] | None:
-    """Record the takes and mark the job succeeded together; None if it was cancelled."""
+def complete_job(
+    db: Database, job_id: int, takes: list[dict[str, Any]], notice: str | None = None
+) -> list[Take] | None:
+    """Record the takes and mark the job succeeded together; None if it was cancelled.
+
+    The job's reservation becomes what its takes cost; ``notice`` says what it lacks (the
+    samples a safety filter kept back).
+    """
     with db.session() as s:
         if not _move(
-            s, job_id, (JobStatus.running,), status=JobStatus.succeeded, finished_at=utcnow()
+            s,
+            job_id,
+            (JobStatus.running,),
+            status=JobStatus.succeeded,
+            finished_at=utcnow(),
+            reserved_usd=round(sum(t["cost_usd"] for t in takes), 4),
+            notice=notice,
         ):
             return None
         job = s.get(Job, job_id)
@@ -191,6 +289,7 @@ def fail_job(
             error_stage=stage,
             error=reason[:4000],
             finished_at=utcnow(),
+            reserved_usd=_reservation_after(status),
         )
 
 

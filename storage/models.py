@@ -97,11 +97,60 @@ class Scene(Base):
     continuity: Mapped[str] = mapped_column(String(16), default="none")
     model: Mapped[str] = mapped_column(String(80))
     takes: Mapped[int] = mapped_column(default=1)
+    person_generation: Mapped[str] = mapped_column(String(16), default="allow_adult")
+    generate_audio: Mapped[bool] = mapped_column(default=True)
+    enhance_prompt: Mapped[bool] = mapped_column(default=True)
+    first_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    last_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     selected_take_id: Mapped[int | None] = mapped_column(
         ForeignKey("takes.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AssetKind(enum.StrEnum):
+    """What an uploaded image is for: a scene's frame, or an ingredient of the library."""
+
+    frame = "frame"
+    character = "character"
+    object = "object"
+    style = "style"
+
+    @property
+    def ingredient(self) -> bool:
+        return self is not AssetKind.frame
+
+
+class Asset(Base):
+    """An uploaded image, checked by decoding it, stored under a generated media key."""
+
+    __tablename__ = "assets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[AssetKind] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    media_key: Mapped[str] = mapped_column(String(300))
+    mime_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    bytes: Mapped[int]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SceneReference(Base):
+    """An ingredient attached to a scene by hand (ingredients it names attach themselves)."""
+
+    __tablename__ = "scene_references"
+    __table_args__ = (UniqueConstraint("scene_id", "asset_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class Job(Base):
@@ -117,11 +166,16 @@ class Job(Base):
     takes: Mapped[int]
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     estimated_cost_usd: Mapped[float] = mapped_column(default=0.0)
+    # What the job counts against the budget: its estimate while it runs, then what its takes
+    # cost (0 for the animatic, which bills nothing).
+    reserved_usd: Mapped[float] = mapped_column(default=0.0)
     attempts: Mapped[int] = mapped_column(default=0)
     # The backend's handle on remote work (a Veo operation name), saved as soon as it exists.
     operation_name: Mapped[str | None] = mapped_column(String(500))
     error_stage: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
+    # Said of a job that succeeded with less than was asked (samples blocked by safety filters).
+    notice: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -130,6 +184,7 @@ class Job(Base):
 
 class Take(Base):
     __tablename__ = "takes"
+    __table_args__ = (UniqueConstraint("job_id", "sample_index"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))

@@ -90,9 +90,9 @@ def list_projects(
         rows = s.execute(query).all()
         ids = [p.id for p, _ in rows]
         scenes = s.execute(
-            select(Scene.project_id, Scene.model, Scene.duration, Scene.takes).where(
-                Scene.project_id.in_(ids)
-            )
+            select(
+                Scene.project_id, Scene.model, Scene.duration, Scene.takes, Scene.generate_audio
+            ).where(Scene.project_id.in_(ids))
         ).all()
         takes = dict(
             s.execute(
@@ -112,7 +112,11 @@ def list_projects(
                 scenes=len(own),
                 takes=takes.get(project.id, 0),
                 estimated_cost_usd=round(
-                    sum(catalog.estimate_cost(r.model, r.duration, r.takes) for r in own), 2
+                    sum(
+                        catalog.estimate_cost(r.model, r.duration, r.takes, r.generate_audio)
+                        for r in own
+                    ),
+                    2,
                 ),
                 seconds=sum(r.duration for r in own),
             )

@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import audit, catalog
+from storage.assets import check_scene_assets
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
-from storage.models import Project, Role, Scene, Take, User
+from storage.models import Project, Role, Scene, SceneReference, Take, User
 from storage.permissions import require
-from storage.validation import SCENE_FIELDS, clean_scene
+from storage.validation import FRAME_FIELDS, SCENE_FIELDS, clean_scene
 
 
 def project_defaults(project: Project) -> dict[str, Any]:
@@ -24,8 +25,14 @@ def project_defaults(project: Project) -> dict[str, Any]:
     }
 
 
+def scene_estimate(scene: Scene, takes: int | None = None) -> float:
+    """The scene's cost at list price: seconds x price (with or without sound) x takes."""
+    count = scene.takes if takes is None else takes
+    return catalog.estimate_cost(scene.model, scene.duration, count, scene.generate_audio)
+
+
 def scene_values(scene: Scene) -> dict[str, Any]:
-    return {name: getattr(scene, name) for name in SCENE_FIELDS}
+    return {name: getattr(scene, name) for name in SCENE_FIELDS + FRAME_FIELDS}
 
 
 def _scene_for(s: Session, actor: User, scene_id: int, minimum: Role, doing: str) -> Scene:
@@ -72,6 +79,8 @@ def add_scenes(
                 errors += [FieldError(f"{prefix} {e.field}".strip(), e.message) for e in exc.errors]
         if errors:
             raise InvalidInput(errors)
+        for fields in cleaned:
+            check_scene_assets(s, project_id, {k: fields[k] for k in FRAME_FIELDS})
         scenes = [
             Scene(project_id=project_id, position=start + i, **fields)
             for i, fields in enumerate(cleaned)
@@ -89,6 +98,7 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
         cleaned = clean_scene(changes, scene_values(scene))
+        check_scene_assets(s, scene.project_id, {k: cleaned[k] for k in FRAME_FIELDS})
         for key, value in cleaned.items():
             setattr(scene, key, value)
         audit.record(
@@ -98,7 +108,7 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
 
 
 def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
-    """A copy placed right after the original, without its takes."""
+    """A copy placed right after the original, with its ingredients but not its takes."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
         ordered = _ordered(s, scene.project_id)
@@ -106,6 +116,11 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
         values["title"] = f"{scene.title} (copy)"[:120]
         copy = Scene(project_id=scene.project_id, position=0, **values)
         s.add(copy)
+        s.flush()
+        s.add_all(
+            SceneReference(scene_id=copy.id, asset_id=ref.asset_id, position=ref.position)
+            for ref in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene.id))
+        )
         ordered.insert(ordered.index(scene) + 1, copy)
         _renumber(ordered)
         audit.record(s, actor, "scene.duplicated", scene.project_id, scene=scene.id)

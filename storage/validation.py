@@ -26,7 +26,12 @@ SCENE_FIELDS = (
     "continuity",
     "model",
     "takes",
+    "person_generation",
+    "generate_audio",
+    "enhance_prompt",
 )
+# Uploaded images by asset id: set in the studio, not carried by storyboard files.
+FRAME_FIELDS = ("first_frame_id", "last_frame_id")
 PROJECT_FIELDS = ("name", "description", "aspect_ratio", "resolution", "style", "model", "budget")
 MAX_SEED = 2**32 - 1
 MAX_DESCRIPTION_CHARS = 4000
@@ -92,6 +97,20 @@ class _Checker:
             self.fail(name, f"{value} is out of range{where}; allowed: {low} to {high}")
         return number
 
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        self.fail(name, f"{value!r} is not true or false")
+        return default
+
     def done(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
@@ -153,7 +172,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
     ``defaults`` holds the project's defaults, or the scene's current values on an edit.
     """
     check = _Checker(raw)
-    _unknown_keys(raw, SCENE_FIELDS, check)
+    _unknown_keys(raw, SCENE_FIELDS + FRAME_FIELDS, check)
     model = check.choice("model", tuple(catalog.MODELS), defaults["model"])
     spec = catalog.MODELS.get(model, catalog.MODELS[defaults["model"]])
     limit = spec.max_prompt_chars
@@ -201,9 +220,50 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
             default=defaults.get("takes", 1),
             scope=spec.label,
         ),
+        "person_generation": check.choice(
+            "person_generation",
+            catalog.PERSON_GENERATION,
+            defaults.get("person_generation", catalog.PERSON_GENERATION[0]),
+        ),
+        # An inherited "with sound" quietly drops on a silent model; an explicit one is refused.
+        "generate_audio": check.flag(
+            "generate_audio", spec.audio and bool(defaults.get("generate_audio", True))
+        ),
+        "enhance_prompt": check.flag("enhance_prompt", defaults.get("enhance_prompt", True)),
     }
+    for name in FRAME_FIELDS:
+        cleaned[name] = check.integer(name, low=1, high=2**31 - 1, default=defaults.get(name))
+    _check_features(cleaned, spec, check)
     check.done()
     return cleaned
+
+
+def _check_features(scene: dict[str, Any], spec: catalog.ModelSpec, check: _Checker) -> None:
+    """Options the scene's model cannot honour, each named with what the model does offer."""
+    offers = ", ".join(spec.features()) or "a prompt only"
+    if scene["generate_audio"] and not spec.audio:
+        check.fail("generate_audio", f"{spec.label} makes no sound; it offers: {offers}")
+    if scene["first_frame_id"] and not spec.first_frame:
+        check.fail("first_frame_id", f"{spec.label} takes no first frame; it offers: {offers}")
+    if scene["last_frame_id"] and not spec.last_frame:
+        check.fail("last_frame_id", f"{spec.label} takes no last frame; it offers: {offers}")
+    if scene["continuity"] == "extend" and not spec.extension:
+        check.fail("continuity", f"{spec.label} cannot extend a take; it offers: {offers}")
+    if scene["continuity"] == "previous" and not spec.first_frame:
+        check.fail("continuity", f"{spec.label} cannot start from a frame; it offers: {offers}")
+    if scene["first_frame_id"] and scene["continuity"] in ("previous", "extend"):
+        check.fail(
+            "first_frame_id",
+            f"a scene with continuity {scene['continuity']!r} starts from the previous scene; "
+            "remove the first frame or set continuity to 'none'",
+        )
+    if scene["last_frame_id"] and not (
+        scene["first_frame_id"] or scene["continuity"] == "previous"
+    ):
+        check.fail(
+            "last_frame_id",
+            "a last frame needs a first frame (upload one, or continue from the previous scene)",
+        )
 
 
 def _closest(value: Any, allowed: tuple[int, ...]) -> int:

@@ -75,7 +75,7 @@ def test_generate_page_queues_and_shows_progress(studio: Services) -> None:
     pid = seeded(studio)
     app = page("generate", pid)
     assert not app.exception
-    assert any("Estimated cost at Veo list prices: $0.40" in c.value for c in app.caption)
+    assert any("Estimated cost at Veo list prices: $0.60" in c.value for c in app.caption)
     queue = next(b for b in app.button if b.label.startswith("Queue"))
     queue.click().run()
     assert any("Queued 1 job(s)" in s.value for s in app.success)

@@ -1,0 +1,238 @@
+"""Uploaded images: scene frames and the project's ingredient library.
+
+An upload is trusted only once Pillow has decoded it whole: its name and extension are
+ignored, it must be a JPEG or PNG within Veo's size limit, and it is stored under a name the
+project generates. A file that fails any check is refused and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import audit, catalog
+from storage.db import Database
+from storage.errors import FieldError, InvalidInput, NotFound
+from storage.media import MediaStore
+from storage.models import Asset, AssetKind, Role, Scene, SceneReference, User
+from storage.permissions import require
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
+MAX_PIXELS = 50_000_000
+MIN_SIDE = 64
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    mime_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def check_image(data: bytes, field: str = "file") -> CheckedImage:
+    """The image's facts, or ``InvalidInput`` naming ``field`` and the limit it broke."""
+
+    def refuse(message: str) -> InvalidInput:
+        return InvalidInput([FieldError(field, message)])
+
+    if not data:
+        raise refuse("is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise refuse(
+            f"is {len(data) / 2**20:.1f} MB; at most {MAX_UPLOAD_BYTES // 2**20} MB allowed"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind, size = image.format, image.size
+                if size[0] * size[1] > MAX_PIXELS:
+                    raise refuse(f"is {size[0]}x{size[1]} pixels; at most {MAX_PIXELS:,} allowed")
+                image.load()  # decodes every pixel: a truncated or forged file fails here
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise refuse("is not an image that can be decoded; allowed: JPEG, PNG") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise refuse(f"is a damaged image ({exc}); allowed: JPEG, PNG") from None
+    if kind not in FORMATS:
+        raise refuse(f"is a {kind} image; allowed: JPEG, PNG")
+    if min(size) < MIN_SIDE:
+        raise refuse(f"is {size[0]}x{size[1]} pixels; each side must be at least {MIN_SIDE}")
+    mime, extension = FORMATS[kind]
+    return CheckedImage(data, mime, extension, size[0], size[1])
+
+
+def add_asset(
+    db: Database,
+    media: MediaStore,
+    actor: User,
+    project_id: int,
+    kind: AssetKind | str,
+    name: str,
+    data: bytes,
+    description: str = "",
+) -> Asset:
+    """Check and store an upload; the file is written only after every check has passed."""
+    kind = _kind(kind)
+    name, description = name.strip(), description.strip()
+    errors = []
+    if not name:
+        errors.append(FieldError("name", "is required"))
+    elif len(name) > catalog.MAX_TITLE_CHARS:
+        errors.append(
+            FieldError("name", f"is {len(name)} characters; at most {catalog.MAX_TITLE_CHARS}")
+        )
+    if errors:
+        raise InvalidInput(errors)
+    image = check_image(data)
+    with db.session() as s:
+        require(s, actor, project_id, Role.editor, "uploading images")
+        if kind.ingredient and _ingredient_named(s, project_id, name) is not None:
+            raise InvalidInput([FieldError("name", f"the library already has '{name}'")])
+        key = f"projects/{project_id}/assets/{uuid.uuid4().hex}.{image.extension}"
+        temp = media.temp_path(key)
+        try:
+            temp.write_bytes(image.data)
+            asset = Asset(
+                project_id=project_id,
+                kind=kind,
+                name=name,
+                description=description,
+                media_key=key,
+                mime_type=image.mime_type,
+                width=image.width,
+                height=image.height,
+                bytes=len(image.data),
+                created_by=actor.id,
+            )
+            s.add(asset)
+            s.flush()
+            media.commit(temp, key)
+        finally:
+            temp.unlink(missing_ok=True)
+        audit.record(s, actor, "asset.added", project_id, asset=asset.id, kind=kind.value)
+    return asset
+
+
+def _kind(kind: AssetKind | str) -> AssetKind:
+    try:
+        return AssetKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in AssetKind)
+        raise InvalidInput(
+            [FieldError("kind", f"{kind!r} is not allowed; allowed: {allowed}")]
+        ) from None
+
+
+def _ingredient_named(s: Session, project_id: int, name: str) -> Asset | None:
+    return s.scalar(
+        select(Asset).where(
+            Asset.project_id == project_id,
+            Asset.kind != AssetKind.frame,
+            Asset.name == name,
+        )
+    )
+
+
+def list_assets(db: Database, actor: User, project_id: int) -> list[Asset]:
+    with db.session() as s:
+        require(s, actor, project_id, Role.viewer, "viewing the library")
+        return list(
+            s.scalars(select(Asset).where(Asset.project_id == project_id).order_by(Asset.name))
+        )
+
+
+def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) -> None:
+    with db.session() as s:
+        asset = s.get(Asset, asset_id)
+        if asset is None:
+            raise NotFound(f"image {asset_id}: no such image")
+        require(s, actor, asset.project_id, Role.editor, "deleting images")
+        key = asset.media_key
+        s.delete(asset)
+        audit.record(s, actor, "asset.deleted", asset.project_id, asset=asset_id)
+    media.delete(key)
+
+
+def check_scene_assets(s: Session, project_id: int, fields: dict[str, int | None]) -> None:
+    """Frame ids a scene points at must be images of its own project."""
+    for name, asset_id in fields.items():
+        if asset_id is None:
+            continue
+        asset = s.get(Asset, asset_id)
+        if asset is None or asset.project_id != project_id:
+            raise InvalidInput([FieldError(name, f"image {asset_id} is not in this project")])
+
+
+def set_references(db: Database, actor: User, scene_id: int, asset_ids: list[int]) -> None:
+    """Attach ingredients to a scene by hand, in order, replacing what was attached."""
+    with db.session() as s:
+        scene = s.get(Scene, scene_id)
+        if scene is None:
+            raise NotFound(f"scene {scene_id}: no such scene")
+        require(s, actor, scene.project_id, Role.editor, "attaching ingredients")
+        chosen = list(dict.fromkeys(asset_ids))
+        assets = {a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_(chosen)))}
+        for asset_id in chosen:
+            asset = assets.get(asset_id)
+            if (
+                asset is None
+                or asset.project_id != scene.project_id
+                or not AssetKind(asset.kind).ingredient
+            ):
+                raise InvalidInput(
+                    [FieldError("references", f"image {asset_id} is not an ingredient here")]
+                )
+        _check_reference_count(scene, len(chosen))
+        for row in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene_id)):
+            s.delete(row)
+        s.flush()
+        s.add_all(
+            SceneReference(scene_id=scene_id, asset_id=asset_id, position=i)
+            for i, asset_id in enumerate(chosen)
+        )
+        audit.record(s, actor, "scene.references", scene.project_id, scene=scene_id, assets=chosen)
+
+
+def _check_reference_count(scene: Scene, count: int) -> None:
+    spec = catalog.MODELS[scene.model]
+    allowed = min(spec.reference_images, catalog.MAX_REFERENCE_IMAGES)
+    if count > allowed:
+        takes = f"takes at most {allowed}" if allowed else "takes no reference images"
+        raise InvalidInput(
+            [FieldError("references", f"{count} reference images; {spec.label} {takes}")]
+        )
+
+
+def references_for(s: Session, scene: Scene) -> list[Asset]:
+    """The ingredients a scene uses: those attached by hand, then those its prompt names."""
+    attached = list(
+        s.scalars(
+            select(Asset)
+            .join(SceneReference, SceneReference.asset_id == Asset.id)
+            .where(SceneReference.scene_id == scene.id)
+            .order_by(SceneReference.position)
+        )
+    )
+    library = s.scalars(
+        select(Asset)
+        .where(Asset.project_id == scene.project_id, Asset.kind != AssetKind.frame)
+        .order_by(Asset.id)
+    )
+    named = [a for a in library if a not in attached and _names(scene.prompt, a.name)]
+    chosen = attached + named
+    _check_reference_count(scene, len(chosen))
+    return chosen
+
+
+def _names(prompt: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", prompt, re.IGNORECASE) is not None

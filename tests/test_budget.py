@@ -1,0 +1,74 @@
+"""A project budget refuses queueing that would exceed it, even from many callers at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from storage import jobs, projects, scenes
+from storage.db import Database
+from storage.errors import BudgetExceeded
+from storage.models import JobStatus, User
+
+MODEL = "veo-3.1-fast-generate-001"  # 8 s with sound: 0.15 x 8 = $1.20 a take
+
+
+def budgeted(db: Database, owner: User, budget: float, scene_count: int = 1) -> int:
+    pid = projects.create_project(db, owner, {"name": "Film", "budget": budget}, MODEL).id
+    scenes.add_scenes(
+        db, owner, pid, [{"prompt": f"shot {i}", "duration": 8} for i in range(scene_count)]
+    )
+    return pid
+
+
+def test_queueing_past_the_budget_is_refused_with_what_is_left(db: Database, owner: User) -> None:
+    pid = budgeted(db, owner, budget=3.0)
+    jobs.create_generation_jobs(db, owner, pid, "veo", takes=2)  # $2.40 reserved
+    with pytest.raises(BudgetExceeded) as err:
+        jobs.create_generation_jobs(db, owner, pid, "veo", takes=1)
+    assert str(err.value).startswith(
+        "budget: queueing 1 job(s) would cost an estimated $1.20, but 'Film' has $0.60 left "
+        "of its $3.00 budget ($2.40 spent or reserved)"
+    )
+    # the animatic bills nothing, so drafts are never refused
+    jobs.create_generation_jobs(db, owner, pid, "animatic", takes=4)
+
+
+def test_a_job_that_ends_without_takes_gives_its_reservation_back(
+    db: Database, owner: User
+) -> None:
+    pid = budgeted(db, owner, budget=1.20)
+    (job,) = jobs.create_generation_jobs(db, owner, pid, "veo")
+    jobs.claim_job(db, job.id)
+    jobs.fail_job(db, job.id, "veo", "invalid argument")
+    (again,) = jobs.create_generation_jobs(db, owner, pid, "veo")
+    # cancelled after Veo accepted it: the generation is billed all the same
+    jobs.claim_job(db, again.id)
+    jobs.save_operation(db, again.id, "projects/p/locations/l/operations/1")
+    jobs.cancel_job(db, owner, again.id)
+    assert jobs.get_job(db, again.id).status == JobStatus.cancelled
+    with pytest.raises(BudgetExceeded):
+        jobs.create_generation_jobs(db, owner, pid, "veo")
+
+
+def test_concurrent_queueing_never_overspends(db: Database, owner: User) -> None:
+    pid = budgeted(db, owner, budget=1.20 * 3)
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def queue() -> None:
+        start.wait()
+        try:
+            jobs.create_generation_jobs(db, owner, pid, "veo")
+            outcomes.append("queued")
+        except BudgetExceeded:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=queue) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["queued"] * 3 + ["refused"] * 5
+    assert len(jobs.list_jobs(db, owner, pid)) == 3

@@ -1,0 +1,140 @@
+"""Scene options checked against the model catalog, uploads checked by content, ingredients."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from storage import assets, catalog, jobs, projects, scenes
+from storage.db import Database
+from storage.errors import InvalidInput, PermissionDenied
+from storage.media import MediaStore
+from storage.models import AssetKind, Role, User
+
+
+def png(width: int = 320, height: int = 180, color: str = "teal", kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, kind)
+    return out.getvalue()
+
+
+def project(db: Database, owner: User, model: str = "veo-3.1-generate-001") -> int:
+    return projects.create_project(db, owner, {"name": "Film", "model": model}, model).id
+
+
+def test_each_model_is_refused_what_it_cannot_do_with_the_limit_named(
+    db: Database, owner: User
+) -> None:
+    pid = project(db, owner, "veo-2.0-generate-001")
+    silent = scenes.add_scene(db, owner, pid, {"prompt": "a fox"})
+    assert silent.generate_audio is False  # inherited sound drops quietly on a silent model
+    with pytest.raises(InvalidInput) as err:
+        scenes.add_scene(
+            db, owner, pid, {"prompt": "a fox", "generate_audio": True, "person_generation": "x"}
+        )
+    assert "generate_audio: Veo 2 makes no sound; it offers: first frame, last frame" in str(
+        err.value
+    )
+    assert "person_generation: 'x' is not allowed; allowed: allow_adult, dont_allow" in str(
+        err.value
+    )
+    veo3 = project(db, owner, "veo-3.0-generate-001")
+    with pytest.raises(InvalidInput, match="continuity: Veo 3 cannot extend a take"):
+        scenes.add_scene(db, owner, veo3, {"prompt": "a fox", "continuity": "extend"})
+    with pytest.raises(InvalidInput, match="last_frame_id: a last frame needs a first frame"):
+        scenes.add_scene(db, owner, pid, {"prompt": "a fox", "last_frame_id": 1})
+    assert len(scenes.list_scenes(db, owner, pid)) == 1
+
+
+def test_audio_prices_the_estimate_and_prices_can_be_overridden(db: Database, owner: User) -> None:
+    pid = project(db, owner)
+    loud = scenes.add_scene(db, owner, pid, {"prompt": "rain", "duration": 8, "takes": 2})
+    quiet = scenes.update_scene(db, owner, loud.id, {"generate_audio": "false"})
+    assert scenes.scene_estimate(loud) == pytest.approx(0.40 * 8 * 2)
+    assert scenes.scene_estimate(quiet) == pytest.approx(0.20 * 8 * 2)
+    try:
+        catalog.use_prices({"veo-3.1-generate-001": {"video": 0.5, "audio": 1.0}})
+        assert scenes.scene_estimate(loud) == pytest.approx(1.0 * 8 * 2)
+    finally:
+        catalog.use_prices({})
+    assert scenes.scene_estimate(loud) == pytest.approx(0.40 * 8 * 2)
+
+
+def test_uploads_are_checked_by_decoding_and_stored_under_generated_names(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = MediaStore(tmp_path / "media")
+    pid = project(db, owner)
+    frame = assets.add_asset(db, media, owner, pid, AssetKind.frame, "../../etc/passwd", png())
+    assert frame.media_key.startswith(f"projects/{pid}/assets/") and ".." not in frame.media_key
+    assert (frame.mime_type, frame.width, frame.height) == ("image/png", 320, 180)
+    assert media.path(frame.media_key).read_bytes() == png()
+
+    forged = b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10
+    cut = png()[:200]
+    gif = png(kind="GIF")
+    for data, message in [
+        (b"#!/bin/sh\nrm -rf /\n", "file: is not an image that can be decoded; allowed: JPEG, PNG"),
+        (forged, "file: is a damaged image"),
+        (cut, "file: is a damaged image"),
+        (gif, "file: is a GIF image; allowed: JPEG, PNG"),
+        (png(32, 32), "each side must be at least 64"),
+        (b"x" * (assets.MAX_UPLOAD_BYTES + 1), "at most 20 MB allowed"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            assets.add_asset(db, media, owner, pid, AssetKind.frame, "bad", data)
+    assert len(assets.list_assets(db, owner, pid)) == 1
+    assert len(list((media.root / f"projects/{pid}/assets").iterdir())) == 1
+
+
+def test_a_viewer_cannot_upload(db: Database, owner: User, stranger: User, tmp_path: Path) -> None:
+    pid = project(db, owner)
+    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    with pytest.raises(PermissionDenied, match="uploading images needs editor"):
+        assets.add_asset(
+            db, MediaStore(tmp_path), stranger, pid, AssetKind.character, "Mara", png()
+        )
+
+
+def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = MediaStore(tmp_path / "media")
+    pid = project(db, owner)
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
+    noir = assets.add_asset(db, media, owner, pid, "style", "Noir look", png(color="black"))
+    lamp = assets.add_asset(db, media, owner, pid, "object", "lamp", png(color="yellow"))
+    first = assets.add_asset(db, media, owner, pid, "frame", "opening", png())
+    with pytest.raises(InvalidInput, match="name: the library already has 'Mara'"):
+        assets.add_asset(db, media, owner, pid, "character", "Mara", png())
+    scene = scenes.add_scene(
+        db,
+        owner,
+        pid,
+        {"prompt": "MARA walks in; a lamplight flickers", "first_frame_id": first.id},
+    )
+    assets.set_references(db, owner, scene.id, [noir.id])
+    (job,) = jobs.create_generation_jobs(db, owner, pid, "animatic")
+    refs = job.params["references"]
+    # "lamplight" does not name "lamp": names match whole words only
+    assert [(r["name"], r["reference_type"]) for r in refs] == [
+        ("Noir look", "style"),
+        ("Mara", "asset"),
+    ]
+    assert job.params["first_frame"] == {"media_key": first.media_key, "mime_type": "image/png"}
+    hat = assets.add_asset(db, media, owner, pid, "object", "hat", png())
+    with pytest.raises(InvalidInput, match=r"4 reference images; Veo 3.1 takes at most 3"):
+        assets.set_references(db, owner, scene.id, [noir.id, mara.id, lamp.id, hat.id])
+    with pytest.raises(InvalidInput, match=f"references: image {first.id} is not an ingredient"):
+        assets.set_references(db, owner, scene.id, [first.id])
+    fast = project(db, owner, "veo-3.1-fast-generate-001")
+    other = assets.add_asset(db, media, owner, fast, "character", "Mara", png())
+    with pytest.raises(InvalidInput, match=r"Veo 3.1 Fast takes no reference images"):
+        assets.set_references(
+            db, owner, scenes.add_scene(db, owner, fast, {"prompt": "x"}).id, [other.id]
+        )
+    with pytest.raises(InvalidInput, match=r"first_frame_id: image .* is not in this project"):
+        scenes.add_scene(db, owner, fast, {"prompt": "x", "first_frame_id": first.id})

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 from engine.animatic import AnimaticSpec, render
-from engine.backend import JobProgress
+from engine.backend import JobProgress, Outcome
 from storage import catalog
 from storage.media import MediaStore, explain_os_error
 from storage.models import Job
@@ -22,9 +21,7 @@ def take_seed(job: Job, sample: int) -> int:
 class AnimaticBackend:
     name = "animatic"
 
-    async def generate(
-        self, job: Job, media: MediaStore, progress: JobProgress
-    ) -> list[dict[str, Any]]:
+    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
         params = job.params
         width, height = catalog.frame_size(params["resolution"], params["aspect_ratio"])
         previous = params.get("previous") or {}
@@ -71,7 +68,7 @@ class AnimaticBackend:
                     "cost_usd": 0.0,
                 }
             )
-        return takes
+        return Outcome(takes)
 
     @staticmethod
     def _render_one(spec: AnimaticSpec, media: MediaStore, key: str, poster_key: str, report):  # type: ignore[no-untyped-def]

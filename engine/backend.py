@@ -40,11 +40,17 @@ class JobProgress:
             self.stage = stage
 
 
+@dataclass
+class Outcome:
+    """What a generation produced: each take's SQL fields, and what it could not produce."""
+
+    takes: list[dict[str, Any]]
+    notice: str | None = None
+
+
 class Backend(Protocol):
     name: str
 
-    async def generate(
-        self, job: Job, media: MediaStore, progress: JobProgress
-    ) -> list[dict[str, Any]]:
-        """Produce the job's takes in the media store; returns each take's SQL fields."""
+    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
+        """Produce the job's takes in the media store."""
         ...

@@ -12,17 +12,32 @@ import redis.asyncio as aioredis
 
 from engine.animatic_backend import AnimaticBackend
 from engine.backend import Backend
+from engine.google_client import GcsReader, google_credentials, vertex_client
 from engine.keys import Keys
+from engine.quota import QuotaGate
 from engine.redis_server import answers, connect, embedded_url, start_embedded
+from engine.veo_backend import VeoBackend
 from engine.worker import Worker, engine_name
+from storage import catalog
 from storage.db import Database
 from storage.media import MediaStore
 from storage.metrics import MetricsWriter
 from studio.config import Settings
 
 
-def backends_for(settings: Settings) -> dict[str, Backend]:
-    return {"animatic": AnimaticBackend()}
+def backends_for(settings: Settings, db: Database, queue: aioredis.Redis) -> dict[str, Backend]:
+    """The animatic always; Veo when it is the configured backend."""
+    backends: dict[str, Backend] = {"animatic": AnimaticBackend()}
+    if settings.backend == "veo":
+        credentials = google_credentials(settings)
+        backends["veo"] = VeoBackend(
+            settings,
+            db,
+            vertex_client(settings, credentials),
+            QuotaGate(queue, Keys(settings.redis_prefix)),
+            GcsReader(settings, credentials),
+        )
+    return backends
 
 
 @contextlib.contextmanager
@@ -51,6 +66,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     connect(url).close()  # one clear line if Redis is not there
+    catalog.use_prices(settings.prices)
     db = Database(settings.db_url)
     name = engine_name()
     queue = aioredis.Redis.from_url(url)
@@ -58,7 +74,7 @@ async def serve(
         db,
         queue,
         Keys(settings.redis_prefix),
-        backends_for(settings),
+        backends_for(settings, db, queue),
         MediaStore(settings.media_dir),
         MetricsWriter(settings.metrics_dir, name),
         concurrency=concurrency,

@@ -168,8 +168,11 @@ class Worker:
                 raise BackendError(
                     "engine", f"this engine has no {job.backend!r} backend configured"
                 )
-            takes = await backend.generate(job, self.media, progress)
-            saved = await asyncio.to_thread(job_store.complete_job, self.db, job.id, takes)
+            outcome = await backend.generate(job, self.media, progress)
+            takes = outcome.takes
+            saved = await asyncio.to_thread(
+                job_store.complete_job, self.db, job.id, takes, outcome.notice
+            )
             if saved is None:  # cancelled while it rendered
                 raise JobCancelled()
             progress.fraction, progress.stage = 1.0, "done"

@@ -212,10 +212,10 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
     return get_job(db, job_id)
 
 
-def _reservation_after(status: JobStatus) -> Any:
-    """A job that ends without takes frees its reservation, unless it was cancelled after
-    Veo accepted it: that generation runs on (and is billed) all the same."""
-    if status == JobStatus.cancelled:
+def _reservation_after(status: JobStatus, stage: str | None = None) -> Any:
+    """A job that ends without takes frees its reservation, unless Veo had accepted it and
+    the job stopped watching (cancelled, timed out): that generation may be billed."""
+    if status == JobStatus.cancelled or stage == "timeout":
         return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
     return 0.0
 
@@ -289,7 +289,7 @@ def fail_job(
             error_stage=stage,
             error=reason[:4000],
             finished_at=utcnow(),
-            reserved_usd=_reservation_after(status),
+            reserved_usd=_reservation_after(status, stage),
         )
 
 
@@ -297,3 +297,15 @@ def find_jobs(db: Database, job_ids: list[int]) -> dict[int, Job]:
     """The jobs that exist among ``job_ids``, in one query."""
     with db.session() as s:
         return {job.id: job for job in s.scalars(select(Job).where(Job.id.in_(job_ids)))}
+
+
+def selected_take(db: Database, scene_id: int) -> tuple[Take | None, bool]:
+    """A scene's selected take, and whether a job of that scene is still queued or running
+    (so a scene that continues from it can wait for its take instead of failing)."""
+    with db.session() as s:
+        scene = s.get(Scene, scene_id)
+        take = s.get(Take, scene.selected_take_id) if scene and scene.selected_take_id else None
+        pending = s.scalar(
+            select(func.count()).where(Job.scene_id == scene_id, Job.status.in_(ACTIVE))
+        )
+        return take, bool(pending)

@@ -6,10 +6,13 @@ Precedence: environment, then the settings file (``VEOGEN_SETTINGS_FILE`` or
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from storage import catalog
 
 BACKENDS = ("animatic", "veo")
 
@@ -31,6 +34,24 @@ class Settings:
     # A job whose engine stopped heartbeating this long ago is claimed by another engine.
     claim_idle_seconds: float = 60.0
     max_attempts: int = 3
+    # Price overrides per model, USD per second: {"veo-3.1-generate-001": {"video": 0.2, "audio": 0.4}}
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Veo (Vertex AI). Project and location come from the SDK's own GOOGLE_CLOUD_PROJECT and
+    # GOOGLE_CLOUD_LOCATION; credentials from a short-lived token, a service-account file,
+    # or Google's default credentials, in that order.
+    veo_base_url: str | None = None
+    veo_output_gcs_uri: str | None = None
+    google_access_token: str | None = field(default=None, repr=False)
+    google_credentials_file: str | None = None
+    gcs_base_url: str = "https://storage.googleapis.com"
+    veo_poll_seconds: float = 10.0
+    veo_poll_max_seconds: float = 60.0
+    veo_timeout_seconds: float = 1800.0
+    veo_retries: int = 6
+    veo_retry_seconds: float = 2.0
+    # Gemini text for the planner: an API key (Developer API), else Vertex when configured.
+    gemini_api_key: str | None = field(default=None, repr=False)
+    gemini_model: str = "gemini-2.5-flash"
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -39,6 +60,9 @@ class Settings:
             )
         if self.engine_concurrency < 1:
             raise SettingsError("VEOGEN_ENGINE_CONCURRENCY: must be at least 1")
+        if self.veo_output_gcs_uri and not self.veo_output_gcs_uri.startswith("gs://"):
+            raise SettingsError("VEOGEN_VEO_OUTPUT_GCS_URI: must start with gs://")
+        _check_prices(self.prices)
 
     @property
     def db_url(self) -> str:
@@ -62,12 +86,37 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if value is not None:
-                env[f"VEOGEN_{f.name.upper()}"] = str(value)
+                text = json.dumps(value) if isinstance(value, dict) else str(value)
+                env[f"VEOGEN_{f.name.upper()}"] = text
         return env
+
+
+def _check_prices(prices: object) -> None:
+    if not isinstance(prices, dict):
+        raise SettingsError("VEOGEN_PRICES: must map model names to {video, audio} prices")
+    for model, entry in prices.items():
+        if model not in catalog.MODELS:
+            raise SettingsError(
+                f"VEOGEN_PRICES: {model!r} is not a model; known: {', '.join(catalog.MODELS)}"
+            )
+        if not isinstance(entry, dict) or set(entry) - {"video", "audio"}:
+            raise SettingsError(f"VEOGEN_PRICES: {model}: give 'video' and/or 'audio' prices")
+        for kind, price in entry.items():
+            if not isinstance(price, int | float) or price < 0:
+                raise SettingsError(
+                    f"VEOGEN_PRICES: {model}.{kind}: {price!r} is not a price in USD per second"
+                )
 
 
 def _coerce(name: str, raw: object) -> object:
     kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind.startswith("dict"):
+        if isinstance(raw, dict):
+            return raw
+        try:
+            return json.loads(str(raw)) if raw != "" else {}
+        except json.JSONDecodeError:
+            raise SettingsError(f"VEOGEN_{name.upper()}: not valid JSON") from None
     try:
         if kind == "Path":
             return Path(str(raw)).expanduser().resolve()

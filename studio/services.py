@@ -8,6 +8,7 @@ from functools import cached_property
 from engine.client import JobClient
 from engine.keys import Keys
 from engine.redis_server import embedded_url
+from storage import catalog
 from storage.db import Database
 from storage.media import MediaStore
 from storage.metrics import MetricsReader
@@ -19,6 +20,9 @@ from studio.config import Settings
 @dataclass
 class Services:
     settings: Settings
+
+    def __post_init__(self) -> None:
+        catalog.use_prices(self.settings.prices)
 
     @cached_property
     def db(self) -> Database:

@@ -1,0 +1,70 @@
+"""Building the google-genai client (Vertex AI mode) and reading Veo's output from GCS.
+
+Credentials, first that is set: ``VEOGEN_GOOGLE_ACCESS_TOKEN`` (as ``gcloud auth
+print-access-token`` gives), ``VEOGEN_GOOGLE_CREDENTIALS_FILE`` (a service-account key), or
+Google's default credentials. Secrets stay in memory: never logged, stored or shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+import google.auth
+import google.oauth2.credentials
+import google.oauth2.service_account
+from google import genai
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.genai import types
+
+from engine.backend import BackendError
+from studio.config import Settings
+
+SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+
+
+def google_credentials(settings: Settings) -> Credentials:
+    if settings.google_access_token:
+        return google.oauth2.credentials.Credentials(token=settings.google_access_token)
+    if settings.google_credentials_file:
+        return google.oauth2.service_account.Credentials.from_service_account_file(
+            settings.google_credentials_file, scopes=SCOPES
+        )
+    try:
+        credentials, _ = google.auth.default(scopes=SCOPES)
+    except google.auth.exceptions.DefaultCredentialsError:
+        raise BackendError(
+            "credentials",
+            "no Google credentials: set VEOGEN_GOOGLE_ACCESS_TOKEN, "
+            "VEOGEN_GOOGLE_CREDENTIALS_FILE, or run `gcloud auth application-default login`",
+        ) from None
+    return credentials
+
+
+def vertex_client(settings: Settings, credentials: Credentials) -> genai.Client:
+    """Vertex AI mode, the only one in which google-genai 3.x starts Veo jobs.
+
+    The SDK reads GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION itself. Retries are ours
+    (``engine.veo_backend``), so the SDK makes each request once.
+    """
+    options = types.HttpOptions(base_url=settings.veo_base_url, retry_options=None, timeout=120_000)
+    return genai.Client(vertexai=True, credentials=credentials, http_options=options)
+
+
+class GcsReader:
+    """Reads ``gs://`` objects Veo wrote to the output bucket, with the same credentials."""
+
+    def __init__(self, settings: Settings, credentials: Credentials) -> None:
+        self.base_url = settings.gcs_base_url.rstrip("/")
+        self.session = AuthorizedSession(credentials)
+
+    async def read(self, uri: str) -> bytes:
+        bucket, _, name = uri.removeprefix("gs://").partition("/")
+        url = f"{self.base_url}/storage/v1/b/{bucket}/o/{quote(name, safe='')}?alt=media"
+        response = await asyncio.to_thread(self.session.get, url, timeout=300)
+        if response.status_code != 200:
+            raise BackendError(
+                "download", f"cannot read {uri} (HTTP {response.status_code}: {response.reason})"
+            )
+        return response.content

@@ -8,6 +8,7 @@ Google's default credentials. Secrets stay in memory: never logged, stored or sh
 from __future__ import annotations
 
 import asyncio
+import os
 from urllib.parse import quote
 
 import google.auth
@@ -45,11 +46,19 @@ def google_credentials(settings: Settings) -> Credentials:
 def vertex_client(settings: Settings, credentials: Credentials) -> genai.Client:
     """Vertex AI mode, the only one in which google-genai 3.x starts Veo jobs.
 
-    The SDK reads GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION itself. Retries are ours
-    (``engine.veo_backend``), so the SDK makes each request once.
+    Project and location are the SDK's own GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION,
+    passed on explicitly: with a custom base URL the SDK would otherwise drop them from the
+    request path. Retries are ours (``engine.veo_backend``), so the SDK makes each request
+    once.
     """
     options = types.HttpOptions(base_url=settings.veo_base_url, retry_options=None, timeout=120_000)
-    return genai.Client(vertexai=True, credentials=credentials, http_options=options)
+    return genai.Client(
+        vertexai=True,
+        project=os.environ.get("GOOGLE_CLOUD_PROJECT"),
+        location=os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1",
+        credentials=credentials,
+        http_options=options,
+    )
 
 
 class GcsReader:

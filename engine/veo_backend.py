@@ -37,7 +37,7 @@ from studio.config import Settings
 log = logging.getLogger("veogen.veo")
 
 TRANSIENT = (httpx2.TransportError, OSError, google.auth.exceptions.TransportError)
-CONTINUITY_WAIT_S = 2.0
+CONTINUITY_WAIT_S = 1.0
 SAFETY_ADVICE = (
     "Rephrase the prompt (no real people's names, brands, violence or minors), "
     "try person generation 'dont_allow', or replace a reference image that shows a real person."

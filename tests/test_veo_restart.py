@@ -1,0 +1,89 @@
+"""Killing an engine mid-generation never pays twice: the next engine resumes the operation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from engine.client import JobClient
+from engine.keys import Keys
+from storage import jobs, projects, scenes
+from storage.db import Database
+from storage.models import JobStatus
+from storage.users import local_user
+from studio.config import Settings
+from tests.fake_google import FakeGoogle
+from tests.test_veo import veo_env
+
+MODEL = "veo-3.1-fast-generate-001"
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_sigkill_after_submission_resumes_with_one_submission_per_job(settings: Settings) -> None:
+    fake = FakeGoogle(generation_seconds=6.0, video_seconds_scale=0.25).start()
+    try:
+        veo = veo_env(settings, fake, VEOGEN_CLAIM_IDLE_SECONDS="2")
+        env = {
+            **os.environ,
+            **veo.as_env(),
+            "GOOGLE_CLOUD_PROJECT": "film-co",
+            "GOOGLE_CLOUD_LOCATION": "us-central1",
+        }
+        db = Database(veo.db_url)
+        db.migrate()
+        owner = local_user(db)
+        pid = projects.create_project(db, owner, {"name": "Crash", "model": MODEL}, MODEL).id
+        scenes.add_scenes(
+            db, owner, pid, [{"prompt": f"shot {i}", "duration": 4, "takes": 2} for i in range(3)]
+        )
+        client = JobClient(db, veo.redis_url, Keys(veo.redis_prefix), "veo")
+        ids = [job.id for job in client.generate(owner, pid)]
+
+        def engine() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "studio.cli", "engine", "--concurrency", "4"], env=env
+            )
+
+        first = engine()
+        try:
+            wait_for(
+                lambda: all(j.operation_name for j in jobs.find_jobs(db, ids).values()),
+                timeout=60,
+                what="every job's operation name in SQL",
+            )
+            assert len(fake.submissions) == 3 and fake.in_flight == 3
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+        second = engine()
+        try:
+            wait_for(
+                lambda: all(
+                    j.status == JobStatus.succeeded for j in jobs.find_jobs(db, ids).values()
+                ),
+                timeout=90,
+                what="the second engine to finish every job",
+            )
+        finally:
+            second.terminate()
+            assert second.wait(timeout=60) == 0
+        assert len(fake.submissions) == 3, "a resumed job must not submit again"
+        takes = scenes.list_takes(db, owner, pid)
+        assert sorted((t.job_id, t.sample_index) for t in takes) == sorted(
+            (job_id, sample) for job_id in ids for sample in (0, 1)
+        )
+        assert all(j.attempts == 2 for j in jobs.find_jobs(db, ids).values())
+        db.dispose()
+    finally:
+        fake.stop()

@@ -16,7 +16,6 @@ import google.oauth2.credentials
 import google.oauth2.service_account
 from google import genai
 from google.auth.credentials import Credentials
-from google.auth.transport.requests import AuthorizedSession
 from google.genai import types
 
 from engine.backend import BackendError
@@ -65,6 +64,9 @@ class GcsReader:
     """Reads ``gs://`` objects Veo wrote to the output bucket, with the same credentials."""
 
     def __init__(self, settings: Settings, credentials: Credentials) -> None:
+        # imported here: requests and urllib3 cost an engine 14 MB it only needs for GCS
+        from google.auth.transport.requests import AuthorizedSession
+
         self.base_url = settings.gcs_base_url.rstrip("/")
         self.session = AuthorizedSession(credentials)
 

@@ -15,7 +15,7 @@ from engine.backend import Backend
 from engine.google_client import GcsReader, google_credentials, vertex_client
 from engine.keys import Keys
 from engine.quota import QuotaGate
-from engine.redis_server import answers, connect, embedded_url, start_embedded
+from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.veo_backend import VeoBackend
 from engine.worker import Worker, engine_name
 from storage import catalog
@@ -35,7 +35,7 @@ def backends_for(settings: Settings, db: Database, queue: aioredis.Redis) -> dic
             db,
             vertex_client(settings, credentials),
             QuotaGate(queue, Keys(settings.redis_prefix)),
-            GcsReader(settings, credentials),
+            GcsReader(settings, credentials) if settings.veo_output_gcs_uri else None,
         )
     return backends
 
@@ -69,7 +69,7 @@ async def serve(
     catalog.use_prices(settings.prices)
     db = Database(settings.db_url)
     name = engine_name()
-    queue = aioredis.Redis.from_url(url)
+    queue = engine_client(url)
     worker = Worker(
         db,
         queue,

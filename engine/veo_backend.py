@@ -38,6 +38,11 @@ log = logging.getLogger("veogen.veo")
 
 TRANSIENT = (httpx2.TransportError, OSError, google.auth.exceptions.TransportError)
 CONTINUITY_WAIT_S = 1.0
+# Requests to Veo at once (each takes milliseconds; a thousand jobs need a few), and takes
+# being saved at once. A finished operation's poll carries its videos inline and saving a
+# take decodes its poster: bounding both keeps memory flat when hundreds finish together.
+REQUEST_SLOTS = 16
+SAVE_SLOTS = 4
 SAFETY_ADVICE = (
     "Rephrase the prompt (no real people's names, brands, violence or minors), "
     "try person generation 'dont_allow', or replace a reference image that shows a real person."
@@ -56,6 +61,8 @@ class VeoBackend:
         gcs: GcsReader | None = None,
     ) -> None:
         self.settings, self.db, self.client, self.gate, self.gcs = settings, db, client, gate, gcs
+        self._requests = asyncio.Semaphore(REQUEST_SLOTS)
+        self._saves = asyncio.Semaphore(SAVE_SLOTS)
 
     async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
         name = job.operation_name
@@ -70,8 +77,7 @@ class VeoBackend:
             log.info("job %s: Veo operation %s", job.id, name)
         else:
             progress.update(0.05, "resuming the Veo operation")
-        operation = await self._wait(job, name, progress)
-        return await self._collect(job, operation, media, progress)
+        return await self._wait_and_collect(job, name, media, progress)
 
     def _output_uri(self, job: Job) -> str | None:
         bucket = self.settings.veo_output_gcs_uri
@@ -121,9 +127,10 @@ class VeoBackend:
                 await self.gate.wait()
             progress.update(0.02, "submitting to Veo")
             try:
-                operation = await self.client.aio.models.generate_videos(
-                    model=job.model, source=source, config=config
-                )
+                async with self._requests:
+                    operation = await self.client.aio.models.generate_videos(
+                        model=job.model, source=source, config=config
+                    )
             except errors.APIError as exc:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
@@ -147,9 +154,9 @@ class VeoBackend:
             return operation.name
         raise BackendError("submit", f"gave up after {retries + 1} tries: {_describe(last)}")
 
-    async def _wait(
-        self, job: Job, name: str, progress: JobProgress
-    ) -> types.GenerateVideosOperation:
+    async def _wait_and_collect(
+        self, job: Job, name: str, media: MediaStore, progress: JobProgress
+    ) -> Outcome:
         started = (job.started_at or utcnow()).replace(tzinfo=UTC).timestamp()
         timeout = self.settings.veo_timeout_seconds
         interval = self.settings.veo_poll_seconds
@@ -169,15 +176,17 @@ class VeoBackend:
             await self._sleep(min(interval, max(0.0, timeout - elapsed) + 0.01), progress)
             interval = min(self.settings.veo_poll_max_seconds, interval * 1.5)
             try:
-                operation = await self.client.aio.operations.get(handle)
+                async with self._requests:
+                    operation = await self.client.aio.operations.get(handle)
+                    if operation.done:
+                        async with self._saves:
+                            return await self._collect(job, operation, media, progress)
             except errors.APIError as exc:
                 if exc.code == 429 or exc.code >= 500:
                     continue  # polling costs no quota to finish; the next poll is later anyway
                 raise BackendError("poll", _refusal(exc)) from None
             except TRANSIENT:
                 continue
-            if operation.done:
-                return operation
 
     async def _collect(
         self,

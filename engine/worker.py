@@ -1,9 +1,11 @@
 """The engine's worker: consumes the job stream and runs up to N jobs at once.
 
-Delivery is at-least-once through a Redis consumer group. While a job runs, its message is
-re-claimed by its own worker every few seconds (a heartbeat), so only the messages of a
+Delivery is at-least-once through a Redis consumer group. While jobs run, one pulse loop
+re-claims all their messages every few seconds (a heartbeat), so only the messages of a
 dead worker grow idle; XAUTOCLAIM hands those to a live one, and SQL's attempt count stops
-a job that keeps killing engines.
+a job that keeps killing engines. The same loop publishes progress and notices cancels for
+every running job in one pipelined round trip, so a thousand jobs in flight cost a few
+Redis calls a second, not thousands.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -29,6 +32,16 @@ from storage.metrics import MetricsWriter, compact
 from storage.models import Job, JobStatus, utcnow
 
 log = logging.getLogger("veogen.engine")
+
+
+@dataclass
+class _Running:
+    job: Job
+    message_id: bytes
+    progress: JobProgress
+    published: tuple[float, str] | None = None
+    reported: float = 0.0
+
 
 PUBLISH_INTERVAL_S = 0.5
 FLUSH_INTERVAL_S = 2.0
@@ -59,7 +72,7 @@ class Worker:
         self.claim_idle_ms = int(claim_idle_s * 1000)
         self.max_attempts = max_attempts
         self.name = name or engine_name()
-        self.running: dict[int, JobProgress] = {}
+        self.running: dict[int, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def ensure_group(self) -> None:
@@ -72,6 +85,7 @@ class Worker:
     async def run(self, stop: asyncio.Event, grace_s: float = 30.0) -> None:
         await self.ensure_group()
         housekeeping = asyncio.create_task(self._housekeeping(stop))
+        pulse = asyncio.create_task(self._pulse())
         log.info(
             "engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency
         )
@@ -98,8 +112,9 @@ class Worker:
                 for task in pending:
                     task.cancel()  # its message stays pending and another engine claims it
                 await asyncio.gather(*pending, return_exceptions=True)
-            housekeeping.cancel()
-            await asyncio.gather(housekeeping, return_exceptions=True)
+            for task in (housekeeping, pulse):
+                task.cancel()
+            await asyncio.gather(housekeeping, pulse, return_exceptions=True)
             await asyncio.to_thread(self.metrics.flush)
 
     async def _read(self, count: int) -> list[tuple[bytes, int]]:
@@ -148,16 +163,13 @@ class Worker:
             await self._ack(message_id)
             return
         progress = JobProgress()
-        self.running[job.id] = progress
-        beat = asyncio.create_task(self._heartbeat(message_id, job, progress))
+        self.running[job.id] = _Running(job, message_id, progress)
         started = time.monotonic()
         try:
             await self._run(job, progress, started)
         finally:
-            beat.cancel()
-            await asyncio.gather(beat, return_exceptions=True)
             self.running.pop(job.id, None)
-        await self._publish(job.id, progress)
+        await self._publish([_Running(job, message_id, progress)])
         await self._ack(message_id)
 
     async def _run(self, job: Job, progress: JobProgress, started: float) -> None:
@@ -223,36 +235,62 @@ class Worker:
         event = "blocked" if status == JobStatus.blocked else "failed"
         self._record(event, job, error=f"{stage}: {reason}", render_s=render_s)
 
-    async def _heartbeat(self, message_id: bytes, job: Job, progress: JobProgress) -> None:
-        """Publish progress, notice a cancel, and keep the message ours while the job runs."""
+    async def _pulse(self) -> None:
+        """Publish progress, notice cancels, and keep running jobs' messages ours."""
         last_claim = time.monotonic()
-        reported = 0.0
         while True:
-            await self._publish(job.id, progress)
-            if await self.queue.exists(self.keys.cancel(job.id)):
-                progress.cancelled = True
-            if progress.fraction - reported >= 0.25:
-                reported = progress.fraction
-                self._record("progress", job, progress=round(progress.fraction, 3))
-            if time.monotonic() - last_claim > self.claim_idle_ms / 3000:
-                await self.queue.xclaim(
-                    self.keys.stream,
-                    GROUP,
-                    self.name,
-                    min_idle_time=0,
-                    message_ids=[message_id],
-                    justid=True,
-                )
-                last_claim = time.monotonic()
             await asyncio.sleep(PUBLISH_INTERVAL_S)
+            running = list(self.running.values())
+            if not running:
+                continue
+            try:
+                await self._publish(running)
+                async with self.queue.pipeline(transaction=False) as pipe:
+                    for item in running:
+                        pipe.exists(self.keys.cancel(item.job.id))
+                    cancelled = await pipe.execute()
+                for item, flag in zip(running, cancelled, strict=True):
+                    item.progress.cancelled = item.progress.cancelled or bool(flag)
+                    if item.progress.fraction - item.reported >= 0.25:
+                        item.reported = item.progress.fraction
+                        self._record("progress", item.job, progress=round(item.reported, 3))
+                if time.monotonic() - last_claim > self.claim_idle_ms / 3000:
+                    await self.queue.xclaim(
+                        self.keys.stream,
+                        GROUP,
+                        self.name,
+                        min_idle_time=0,
+                        message_ids=[item.message_id for item in running],
+                        justid=True,
+                    )
+                    last_claim = time.monotonic()
+            except redis.RedisError as exc:  # a blip must not stop the heartbeat for good
+                log.warning("engine %s: heartbeat failed (%s); retrying", self.name, exc)
 
-    async def _publish(self, job_id: int, progress: JobProgress) -> None:
-        key = self.keys.progress(job_id)
-        await self.queue.hset(
-            key,
-            mapping={"fraction": progress.fraction, "stage": progress.stage, "engine": self.name},
-        )
-        await self.queue.expire(key, PROGRESS_TTL_S)
+    async def _publish(self, running: list[_Running]) -> None:
+        """Write the progress that changed since it was last published, in one round trip."""
+        changed = [
+            item
+            for item in running
+            if item.published != (item.progress.fraction, item.progress.stage)
+        ]
+        if not changed:
+            return
+        async with self.queue.pipeline(transaction=False) as pipe:
+            for item in changed:
+                key = self.keys.progress(item.job.id)
+                pipe.hset(
+                    key,
+                    mapping={
+                        "fraction": item.progress.fraction,
+                        "stage": item.progress.stage,
+                        "engine": self.name,
+                    },
+                )
+                pipe.expire(key, PROGRESS_TTL_S)
+            await pipe.execute()
+        for item in changed:
+            item.published = (item.progress.fraction, item.progress.stage)
 
     async def _ack(self, message_id: bytes) -> None:
         await self.queue.xack(self.keys.stream, GROUP, message_id)

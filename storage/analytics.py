@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from storage.db import Database
-from storage.metrics import MetricsReader
+from storage.metrics_reader import MetricsReader
 from storage.models import User
 from storage.projects import list_projects
 

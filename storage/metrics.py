@@ -1,4 +1,4 @@
-"""The metrics store: engine events as Parquet segments, read by an in-memory DuckDB.
+"""The metrics store: engine events as Parquet segments (``metrics_reader`` queries them).
 
 DuckDB lets one process write a database file and no one read it meanwhile, so engines
 never hold a DuckDB file. Each engine buffers events and writes them as a new segment
@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -111,33 +109,3 @@ def compact(directory: Path, writer: str, min_segments: int = 16, min_age_s: flo
     for path in old:
         path.unlink(missing_ok=True)
     return len(old)
-
-
-class MetricsReader:
-    """Runs SQL over every segment through a view named ``events``."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        for _ in range(2):
-            try:
-                return self._query_once(sql, params or [])
-            except duckdb.IOException:
-                pass  # a segment was compacted away between listing and reading it
-        return self._query_once(sql, params or [])
-
-    def _query_once(self, sql: str, params: list[Any]) -> pd.DataFrame:
-        con = duckdb.connect(":memory:")
-        try:
-            if segments(self.directory):
-                pattern = str(self.directory / "*.parquet").replace("'", "''")
-                con.execute(
-                    f"CREATE VIEW events AS SELECT * FROM read_parquet('{pattern}', union_by_name=true) "
-                    "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1"
-                )
-            else:
-                con.register("events", SCHEMA.empty_table())
-            return con.execute(sql, params).df()
-        finally:
-            con.close()

@@ -44,8 +44,10 @@ class Settings:
     google_access_token: str | None = field(default=None, repr=False)
     google_credentials_file: str | None = None
     gcs_base_url: str = "https://storage.googleapis.com"
-    veo_poll_seconds: float = 10.0
-    veo_poll_max_seconds: float = 60.0
+    # Polls start this often and back off 1.5x to the maximum: a finished generation is
+    # seen within 10 s, at about seven polls a minute-long one (a thousand jobs: 100 a second).
+    veo_poll_seconds: float = 5.0
+    veo_poll_max_seconds: float = 10.0
     veo_timeout_seconds: float = 1800.0
     veo_retries: int = 6
     veo_retry_seconds: float = 2.0

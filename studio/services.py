@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from engine.client import JobClient
 from engine.keys import Keys
@@ -11,10 +12,12 @@ from engine.redis_server import embedded_url
 from storage import catalog
 from storage.db import Database
 from storage.media import MediaStore
-from storage.metrics import MetricsReader
 from storage.models import User
 from storage.users import local_user
 from studio.config import Settings
+
+if TYPE_CHECKING:
+    from storage.metrics_reader import MetricsReader
 
 
 @dataclass
@@ -46,6 +49,9 @@ class Services:
 
     @cached_property
     def metrics(self) -> MetricsReader:
+        # imported here: DuckDB and pandas stay out of the CLI and the engine it starts
+        from storage.metrics_reader import MetricsReader
+
         return MetricsReader(self.settings.metrics_dir)
 
     def user(self) -> User:

@@ -90,6 +90,7 @@ class Operation:
     outcome: Outcome
     ready_at: float
     polls: int = 0
+    seen_at: float | None = None  # when a poll first found it done
 
 
 @dataclass
@@ -106,14 +107,14 @@ class FakeGoogle:
     gemini_requests: list[dict[str, Any]] = field(default_factory=list)
     objects: dict[str, bytes] = field(default_factory=dict)
     peak_in_flight: int = 0
+    last_submission: float = 0.0  # time.monotonic() of the latest accepted submission
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._videos: dict[tuple[float, bool, bool], bytes] = {}
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def start(self) -> FakeGoogle:
@@ -143,6 +144,7 @@ class FakeGoogle:
             if problem:
                 return 400, _error(400, problem)
             self.submissions.append({"model": model, **body})
+            self.last_submission = time.monotonic()
             outcome = self.outcomes.pop(0) if self.outcomes else Outcome()
             name = f"{prefix}/publishers/google/models/{model}/operations/{next(self._ids)}"
             self.operations[name] = Operation(
@@ -163,6 +165,7 @@ class FakeGoogle:
             op.polls += 1
             if not self._done(op):
                 return 200, {"name": op.name, "done": False}
+            op.seen_at = op.seen_at or time.monotonic()
         if op.outcome.error:
             return 200, {"name": op.name, "done": True, "error": op.outcome.error}
         return 200, {"name": op.name, "done": True, "response": self._response(op)}
@@ -235,6 +238,11 @@ def _invalid(body: dict[str, Any]) -> str | None:
             except (KeyError, ValueError):
                 return f"instances[0].{key}.bytesBase64Encoded is not base64"
     return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 4096  # a thousand engines' polls can arrive at once
 
 
 class _Handler(BaseHTTPRequestHandler):

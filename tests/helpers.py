@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-import redis.asyncio as aioredis
-
 from engine.animatic_backend import AnimaticBackend
 from engine.keys import Keys
+from engine.redis_server import engine_client
 from engine.worker import Worker
 from storage.db import Database
 from storage.media import MediaStore
@@ -20,7 +19,7 @@ from studio.config import Settings
 def make_worker(settings: Settings, db: Database, name: str, **options: object) -> Worker:
     return Worker(
         db,
-        aioredis.Redis.from_url(settings.redis_url),
+        engine_client(settings.redis_url),
         Keys(settings.redis_prefix),
         {"animatic": AnimaticBackend()},
         MediaStore(settings.media_dir),

@@ -27,3 +27,16 @@ def test_animatic_benchmark_runs_and_reports_its_ratios() -> None:
     assert "faster than real time:" in done.stdout
     assert "render / floor:" in done.stdout
     assert "render / re-encoding its own frames:" in done.stdout
+
+
+def test_inflight_benchmark_runs_and_reports_memory_and_throughput() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "inflight.py"), "--jobs", "5", "--seconds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    assert "peak in flight: 5" in done.stdout
+    assert "generations per hour:" in done.stdout
+    assert "engine memory: peak" in done.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import av
 
-from storage.metrics import MetricsReader
+from storage.metrics_reader import MetricsReader
 from studio.config import Settings
 
 BOARD = """\

@@ -3,7 +3,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from storage.metrics import MetricsReader, MetricsWriter, compact, segments
+from storage.metrics import MetricsWriter, compact, segments
+from storage.metrics_reader import MetricsReader
 
 
 def test_reader_sees_all_events_while_writers_write(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from engine.keys import GROUP, Keys
 from engine.redis_server import QueueUnavailable
 from storage import jobs, projects, scenes
 from storage.db import Database
-from storage.metrics import MetricsReader
+from storage.metrics_reader import MetricsReader
 from storage.models import JobStatus, User
 from storage.users import local_user
 from studio.config import Settings

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import av
 import pytest
-import redis.asyncio as aioredis
 from PIL import Image
 
 from engine.client import JobClient
 from engine.google_client import GcsReader, google_credentials, vertex_client
 from engine.keys import Keys
 from engine.quota import QuotaGate
+from engine.redis_server import engine_client
 from engine.veo_backend import VeoBackend
 from storage import assets, jobs, projects, scenes
 from storage.db import Database
@@ -73,7 +73,7 @@ def veo_backend(settings: Settings, db: Database) -> VeoBackend:
         settings,
         db,
         vertex_client(settings, credentials),
-        QuotaGate(aioredis.Redis.from_url(settings.redis_url), Keys(settings.redis_prefix)),
+        QuotaGate(engine_client(settings.redis_url), Keys(settings.redis_prefix)),
         GcsReader(settings, credentials),
     )
 

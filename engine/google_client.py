@@ -1,8 +1,6 @@
 """Building the google-genai client (Vertex AI mode) and reading Veo's output from GCS.
 
-Credentials, first that is set: ``VEOGEN_GOOGLE_ACCESS_TOKEN`` (as ``gcloud auth
-print-access-token`` gives), ``VEOGEN_GOOGLE_CREDENTIALS_FILE`` (a service-account key), or
-Google's default credentials. Secrets stay in memory: never logged, stored or shown.
+Credentials come from ``studio.google_auth``; they stay in memory, never logged or stored.
 """
 
 from __future__ import annotations
@@ -11,35 +9,12 @@ import asyncio
 import os
 from urllib.parse import quote
 
-import google.auth
-import google.oauth2.credentials
-import google.oauth2.service_account
 from google import genai
 from google.auth.credentials import Credentials
 from google.genai import types
 
 from engine.backend import BackendError
 from studio.config import Settings
-
-SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
-
-
-def google_credentials(settings: Settings) -> Credentials:
-    if settings.google_access_token:
-        return google.oauth2.credentials.Credentials(token=settings.google_access_token)
-    if settings.google_credentials_file:
-        return google.oauth2.service_account.Credentials.from_service_account_file(
-            settings.google_credentials_file, scopes=SCOPES
-        )
-    try:
-        credentials, _ = google.auth.default(scopes=SCOPES)
-    except google.auth.exceptions.DefaultCredentialsError:
-        raise BackendError(
-            "credentials",
-            "no Google credentials: set VEOGEN_GOOGLE_ACCESS_TOKEN, "
-            "VEOGEN_GOOGLE_CREDENTIALS_FILE, or run `gcloud auth application-default login`",
-        ) from None
-    return credentials
 
 
 def vertex_client(settings: Settings, credentials: Credentials) -> genai.Client:

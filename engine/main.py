@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 
 from engine.animatic_backend import AnimaticBackend
 from engine.backend import Backend
-from engine.google_client import GcsReader, google_credentials, vertex_client
+from engine.google_client import GcsReader, vertex_client
 from engine.keys import Keys
 from engine.quota import QuotaGate
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.media import MediaStore
 from storage.metrics import MetricsWriter
 from studio.config import Settings
+from studio.google_auth import google_credentials
 
 
 def backends_for(settings: Settings, db: Database, queue: aioredis.Redis) -> dict[str, Backend]:

@@ -54,6 +54,7 @@ class Settings:
     # Gemini text for the planner: an API key (Developer API), else Vertex when configured.
     gemini_api_key: str | None = field(default=None, repr=False)
     gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:

@@ -286,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         path = self.path.split("?")[0]
         match = MODEL_PATH.match(path) or re.match(
-            r"^/v1beta/models/(?P<model>[^/:]+):(?P<verb>\w+)$", path
+            r"^/v1(?:beta)?/models/(?P<model>[^/:]+):(?P<verb>\w+)$", path
         )
         if match is None:
             self._reply(404, _error(404, f"no such method {path}"))

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from engine.client import JobClient
-from engine.google_client import GcsReader, google_credentials, vertex_client
+from engine.google_client import GcsReader, vertex_client
 from engine.keys import Keys
 from engine.quota import QuotaGate
 from engine.redis_server import engine_client
@@ -24,6 +24,7 @@ from storage.media import MediaStore
 from storage.models import JobStatus, User
 from storage.users import local_user
 from studio.config import Settings, load_settings
+from studio.google_auth import google_credentials
 from tests.fake_google import TOKEN, FakeGoogle, Outcome
 from tests.helpers import make_worker, running, until
 

@@ -1,0 +1,121 @@
+"""The planner without Gemini: deterministic, so the studio plans scenes offline too.
+
+A script is split into scenes by paragraph, and a long paragraph further by sentences;
+each scene's duration is fitted to the model from how long its text takes to say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from storage import catalog
+
+WORDS_PER_SECOND = 2.5  # an unhurried narration pace
+CAMERAS = ("static", "dolly-in", "pan-right", "zoom-in", "tilt-up", "orbit")
+OPENERS = frozenset(
+    [
+        "The",
+        "Then",
+        "When",
+        "She",
+        "Her",
+        "His",
+        "They",
+        "Their",
+        "There",
+        "This",
+        "That",
+        "And",
+        "But",
+        "Its",
+        "Our",
+        "Now",
+        "Later",
+        "Inside",
+        "Outside",
+        "Night",
+        "Morning",
+        "Meanwhile",
+    ]
+)
+DETAIL = {
+    "light": "soft natural light",
+    "camera": "smooth camera movement",
+    "look": "cinematic, richly detailed",
+}
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", paragraph) if s.strip()]
+
+
+def _fit(text: str, durations: tuple[int, ...]) -> int:
+    wanted = len(text.split()) / WORDS_PER_SECOND
+    return min(durations, key=lambda d: (abs(d - wanted), -d))
+
+
+def _title(text: str) -> str:
+    words = re.sub(r"[^\w\s'-]", "", text).split()
+    title = " ".join(words[:6])
+    return (title[:1].upper() + title[1:])[: catalog.MAX_TITLE_CHARS] or "Untitled"
+
+
+def _characters(script: str) -> list[str]:
+    """Capitalised words that recur and are not common sentence openers: likely names."""
+    counts = Counter(re.findall(r"\b[A-Z][a-z]{2,}\b", script))
+    return [word for word, count in counts.items() if count > 1 and word not in OPENERS]
+
+
+def plan_locally(script: str, model: str, max_scenes: int = 24) -> list[dict[str, object]]:
+    """Scene rows (the fields ``add_scenes`` takes) for ``script``."""
+    spec = catalog.MODELS[model]
+    longest = max(spec.durations) * WORDS_PER_SECOND
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", script) if p.strip()]
+    pieces: list[tuple[str, bool]] = []  # (text, continues the piece before it)
+    for paragraph in paragraphs:
+        sentences = _sentences(" ".join(paragraph.split()))
+        chunk: list[str] = []
+        first = True
+        for sentence in sentences:
+            if chunk and len(" ".join([*chunk, sentence]).split()) > longest:
+                pieces.append((" ".join(chunk), not first))
+                chunk, first = [], False
+            chunk.append(sentence)
+        if chunk:
+            pieces.append((" ".join(chunk), not first))
+    names = _characters(script)
+    rows = []
+    for index, (text, continues) in enumerate(pieces[:max_scenes]):
+        present = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)]
+        notes = f"Characters: {', '.join(present)}." if present else ""
+        rows.append(
+            {
+                "title": _title(text),
+                "prompt": text[: spec.max_prompt_chars],
+                "duration": _fit(text, spec.durations),
+                "camera": CAMERAS[index % len(CAMERAS)],
+                "continuity": "previous" if continues and spec.first_frame else "none",
+                "notes": notes,
+                "model": model,
+            }
+        )
+    return rows
+
+
+def improve_locally(prompt: str, style: str, camera: str) -> str:
+    """The prompt with what a good Veo prompt says and this one leaves out."""
+    text = prompt.strip().rstrip(".")
+    lower = text.lower()
+    additions = []
+    if not re.search(r"\b(light|lit|sun|glow|shadow|dawn|dusk|night)\w*", lower):
+        additions.append(DETAIL["light"])
+    if camera != "static" and camera.replace("-", " ") not in lower:
+        additions.append(f"{camera.replace('-', ' ')} camera move")
+    elif not re.search(r"\b(camera|shot|close-up|wide|dolly|pan|tracking)\b", lower):
+        additions.append(DETAIL["camera"])
+    if style not in ("none", "cinematic") and style.replace("-", " ") not in lower:
+        additions.append(f"{style.replace('-', ' ')} style")
+    elif "cinematic" not in lower:
+        additions.append(DETAIL["look"])
+    return f"{text}, {', '.join(additions)}." if additions else f"{text}."

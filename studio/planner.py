@@ -1,0 +1,176 @@
+"""Planning scenes with Gemini: a storyboard from a script, and better prompts.
+
+Gemini answers in structured output (``response_schema`` from the pydantic models here),
+so a plan arrives as data, is fitted to the project's model, and is shown for editing
+before anything is saved. Without credentials, or when Gemini fails, the deterministic
+local planner answers instead, and the result says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+
+from google import genai
+from google.genai import errors, types
+from pydantic import BaseModel, Field, ValidationError
+
+from storage import catalog
+from studio.config import Settings
+from studio.google_auth import google_credentials
+from studio.local_planner import improve_locally, plan_locally
+
+PLAN_INSTRUCTIONS = (
+    "You are a film director planning shots for Google Veo. Split the script into scenes "
+    "that each show one continuous shot. For every scene give a short title, a visual "
+    "prompt that describes subject, action, setting, lighting and camera in concrete "
+    "terms (no dialogue tags, no scene numbers), a duration in seconds, a camera move, "
+    "whether it continues directly from the previous shot, continuity notes, and the "
+    "characters who appear."
+)
+IMPROVE_INSTRUCTIONS = (
+    "Rewrite this Veo video prompt so it is specific about subject, action, setting, "
+    "lighting, lens and camera movement, keeping its meaning and characters. Answer with "
+    "the prompt only."
+)
+
+
+class PlannedScene(BaseModel):
+    title: str = Field(description="a few words")
+    visual_prompt: str = Field(description="what the camera sees, concretely")
+    duration_seconds: int
+    camera: str = Field(description="one of: " + ", ".join(catalog.CAMERA_MOVES))
+    continues_previous: bool = Field(description="a direct continuation of the shot before")
+    continuity_notes: str = ""
+    characters: list[str] = Field(default_factory=list)
+
+
+class StoryboardPlan(BaseModel):
+    scenes: list[PlannedScene]
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: list[dict[str, object]]  # scene fields, ready for ``add_scenes`` after editing
+    planner: str  # "gemini" or "local"
+    note: str | None = None  # why the local planner answered
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    original: str
+    improved: str
+    planner: str
+    note: str | None = None
+
+
+def gemini_client(settings: Settings) -> genai.Client | None:
+    """An API-key client, else Vertex when Veo is configured, else None (plan locally)."""
+    options = types.HttpOptions(base_url=settings.gemini_base_url, retry_options=None)
+    key = settings.gemini_api_key or os.environ.get("GEMINI_API_KEY")
+    if key:
+        return genai.Client(api_key=key, http_options=options)
+    if settings.backend == "veo" and os.environ.get("GOOGLE_CLOUD_PROJECT"):
+        return genai.Client(
+            vertexai=True,
+            project=os.environ["GOOGLE_CLOUD_PROJECT"],
+            location=os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1",
+            credentials=google_credentials(settings),
+            http_options=types.HttpOptions(base_url=settings.veo_base_url, retry_options=None),
+        )
+    return None
+
+
+NOT_CONFIGURED = "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): planned locally"
+
+
+def plan_script(settings: Settings, script: str, model: str) -> Plan:
+    if not script.strip():
+        return Plan([], "local", "the script is empty")
+    client = gemini_client(settings)
+    if client is None:
+        return Plan(plan_locally(script, model), "local", NOT_CONFIGURED + " by paragraphs.")
+    try:
+        response = client.models.generate_content(
+            model=settings.gemini_model,
+            contents=script,
+            config=types.GenerateContentConfig(
+                system_instruction=PLAN_INSTRUCTIONS,
+                response_mime_type="application/json",
+                response_schema=StoryboardPlan,
+                temperature=0.4,
+            ),
+        )
+        plan = response.parsed
+        if not isinstance(plan, StoryboardPlan):
+            plan = StoryboardPlan.model_validate_json(response.text or "")
+    except (errors.APIError, ValidationError, ValueError) as exc:
+        note = f"Gemini could not plan it ({_reason(exc)}): planned locally by paragraphs."
+        return Plan(plan_locally(script, model), "local", note)
+    return Plan([_fitted(scene, model) for scene in plan.scenes], "gemini")
+
+
+def _fitted(scene: PlannedScene, model: str) -> dict[str, object]:
+    """Gemini's scene within the model's limits: nearest duration, a known camera move."""
+    spec = catalog.MODELS[model]
+    notes = scene.continuity_notes.strip()
+    if scene.characters:
+        notes = f"{notes}\nCharacters: {', '.join(scene.characters)}.".strip()
+    return {
+        "title": scene.title.strip()[: catalog.MAX_TITLE_CHARS] or "Untitled",
+        "prompt": scene.visual_prompt.strip()[: spec.max_prompt_chars],
+        "duration": min(spec.durations, key=lambda d: (abs(d - scene.duration_seconds), -d)),
+        "camera": scene.camera if scene.camera in catalog.CAMERA_MOVES else "static",
+        "continuity": "previous" if scene.continues_previous and spec.first_frame else "none",
+        "notes": notes[: catalog.MAX_NOTES_CHARS],
+        "model": model,
+    }
+
+
+def improve_prompt(settings: Settings, prompt: str, style: str, camera: str) -> Suggestion:
+    client = gemini_client(settings)
+    if client is None:
+        return Suggestion(
+            prompt,
+            improve_locally(prompt, style, camera),
+            "local",
+            "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): a local suggestion.",
+        )
+    try:
+        response = client.models.generate_content(
+            model=settings.gemini_model,
+            contents=f"Style: {style}. Camera: {camera}.\nPrompt: {prompt}",
+            config=types.GenerateContentConfig(
+                system_instruction=IMPROVE_INSTRUCTIONS, temperature=0.6
+            ),
+        )
+        improved = (response.text or "").strip()
+        if not improved:
+            raise ValueError("an empty answer")
+    except (errors.APIError, ValueError) as exc:
+        note = f"Gemini could not improve it ({_reason(exc)}): a local suggestion."
+        return Suggestion(prompt, improve_locally(prompt, style, camera), "local", note)
+    return Suggestion(prompt, improved, "gemini")
+
+
+def word_diff(original: str, improved: str) -> list[tuple[str, str]]:
+    """(kind, words) runs: kind is "same", "removed" or "added"."""
+    before, after = original.split(), improved.split()
+    runs: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(before[a0:a1])))
+            continue
+        if a1 > a0:
+            runs.append(("removed", " ".join(before[a0:a1])))
+        if b1 > b0:
+            runs.append(("added", " ".join(after[b0:b1])))
+    return runs
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, errors.APIError):
+        return f"{exc.code} {exc.status}: {exc.message}"
+    return str(exc).splitlines()[0][:200]

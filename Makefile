@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/animatic.py
+	$(BIN)/python benchmarks/inflight.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

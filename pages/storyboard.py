@@ -1,4 +1,5 @@
-"""Storyboard: the project's scenes as a grid; add, edit, duplicate, delete, reorder."""
+"""Storyboard: the project's scenes as a grid; plan from a script, add, edit, improve a
+prompt, duplicate, delete, reorder."""
 
 from __future__ import annotations
 
@@ -6,80 +7,25 @@ from typing import Any
 
 import streamlit as st
 
-from storage import catalog
+from storage import assets
 from storage import scenes as store
-from storage.models import Project, Scene, Take
+from storage.models import Asset, Project, Scene, Take
+from studio.planning_ui import improve_panel, plan_panel
+from studio.scene_form import scene_form
 from studio.ui import attempt, open_project, services, user
 
 
-def scene_form(key: str, values: dict[str, Any]) -> dict[str, Any] | None:
-    """The scene fields; offers only what the chosen model allows. None until submitted."""
-    model = st.selectbox(
-        "Model",
-        list(catalog.MODELS),
-        index=list(catalog.MODELS).index(values["model"]),
-        key=f"{key}-model",
-    )
-    spec = catalog.MODELS[model]
-    with st.form(key):
-        title = st.text_input(
-            "Title", value=values.get("title", ""), max_chars=catalog.MAX_TITLE_CHARS
-        )
-        prompt = st.text_area(
-            "Prompt", value=values.get("prompt", ""), max_chars=spec.max_prompt_chars
-        )
-        negative = st.text_input("Negative prompt", value=values.get("negative_prompt", ""))
-        cols = st.columns(4)
-        duration = cols[0].selectbox(
-            "Duration (s)", spec.durations, index=_index(spec.durations, values.get("duration"))
-        )
-        aspect = cols[1].selectbox(
-            "Aspect ratio",
-            spec.aspect_ratios,
-            index=_index(spec.aspect_ratios, values.get("aspect_ratio")),
-        )
-        resolution = cols[2].selectbox(
-            "Resolution", spec.resolutions, index=_index(spec.resolutions, values.get("resolution"))
-        )
-        takes = cols[3].number_input("Takes", 1, spec.max_samples, int(values.get("takes") or 1))
-        cols = st.columns(4)
-        style = cols[0].selectbox(
-            "Style", catalog.STYLES, index=_index(catalog.STYLES, values.get("style"))
-        )
-        camera = cols[1].selectbox(
-            "Camera", catalog.CAMERA_MOVES, index=_index(catalog.CAMERA_MOVES, values.get("camera"))
-        )
-        seed = cols[2].text_input(
-            "Seed (blank: random)", value="" if values.get("seed") is None else str(values["seed"])
-        )
-        continuity = cols[3].selectbox(
-            "Continuity",
-            catalog.CONTINUITY_MODES,
-            index=_index(catalog.CONTINUITY_MODES, values.get("continuity")),
-            format_func=lambda m: "continue from previous scene" if m == "previous" else "none",
-        )
-        notes = st.text_area("Notes", value=values.get("notes", ""))
-        if not st.form_submit_button("Save scene", type="primary"):
-            return None
-    return {
-        "title": title,
-        "prompt": prompt,
-        "negative_prompt": negative,
-        "duration": duration,
-        "aspect_ratio": aspect,
-        "resolution": resolution,
-        "takes": takes,
-        "style": style,
-        "camera": camera,
-        "seed": seed.strip() or None,
-        "continuity": continuity,
-        "notes": notes,
-        "model": model,
-    }
-
-
-def _index(options: tuple, value: Any) -> int:  # type: ignore[type-arg]
-    return options.index(value) if value in options else 0
+def _save(scene_id: int | None, project_id: int, fields: dict[str, Any]) -> bool:
+    """Add or update the scene, then attach its ingredients; False if refused."""
+    references = fields.pop("references")
+    db, me = services().db, user()
+    if scene_id is None:
+        saved = attempt(lambda: store.add_scene(db, me, project_id, fields))
+    else:
+        saved = attempt(lambda: store.update_scene(db, me, scene_id, fields))
+    if saved is None:
+        return False
+    return attempt(lambda: assets.set_references(db, me, saved.id, references) or True) or False
 
 
 def _poster(scene: Scene, takes: list[Take]) -> None:
@@ -92,7 +38,14 @@ def _poster(scene: Scene, takes: list[Take]) -> None:
         st.caption("No take yet")
 
 
-def _scene_card(project: Project, scene: Scene, number: int, count: int, takes: list[Take]) -> None:
+def _scene_card(
+    project: Project,
+    scene: Scene,
+    number: int,
+    count: int,
+    takes: list[Take],
+    library: list[Asset],
+) -> None:
     with st.container(border=True):
         st.markdown(f"**{number}. {scene.title}** · {scene.duration}s · {scene.camera}")
         _poster(scene, takes)
@@ -114,10 +67,14 @@ def _scene_card(project: Project, scene: Scene, number: int, count: int, takes: 
             attempt(lambda: store.delete_scene(db, me, scene.id))
             st.rerun()
         with st.expander("Edit"):
-            changes = scene_form(f"edit-{scene.id}", store.scene_values(scene))
-            if changes is not None and attempt(
-                lambda: store.update_scene(db, me, scene.id, changes)
-            ):
+            improve_panel(scene)
+            changes = scene_form(
+                f"edit-{scene.id}",
+                store.scene_values(scene),
+                library,
+                assets.attached_references(db, me, scene.id),
+            )
+            if changes is not None and _save(scene.id, project.id, changes):
                 st.rerun()
 
 
@@ -128,13 +85,16 @@ def render() -> None:
         return
     scenes = store.list_scenes(services().db, user(), project.id)
     takes = store.list_takes(services().db, user(), project.id)
+    library = assets.list_assets(services().db, user(), project.id)
+    with st.expander("Plan from a script", icon=":material/auto_awesome:"):
+        plan_panel(project)
     with st.expander("Add a scene", expanded=not scenes):
         fields = scene_form(
-            "add-scene", {**store.project_defaults(project), "title": f"Scene {len(scenes) + 1}"}
+            "add-scene",
+            {**store.project_defaults(project), "title": f"Scene {len(scenes) + 1}"},
+            library,
         )
-        if fields is not None and attempt(
-            lambda: store.add_scene(services().db, user(), project.id, fields)
-        ):
+        if fields is not None and _save(None, project.id, fields):
             st.rerun()
     per_row = 3
     for start in range(0, len(scenes), per_row):
@@ -148,4 +108,5 @@ def render() -> None:
                     offset + 1,
                     len(scenes),
                     [t for t in takes if t.scene_id == scene.id],
+                    library,
                 )

@@ -203,6 +203,22 @@ def set_references(db: Database, actor: User, scene_id: int, asset_ids: list[int
         audit.record(s, actor, "scene.references", scene.project_id, scene=scene_id, assets=chosen)
 
 
+def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
+    """The ingredients attached to a scene by hand, in order."""
+    with db.session() as s:
+        scene = s.get(Scene, scene_id)
+        if scene is None:
+            raise NotFound(f"scene {scene_id}: no such scene")
+        require(s, actor, scene.project_id, Role.viewer, "viewing a scene")
+        return list(
+            s.scalars(
+                select(SceneReference.asset_id)
+                .where(SceneReference.scene_id == scene_id)
+                .order_by(SceneReference.position)
+            )
+        )
+
+
 def _check_reference_count(scene: Scene, count: int) -> None:
     spec = catalog.MODELS[scene.model]
     allowed = min(spec.reference_images, catalog.MAX_REFERENCE_IMAGES)

@@ -108,6 +108,12 @@ def committed_usd(s: Session, project_id: int) -> float:
     )
 
 
+def spent_or_reserved(db: Database, actor: User, project_id: int) -> float:
+    with db.session() as s:
+        require(s, actor, project_id, Role.viewer, "viewing the budget")
+        return committed_usd(s, project_id)
+
+
 def _check_budget(s: Session, project: Project, wanted: float, count: int) -> None:
     assert project.budget_usd is not None
     committed = committed_usd(s, project.id)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import analytics, generate, projects, storyboard, takes
+from pages import analytics, generate, library, projects, storyboard, takes
 
 st.set_page_config(page_title="VeoGen Studio", page_icon=":material/movie:", layout="wide")
 navigation = st.navigation(
@@ -19,6 +19,9 @@ navigation = st.navigation(
             title="Storyboard",
             icon=":material/view_module:",
             url_path="storyboard",
+        ),
+        st.Page(
+            library.render, title="Library", icon=":material/photo_library:", url_path="library"
         ),
         st.Page(generate.render, title="Generate", icon=":material/movie:", url_path="generate"),
         st.Page(takes.render, title="Takes", icon=":material/play_circle:", url_path="takes"),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from storage import jobs, projects, scenes
+from storage import assets, jobs, projects, scenes
+from storage.models import JobStatus
 from studio.config import Settings
 from studio.services import Services
 from tests.helpers import make_worker, running, until
@@ -116,3 +119,65 @@ def test_the_app_opens_on_the_projects_page(studio: Services) -> None:
     app.run()
     assert not app.exception
     assert app.title[0].value == "Projects"
+
+
+def test_library_page_lists_uploads_by_kind_and_deletes(studio: Services) -> None:
+    pid = seeded(studio)
+    image = io.BytesIO()
+    Image.new("RGB", (128, 128), "red").save(image, "PNG")
+    assets.add_asset(
+        studio.db, studio.media, studio.user(), pid, "character", "Mara", image.getvalue()
+    )
+    app = page("library", pid)
+    assert not app.exception
+    assert [h.value for h in app.subheader] == ["Characters"]
+    assert any("**Mara** · character" in m.value for m in app.markdown)
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert not app.exception
+    assert assets.list_assets(studio.db, studio.user(), pid) == []
+
+
+def test_storyboard_plans_from_a_script_and_adds_the_scenes(
+    studio: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    pid = seeded(studio)
+    app = page("storyboard", pid)
+    next(t for t in app.text_area if t.label == "Logline or script").input(
+        "A fox wakes up in the snow.\n\nThe fox hunts at dusk."
+    ).run()
+    next(b for b in app.button if b.label == "Plan scenes").click().run()
+    assert not app.exception
+    assert any("Gemini is not configured" in i.value for i in app.info)
+    next(b for b in app.button if b.label == "Add 2 scene(s) to the storyboard").click().run()
+    assert not app.exception
+    titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    assert titles == ["Opening", "A fox wakes up in the", "The fox hunts at dusk"]
+
+
+def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(
+    studio: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    pid = seeded(studio)
+    app = page("storyboard", pid)
+    next(b for b in app.button if b.label == "Improve this prompt").click().run()
+    assert not app.exception
+    assert any(":green[**" in m.value for m in app.markdown)
+    next(b for b in app.button if b.label == "Accept").click().run()
+    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    assert scene.prompt == "a sunrise, smooth camera movement, cinematic, richly detailed."
+
+
+def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Services) -> None:
+    pid = seeded(studio)
+    projects.update_project(studio.db, studio.user(), pid, {"budget": 10})
+    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, "veo")
+    jobs.claim_job(studio.db, job.id)
+    jobs.fail_job(
+        studio.db, job.id, "safety", "Veo's safety filters blocked every sample", JobStatus.blocked
+    )
+    app = page("generate", pid)
+    assert not app.exception
+    assert any(c.value.startswith("Budget: $10.00 left of $10.00") for c in app.caption)
+    assert any("blocked by safety filters: Veo's safety" in w.value for w in app.warning)

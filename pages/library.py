@@ -1,0 +1,93 @@
+"""Library: the project's uploaded images — ingredients (characters, objects, styles)
+that scenes reuse as Veo reference images, and frames a scene starts or ends on."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage import assets as store
+from storage.models import Asset, AssetKind
+from studio.ui import attempt, open_project, services, user
+
+KIND_HELP = {
+    AssetKind.character: "a person or creature to keep consistent across scenes",
+    AssetKind.object: "a prop, vehicle or place to keep consistent",
+    AssetKind.style: "a look (palette, texture, medium) for scenes to follow",
+    AssetKind.frame: "a still a scene starts or ends on (first / last frame)",
+}
+
+
+def _upload(project_id: int) -> None:
+    with st.form("upload", clear_on_submit=True):
+        cols = st.columns([1, 2])
+        kind = cols[0].selectbox(
+            "Kind",
+            list(AssetKind),
+            format_func=lambda k: f"{k.value} — {KIND_HELP[k]}",
+        )
+        name = cols[1].text_input(
+            "Name", help="A character or object is attached to every scene whose prompt names it."
+        )
+        description = st.text_input("Description (optional)")
+        file = st.file_uploader("Image (JPEG or PNG, up to 20 MB)", type=["jpg", "jpeg", "png"])
+        if not st.form_submit_button("Upload", type="primary"):
+            return
+    if file is None:
+        st.error("file: choose an image to upload")
+        return
+    added = attempt(
+        lambda: store.add_asset(
+            services().db,
+            services().media,
+            user(),
+            project_id,
+            kind,
+            name,
+            file.getvalue(),
+            description,
+        )
+    )
+    if added:
+        st.success(f"Added {added.kind} '{added.name}' ({added.width}×{added.height})")
+
+
+def _card(asset: Asset) -> None:
+    with st.container(border=True):
+        path = services().media.path(asset.media_key)
+        if path.is_file():
+            st.image(str(path), width="stretch")
+        st.markdown(f"**{asset.name}** · {asset.kind}")
+        st.caption(
+            f"{asset.width}×{asset.height} · {asset.bytes / 1e6:.2f} MB"
+            + (f" · {asset.description}" if asset.description else "")
+        )
+        if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):
+            deleted = attempt(
+                lambda: (
+                    store.delete_asset(services().db, services().media, user(), asset.id) or True
+                )
+            )
+            if deleted:
+                st.rerun()
+
+
+def render() -> None:
+    st.title("Library")
+    project = open_project()
+    if project is None:
+        return
+    with st.expander("Upload an image", expanded=False):
+        _upload(project.id)
+    library = store.list_assets(services().db, user(), project.id)
+    if not library:
+        st.info("No images yet. Upload characters, objects and styles to reuse across scenes.")
+        return
+    for kind in AssetKind:
+        own = [a for a in library if a.kind == kind]
+        if not own:
+            continue
+        st.subheader(f"{kind.value.capitalize()}s")
+        cols = st.columns(4)
+        for index, asset in enumerate(own):
+            with cols[index % 4]:
+                _card(asset)

@@ -1,0 +1,169 @@
+"""The scene form: every option a scene can use, offering only what its model allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from storage import catalog
+from storage.models import Asset, AssetKind
+
+CONTINUITY_LABELS = {
+    "none": "none",
+    "previous": "start from the previous scene's last frame",
+    "extend": "extend the previous scene's Veo take",
+}
+
+
+def _index(options: tuple | list, value: Any) -> int:  # type: ignore[type-arg]
+    return list(options).index(value) if value in options else 0
+
+
+def model_summary(spec: catalog.ModelSpec) -> str:
+    """What the model does and costs, in one line for the form."""
+    price = f"${spec.price_per_second:.2f}/s"
+    if spec.price_per_second_audio is not None:
+        price = f"${spec.price_per_second_audio:.2f}/s with sound, {price} without"
+    features = ", ".join(spec.features()) or "prompt only"
+    return f"{spec.label}: {features} · {price} · up to {spec.max_samples} takes"
+
+
+def _asset_choice(label: str, frames: list[Asset], current: int | None, key: str) -> int | None:
+    options: list[int | None] = [None, *(a.id for a in frames)]
+    names = {a.id: a.name for a in frames}
+    return st.selectbox(
+        label,
+        options,
+        index=_index(options, current),
+        format_func=lambda i: "none" if i is None else names[i],
+        key=key,
+    )
+
+
+def scene_form(
+    key: str,
+    values: dict[str, Any],
+    library: list[Asset],
+    references: list[int] | None = None,
+) -> dict[str, Any] | None:
+    """The scene's fields (and ``references``, the ingredient ids), or None until saved."""
+    model = st.selectbox(
+        "Model",
+        list(catalog.MODELS),
+        index=list(catalog.MODELS).index(values["model"]),
+        format_func=lambda m: catalog.MODELS[m].label,
+        key=f"{key}-model",
+    )
+    spec = catalog.MODELS[model]
+    st.caption(model_summary(spec))
+    frames = [a for a in library if a.kind == AssetKind.frame]
+    ingredients = [a for a in library if a.kind != AssetKind.frame]
+    continuity_modes = [
+        m
+        for m in catalog.CONTINUITY_MODES
+        if m == "none"
+        or (m == "previous" and spec.first_frame)
+        or (m == "extend" and spec.extension)
+    ]
+    with st.form(key):
+        title = st.text_input(
+            "Title", value=values.get("title", ""), max_chars=catalog.MAX_TITLE_CHARS
+        )
+        prompt = st.text_area(
+            "Prompt", value=values.get("prompt", ""), max_chars=spec.max_prompt_chars
+        )
+        negative = st.text_input("Negative prompt", value=values.get("negative_prompt", ""))
+        cols = st.columns(4)
+        duration = cols[0].selectbox(
+            "Duration (s)", spec.durations, index=_index(spec.durations, values.get("duration"))
+        )
+        aspect = cols[1].selectbox(
+            "Aspect ratio",
+            spec.aspect_ratios,
+            index=_index(spec.aspect_ratios, values.get("aspect_ratio")),
+        )
+        resolution = cols[2].selectbox(
+            "Resolution", spec.resolutions, index=_index(spec.resolutions, values.get("resolution"))
+        )
+        takes = cols[3].number_input("Takes", 1, spec.max_samples, int(values.get("takes") or 1))
+        cols = st.columns(4)
+        style = cols[0].selectbox(
+            "Style", catalog.STYLES, index=_index(catalog.STYLES, values.get("style"))
+        )
+        camera = cols[1].selectbox(
+            "Camera", catalog.CAMERA_MOVES, index=_index(catalog.CAMERA_MOVES, values.get("camera"))
+        )
+        seed = cols[2].text_input(
+            "Seed (blank: random)", value="" if values.get("seed") is None else str(values["seed"])
+        )
+        continuity = cols[3].selectbox(
+            "Continuity",
+            continuity_modes,
+            index=_index(continuity_modes, values.get("continuity")),
+            format_func=CONTINUITY_LABELS.get,
+        )
+        cols = st.columns(3)
+        people = cols[0].selectbox(
+            "People",
+            catalog.PERSON_GENERATION,
+            index=_index(catalog.PERSON_GENERATION, values.get("person_generation")),
+            format_func=lambda p: "adults allowed" if p == "allow_adult" else "no people",
+        )
+        audio = (
+            cols[1].checkbox("Generate sound", value=bool(values.get("generate_audio", True)))
+            if spec.audio
+            else False
+        )
+        if not spec.audio:
+            cols[1].caption(f"{spec.label} makes no sound")
+        enhance = cols[2].checkbox(
+            "Let Veo enhance the prompt", value=bool(values.get("enhance_prompt", True))
+        )
+        first = last = None
+        cols = st.columns(2)
+        if spec.first_frame:
+            with cols[0]:
+                first = _asset_choice(
+                    "First frame", frames, values.get("first_frame_id"), f"{key}-first"
+                )
+        if spec.last_frame:
+            with cols[1]:
+                last = _asset_choice(
+                    "Last frame", frames, values.get("last_frame_id"), f"{key}-last"
+                )
+        chosen: list[int] = []
+        if spec.reference_images and ingredients:
+            names = {a.id: f"{a.name} ({a.kind})" for a in ingredients}
+            chosen = st.multiselect(
+                f"Reference images (up to {spec.reference_images}; ingredients the prompt "
+                "names are added by themselves)",
+                list(names),
+                default=[i for i in references or [] if i in names],
+                format_func=names.get,
+                max_selections=spec.reference_images,
+            )
+        notes = st.text_area("Notes", value=values.get("notes", ""))
+        if not st.form_submit_button("Save scene", type="primary"):
+            return None
+    return {
+        "title": title,
+        "prompt": prompt,
+        "negative_prompt": negative,
+        "duration": duration,
+        "aspect_ratio": aspect,
+        "resolution": resolution,
+        "takes": takes,
+        "style": style,
+        "camera": camera,
+        "seed": seed.strip() or None,
+        "continuity": continuity,
+        "notes": notes,
+        "model": model,
+        "person_generation": people,
+        "generate_audio": audio,
+        "enhance_prompt": enhance,
+        "first_frame_id": first,
+        "last_frame_id": last,
+        "references": chosen,
+    }

@@ -195,6 +195,8 @@ def status(
                 "status": str(j.status),
                 "attempts": j.attempts,
                 "error": f"{j.error_stage}: {j.error}" if j.error else None,
+                "notice": j.notice,
+                "cost_usd": j.reserved_usd,
             }
             for j in jobs
         ],
@@ -209,7 +211,8 @@ def status(
             draft = " [draft preview]" if t["draft"] else ""
             typer.echo(f"    {mark} take {t['id']}: {t['file']}{draft}")
     for j in report["jobs"]:
-        typer.echo(f"job {j['id']}: {j['status']}" + (f" — {j['error']}" if j["error"] else ""))
+        said = j["error"] or j["notice"]
+        typer.echo(f"job {j['id']}: {j['status']}" + (f" — {said}" if said else ""))
 
 
 def main() -> None:

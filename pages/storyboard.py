@@ -44,7 +44,6 @@ def _scene_card(
     number: int,
     count: int,
     takes: list[Take],
-    library: list[Asset],
 ) -> None:
     with st.container(border=True):
         st.markdown(f"**{number}. {scene.title}** · {scene.duration}s · {scene.camera}")
@@ -66,16 +65,30 @@ def _scene_card(
         if cols[3].button("", icon=":material/delete:", key=f"del-{scene.id}", help="Delete"):
             attempt(lambda: store.delete_scene(db, me, scene.id))
             st.rerun()
-        with st.expander("Edit"):
-            improve_panel(scene)
-            changes = scene_form(
-                f"edit-{scene.id}",
-                store.scene_values(scene),
-                library,
-                assets.attached_references(db, me, scene.id),
-            )
-            if changes is not None and _save(scene.id, project.id, changes):
-                st.rerun()
+        if st.button("Edit", icon=":material/edit:", key=f"edit-{scene.id}", width="stretch"):
+            st.session_state["editing"] = scene.id
+            st.rerun()
+
+
+def _editor(project: Project, scene: Scene, number: int, library: list[Asset]) -> None:
+    """The chosen scene's form at full width, above the grid."""
+    db, me = services().db, user()
+    with st.container(border=True):
+        head = st.columns([6, 1])
+        head[0].subheader(f"Editing {number}. {scene.title}")
+        if head[1].button("Close", key="close-editor", width="stretch"):
+            del st.session_state["editing"]
+            st.rerun()
+        improve_panel(scene)
+        changes = scene_form(
+            f"edit-{scene.id}",
+            store.scene_values(scene),
+            library,
+            assets.attached_references(db, me, scene.id),
+        )
+        if changes is not None and _save(scene.id, project.id, changes):
+            del st.session_state["editing"]
+            st.rerun()
 
 
 def render() -> None:
@@ -96,6 +109,12 @@ def render() -> None:
         )
         if fields is not None and _save(None, project.id, fields):
             st.rerun()
+    editing = next(
+        ((n, sc) for n, sc in enumerate(scenes, 1) if sc.id == st.session_state.get("editing")),
+        None,
+    )
+    if editing is not None:
+        _editor(project, editing[1], editing[0], library)
     per_row = 3
     for start in range(0, len(scenes), per_row):
         cols = st.columns(per_row)
@@ -108,5 +127,4 @@ def render() -> None:
                     offset + 1,
                     len(scenes),
                     [t for t in takes if t.scene_id == scene.id],
-                    library,
                 )

@@ -161,6 +161,7 @@ def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     pid = seeded(studio)
     app = page("storyboard", pid)
+    next(b for b in app.button if b.label == "Edit").click().run()
     next(b for b in app.button if b.label == "Improve this prompt").click().run()
     assert not app.exception
     assert any(":green[**" in m.value for m in app.markdown)

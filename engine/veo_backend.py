@@ -84,7 +84,14 @@ class VeoBackend:
         return f"{bucket.rstrip('/')}/veogen/job-{job.id}/" if bucket else None
 
     async def _continuity(self, job: Job, media: MediaStore, progress: JobProgress) -> Continuity:
-        """The previous scene's take, waiting for it while its own job is still running."""
+        """The take to extend, or the previous scene's take (waiting for it while its own job
+        is still running)."""
+        extend = job.params.get("extend_take")
+        if extend:
+            path = media.path(extend["media_key"])
+            if not path.is_file():
+                raise BackendError("continuity", f"take {extend['take_id']} to extend is missing")
+            return Continuity(video_mp4=await asyncio.to_thread(path.read_bytes))
         mode, previous = job.params.get("continuity"), job.params.get("previous")
         if mode not in ("previous", "extend") or not previous:
             return Continuity()

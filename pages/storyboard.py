@@ -70,7 +70,9 @@ def _scene_card(
             st.rerun()
 
 
-def _editor(project: Project, scene: Scene, number: int, library: list[Asset]) -> None:
+def _editor(
+    project: Project, scene: Scene, number: int, library: list[Asset], others: list[Take]
+) -> None:
     """The chosen scene's form at full width, above the grid."""
     db, me = services().db, user()
     with st.container(border=True):
@@ -85,6 +87,7 @@ def _editor(project: Project, scene: Scene, number: int, library: list[Asset]) -
             store.scene_values(scene),
             library,
             assets.attached_references(db, me, scene.id),
+            {t.id: f"take {t.id} of '{t.params.get('title', '')}'" for t in others},
         )
         if changes is not None and _save(scene.id, project.id, changes):
             del st.session_state["editing"]
@@ -114,7 +117,9 @@ def render() -> None:
         None,
     )
     if editing is not None:
-        _editor(project, editing[1], editing[0], library)
+        number, scene = editing
+        others = [t for t in takes if not t.is_draft and t.scene_id != scene.id]
+        _editor(project, scene, number, library, others)
     per_row = 3
     for start in range(0, len(scenes), per_row):
         cols = st.columns(per_row)

@@ -138,6 +138,9 @@ def _job_params(s: Session, scene: Scene, ordered: list[Scene]) -> dict[str, Any
         asset = s.get(Asset, params.pop(f"{name}_id") or 0)
         if asset is not None:
             params[name] = {"media_key": asset.media_key, "mime_type": asset.mime_type}
+    extend = s.get(Take, params.pop("extend_take_id") or 0)
+    if extend is not None:
+        params["extend_take"] = {"take_id": extend.id, "media_key": extend.media_key}
     params["references"] = [
         {
             "name": asset.name,

@@ -102,6 +102,10 @@ class Scene(Base):
     enhance_prompt: Mapped[bool] = mapped_column(default=True)
     first_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     last_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    # An earlier Veo take this scene continues with Veo's extension.
+    extend_take_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takes.id", ondelete="SET NULL", use_alter=True)
+    )
     selected_take_id: Mapped[int | None] = mapped_column(
         ForeignKey("takes.id", ondelete="SET NULL", use_alter=True)
     )

@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
 from storage.models import Project, Role, Scene, SceneReference, Take, User
 from storage.permissions import require
-from storage.validation import FRAME_FIELDS, SCENE_FIELDS, clean_scene
+from storage.validation import LINK_FIELDS, SCENE_FIELDS, clean_scene
 
 
 def project_defaults(project: Project) -> dict[str, Any]:
@@ -32,7 +32,27 @@ def scene_estimate(scene: Scene, takes: int | None = None) -> float:
 
 
 def scene_values(scene: Scene) -> dict[str, Any]:
-    return {name: getattr(scene, name) for name in SCENE_FIELDS + FRAME_FIELDS}
+    return {name: getattr(scene, name) for name in SCENE_FIELDS + LINK_FIELDS}
+
+
+def _check_links(s: Session, project_id: int, fields: dict[str, Any]) -> None:
+    """Frames must be images of the project; a take to extend, a Veo take of the project."""
+    check_scene_assets(s, project_id, {k: fields[k] for k in ("first_frame_id", "last_frame_id")})
+    take_id = fields["extend_take_id"]
+    if take_id is None:
+        return
+    take = s.get(Take, take_id)
+    owner = s.get(Scene, take.scene_id) if take else None
+    if take is None or owner is None or owner.project_id != project_id:
+        raise InvalidInput([FieldError("extend_take_id", f"take {take_id} is not in this project")])
+    if take.is_draft:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "extend_take_id", f"take {take_id} is an animatic draft; Veo extends Veo takes"
+                )
+            ]
+        )
 
 
 def _scene_for(s: Session, actor: User, scene_id: int, minimum: Role, doing: str) -> Scene:
@@ -80,7 +100,7 @@ def add_scenes(
         if errors:
             raise InvalidInput(errors)
         for fields in cleaned:
-            check_scene_assets(s, project_id, {k: fields[k] for k in FRAME_FIELDS})
+            _check_links(s, project_id, fields)
         scenes = [
             Scene(project_id=project_id, position=start + i, **fields)
             for i, fields in enumerate(cleaned)
@@ -98,7 +118,7 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
         cleaned = clean_scene(changes, scene_values(scene))
-        check_scene_assets(s, scene.project_id, {k: cleaned[k] for k in FRAME_FIELDS})
+        _check_links(s, scene.project_id, cleaned)
         for key, value in cleaned.items():
             setattr(scene, key, value)
         audit.record(

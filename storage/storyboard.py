@@ -17,7 +17,7 @@ from storage import scenes as scene_store
 from storage.db import Database
 from storage.errors import InvalidInput, StudioError
 from storage.models import Project, User
-from storage.validation import FRAME_FIELDS, clean_project, clean_scene
+from storage.validation import LINK_FIELDS, clean_project, clean_scene
 
 TOP_LEVEL = ("project", "scenes")
 
@@ -137,7 +137,7 @@ def export_storyboard(db: Database, actor: User, project_id: int) -> str:
             {
                 k: v
                 for k, v in scene_store.scene_values(s).items()
-                if v not in (None, "") and k not in FRAME_FIELDS
+                if v not in (None, "") and k not in LINK_FIELDS
             }
             for s in scenes
         ],

@@ -30,8 +30,9 @@ SCENE_FIELDS = (
     "generate_audio",
     "enhance_prompt",
 )
-# Uploaded images by asset id: set in the studio, not carried by storyboard files.
-FRAME_FIELDS = ("first_frame_id", "last_frame_id")
+# Uploaded images (asset ids) and an earlier take to extend (a take id): set in the studio,
+# not carried by storyboard files.
+LINK_FIELDS = ("first_frame_id", "last_frame_id", "extend_take_id")
 PROJECT_FIELDS = ("name", "description", "aspect_ratio", "resolution", "style", "model", "budget")
 MAX_SEED = 2**32 - 1
 MAX_DESCRIPTION_CHARS = 4000
@@ -172,7 +173,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
     ``defaults`` holds the project's defaults, or the scene's current values on an edit.
     """
     check = _Checker(raw)
-    _unknown_keys(raw, SCENE_FIELDS + FRAME_FIELDS, check)
+    _unknown_keys(raw, SCENE_FIELDS + LINK_FIELDS, check)
     model = check.choice("model", tuple(catalog.MODELS), defaults["model"])
     spec = catalog.MODELS.get(model, catalog.MODELS[defaults["model"]])
     limit = spec.max_prompt_chars
@@ -231,7 +232,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
         ),
         "enhance_prompt": check.flag("enhance_prompt", defaults.get("enhance_prompt", True)),
     }
-    for name in FRAME_FIELDS:
+    for name in LINK_FIELDS:
         cleaned[name] = check.integer(name, low=1, high=2**31 - 1, default=defaults.get(name))
     _check_features(cleaned, spec, check)
     check.done()
@@ -251,6 +252,15 @@ def _check_features(scene: dict[str, Any], spec: catalog.ModelSpec, check: _Chec
         check.fail("continuity", f"{spec.label} cannot extend a take; it offers: {offers}")
     if scene["continuity"] == "previous" and not spec.first_frame:
         check.fail("continuity", f"{spec.label} cannot start from a frame; it offers: {offers}")
+    if scene["extend_take_id"]:
+        if not spec.extension:
+            check.fail("extend_take_id", f"{spec.label} cannot extend a take; it offers: {offers}")
+        if scene["first_frame_id"] or scene["continuity"] != "none":
+            check.fail(
+                "extend_take_id",
+                "a scene that extends a take starts from that take; remove the first frame "
+                "and set continuity to 'none'",
+            )
     if scene["first_frame_id"] and scene["continuity"] in ("previous", "extend"):
         check.fail(
             "first_frame_id",

@@ -46,8 +46,12 @@ def scene_form(
     values: dict[str, Any],
     library: list[Asset],
     references: list[int] | None = None,
+    extendable: dict[int, str] | None = None,
 ) -> dict[str, Any] | None:
-    """The scene's fields (and ``references``, the ingredient ids), or None until saved."""
+    """The scene's fields (and ``references``, the ingredient ids), or None until saved.
+
+    ``extendable`` names the project's Veo takes a scene may continue with extension.
+    """
     model = st.selectbox(
         "Model",
         list(catalog.MODELS),
@@ -132,6 +136,15 @@ def scene_form(
                 last = _asset_choice(
                     "Last frame", frames, values.get("last_frame_id"), f"{key}-last"
                 )
+        extend = None
+        if spec.extension and extendable:
+            options: list[int | None] = [None, *extendable]
+            extend = st.selectbox(
+                "Extend a take (continue an earlier Veo take)",
+                options,
+                index=_index(options, values.get("extend_take_id")),
+                format_func=lambda i: "none" if i is None else extendable[i],
+            )
         chosen: list[int] = []
         if spec.reference_images and ingredients:
             names = {a.id: f"{a.name} ({a.kind})" for a in ingredients}
@@ -165,5 +178,6 @@ def scene_form(
         "enhance_prompt": enhance,
         "first_frame_id": first,
         "last_frame_id": last,
+        "extend_take_id": extend,
         "references": chosen,
     }

@@ -20,8 +20,9 @@ from engine.redis_server import engine_client
 from engine.veo_backend import VeoBackend
 from storage import assets, jobs, projects, scenes
 from storage.db import Database
+from storage.errors import InvalidInput
 from storage.media import MediaStore
-from storage.models import JobStatus, User
+from storage.models import JobStatus, Take, User
 from storage.users import local_user
 from studio.config import Settings, load_settings
 from studio.google_auth import google_credentials
@@ -292,3 +293,35 @@ def test_continuity_waits_for_the_previous_take_and_starts_from_its_last_frame(
     )
     assert frame.size == (320, 180)  # the previous take's own last frame
     assert third["instances"][0]["video"]["mimeType"] == "video/mp4"
+
+
+def test_a_scene_extends_an_earlier_veo_take_but_not_a_draft(
+    veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int]
+) -> None:
+    db, owner, pid = film
+    opening = scenes.add_scene(db, owner, pid, {"prompt": "a kite rises", "duration": 4})
+    generate(veo_settings, db, owner, pid)
+    [take] = scenes.list_takes(db, owner, pid)
+    later = scenes.add_scene(
+        db, owner, pid, {"prompt": "the kite drifts away", "duration": 4, "extend_take_id": take.id}
+    )
+    generate(veo_settings, db, owner, pid, [later.id])
+    sent = fake.submissions[-1]["instances"][0]
+    video = base64.b64decode(sent["video"]["bytesBase64Encoded"])
+    assert video == MediaStore(veo_settings.media_dir).path(take.media_key).read_bytes()
+    draft = jobs.create_generation_jobs(db, owner, pid, "animatic", [opening.id])[0]
+    jobs.claim_job(db, draft.id)
+    [draft_take] = jobs.complete_job(db, draft.id, [{**_take_fields(take), "is_draft": True}])
+    with pytest.raises(InvalidInput, match=f"take {draft_take.id} is an animatic draft"):
+        scenes.update_scene(db, owner, later.id, {"extend_take_id": draft_take.id})
+    with pytest.raises(InvalidInput, match="extend_take_id: a scene that extends a take"):
+        scenes.update_scene(db, owner, later.id, {"continuity": "previous"})
+
+
+def _take_fields(take: Take) -> dict[str, object]:
+    columns = ("backend", "model", "media_key", "duration", "width", "height", "fps", "codec")
+    return {name: getattr(take, name) for name in columns} | {
+        "bytes": 1,
+        "params": {},
+        "cost_usd": 0,
+    }

@@ -1,8 +1,9 @@
 """veo options, assets, budget reservations
 
 Scenes gain every Veo option (person generation, audio, prompt enhancement, first and last
-frame); uploaded images and the ingredient library live in assets; a job reserves its
-estimate against the project budget; a job never records two takes for one sample.
+frame, an earlier take to extend); uploaded images and the ingredient library live in
+``assets``; a job reserves its estimate against the project budget; a job never records
+two takes for one sample.
 
 Revision ID: 0002
 Revises: 0001
@@ -95,6 +96,14 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("first_frame_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("last_frame_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("extend_take_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_scenes_extend_take_id_takes"),
+            "takes",
+            ["extend_take_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_scenes_first_frame_id_assets"),
             "assets",
@@ -121,6 +130,8 @@ def downgrade() -> None:
     with op.batch_alter_table("scenes", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_scenes_last_frame_id_assets"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_scenes_first_frame_id_assets"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_scenes_extend_take_id_takes"), type_="foreignkey")
+        batch_op.drop_column("extend_take_id")
         batch_op.drop_column("last_frame_id")
         batch_op.drop_column("first_frame_id")
         batch_op.drop_column("enhance_prompt")

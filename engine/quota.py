@@ -7,16 +7,23 @@ Polling operations that already exist goes on: they cost no quota to finish.
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 import redis.asyncio as aioredis
 
 from engine.keys import Keys
 
+# Extend the hold, never shorten it, in one step: two engines seeing 429 at once must not
+# leave the shorter of their holds in place.
+_HOLD = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '429', 'PX', ARGV[1])
+end
+"""
+
 
 def backoff_seconds(attempt: int, base: float, cap: float = 60.0) -> float:
-    """Exponential back-off with full jitter: 0..base*2^attempt, at most ``cap``."""
+    """Exponential back-off with jitter: between half and all of base*2^attempt, capped."""
     return random.uniform(0.5, 1.0) * min(cap, base * 2**attempt)
 
 
@@ -25,22 +32,10 @@ class QuotaGate:
         self.queue, self.keys = queue, keys
 
     async def hold(self, seconds: float) -> None:
-        """Hold submissions for ``seconds``, never shortening a longer hold already set."""
-        ms = max(1, int(seconds * 1000))
-        current = await self.queue.pttl(self.keys.quota_hold)
-        if current < ms:
-            await self.queue.set(self.keys.quota_hold, "429", px=ms)
+        """Hold every engine's submissions for ``seconds`` (a longer hold already set stays)."""
+        await self.queue.eval(_HOLD, 1, self.keys.quota_hold, max(1, int(seconds * 1000)))
 
     async def remaining(self) -> float:
+        """Seconds left on the hold; 0 when submitting is allowed."""
         ms = await self.queue.pttl(self.keys.quota_hold)
         return max(0.0, ms / 1000)
-
-    async def wait(self) -> float:
-        """Sleep until no hold is set; returns how long it waited."""
-        waited = 0.0
-        while (left := await self.remaining()) > 0:
-            # a little jitter so held engines do not all submit in the same millisecond
-            pause = left + random.uniform(0, 0.1)
-            await asyncio.sleep(pause)
-            waited += pause
-        return waited

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import time
 from datetime import UTC
 from typing import Any
@@ -22,7 +23,7 @@ import httpx2
 from google import genai
 from google.genai import errors, types
 
-from engine.backend import BackendError, JobProgress, Outcome
+from engine.backend import BackendError, JobCancelled, JobProgress, Outcome
 from engine.google_client import GcsReader
 from engine.quota import QuotaGate, backoff_seconds
 from engine.veo_request import Continuity, build_request
@@ -30,19 +31,28 @@ from engine.video_files import last_frame_png, probe
 from storage import catalog
 from storage import jobs as job_store
 from storage.db import Database
-from storage.media import MediaStore
+from storage.errors import StudioError
+from storage.media import MediaStore, explain_os_error
 from storage.models import Job, JobStatus, utcnow
 from studio.config import Settings
 
 log = logging.getLogger("veogen.veo")
 
+# Network failures: any is safe to retry for a poll; for a submission only those where the
+# request surely never left (a connection that did not open) are.
 TRANSIENT = (httpx2.TransportError, OSError, google.auth.exceptions.TransportError)
+NOT_SENT = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
+    google.auth.exceptions.TransportError,
+)
 CONTINUITY_WAIT_S = 1.0
 # Requests to Veo at once (each takes milliseconds; a thousand jobs need a few), and takes
 # being saved at once. A finished operation's poll carries its videos inline and saving a
 # take decodes its poster: bounding both keeps memory flat when hundreds finish together.
 REQUEST_SLOTS = 16
-SAVE_SLOTS = 4
+SAVE_SLOTS = 8
 SAFETY_ADVICE = (
     "Rephrase the prompt (no real people's names, brands, violence or minors), "
     "try person generation 'dont_allow', or replace a reference image that shows a real person."
@@ -69,15 +79,37 @@ class VeoBackend:
         if name is None:
             progress.update(0.0, "preparing the request")
             continuity = await self._continuity(job, media, progress)
-            source, config = build_request(
-                job.params, job.takes, media, continuity, self._output_uri(job)
-            )
+            try:
+                source, config = await asyncio.to_thread(
+                    build_request, job.params, job.takes, media, continuity, self._output_uri(job)
+                )
+            except FileNotFoundError as exc:
+                raise BackendError(
+                    "request", f"an image this scene uses was deleted from the library ({exc})"
+                ) from None
             name = await self._submit(job, source, config, progress)
-            await asyncio.to_thread(job_store.save_operation, self.db, job.id, name)
-            log.info("job %s: Veo operation %s", job.id, name)
+            await self._save_operation(job, name)
+            submitted = time.time()
         else:
             progress.update(0.05, "resuming the Veo operation")
-        return await self._wait_and_collect(job, name, media, progress)
+            submitted = (job.submitted_at or job.started_at or utcnow()).replace(tzinfo=UTC)
+            submitted = submitted.timestamp()
+        return await self._wait_and_collect(job, name, media, progress, submitted)
+
+    async def _save_operation(self, job: Job, name: str) -> None:
+        """Write the operation name down before anything else: it is what makes a restart
+        resume instead of paying again, so a database blip is retried, not given up on."""
+        for attempt in range(10):
+            try:
+                await asyncio.to_thread(job_store.save_operation, self.db, job.id, name)
+                log.info("job %s: Veo operation %s", job.id, name)
+                return
+            except StudioError as exc:
+                log.warning("job %s: cannot save operation %s yet (%s)", job.id, name, exc)
+                await asyncio.sleep(backoff_seconds(attempt, 0.5, cap=10))
+        raise BackendError(
+            "storage", f"Veo accepted operation {name} but the database cannot record it"
+        )
 
     def _output_uri(self, job: Job) -> str | None:
         bucket = self.settings.veo_output_gcs_uri
@@ -95,12 +127,19 @@ class VeoBackend:
         mode, previous = job.params.get("continuity"), job.params.get("previous")
         if mode not in ("previous", "extend") or not previous:
             return Continuity()
+        deadline = time.monotonic() + self.settings.veo_timeout_seconds
         while True:
             take, pending = await asyncio.to_thread(
                 job_store.selected_take, self.db, previous["scene_id"]
             )
             if take is not None or not pending:
                 break
+            if time.monotonic() > deadline:
+                raise BackendError(
+                    "continuity",
+                    f"waited {self.settings.veo_timeout_seconds:.0f} s for the take of "
+                    f"'{previous['title']}'; generate it first",
+                )
             progress.update(0.0, f"waiting for the take of '{previous['title']}'")
             await self._sleep(CONTINUITY_WAIT_S, progress)
         if take is None:
@@ -126,12 +165,17 @@ class VeoBackend:
         config: types.GenerateVideosConfig,
         progress: JobProgress,
     ) -> str:
+        """Submit once. Retried only when Veo surely did not start it: 429, 5xx, or a
+        connection that never opened. A request whose answer was lost is not resent."""
         retries = self.settings.veo_retries
         last: BaseException | None = None
         for attempt in range(retries + 1):
-            if await self.gate.remaining():
-                progress.update(0.0, "waiting for Veo quota to recover")
-                await self.gate.wait()
+            while (held := await self.gate.remaining()) > 0:
+                progress.update(0.0, f"waiting {held:.0f} s for Veo quota to recover")
+                await self._sleep(held + random.uniform(0, 0.1), progress)
+            current = (await asyncio.to_thread(job_store.find_jobs, self.db, [job.id]))[job.id]
+            if current.status == JobStatus.cancelled:
+                raise JobCancelled()  # seen in SQL even if the Redis flag never arrived
             progress.update(0.02, "submitting to Veo")
             try:
                 async with self._requests:
@@ -142,7 +186,6 @@ class VeoBackend:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
                     await self.gate.hold(delay)
-                    progress.update(0.0, f"Veo quota exhausted; retrying in {delay:.0f} s")
                 elif exc.code >= 500:
                     progress.update(0.0, f"Veo server error {exc.code}; retrying in {delay:.0f} s")
                     await self._sleep(delay, progress)
@@ -150,50 +193,64 @@ class VeoBackend:
                     raise BackendError("submit", _refusal(exc)) from None
                 last = exc
                 continue
-            except TRANSIENT as exc:
+            except NOT_SENT as exc:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 progress.update(0.0, f"cannot reach Veo ({exc}); retrying in {delay:.0f} s")
                 await self._sleep(delay, progress)
                 last = exc
                 continue
+            except TRANSIENT as exc:
+                raise BackendError(
+                    "unconfirmed",
+                    f"the request may have reached Veo but its answer was lost "
+                    f"({type(exc).__name__}: {exc}); it is not resent, so it is never paid "
+                    "twice, and its estimate stays reserved",
+                ) from None
             if not operation.name:
                 raise BackendError("submit", "Veo accepted the request but named no operation")
             return operation.name
         raise BackendError("submit", f"gave up after {retries + 1} tries: {_describe(last)}")
 
     async def _wait_and_collect(
-        self, job: Job, name: str, media: MediaStore, progress: JobProgress
+        self, job: Job, name: str, media: MediaStore, progress: JobProgress, submitted: float
     ) -> Outcome:
-        started = (job.started_at or utcnow()).replace(tzinfo=UTC).timestamp()
         timeout = self.settings.veo_timeout_seconds
         interval = self.settings.veo_poll_seconds
         handle = types.GenerateVideosOperation(name=name)
+        # just submitted: it cannot be done yet; resumed: it may have finished meanwhile
+        wait = interval if time.time() - submitted < interval else 0.0
         while True:
-            elapsed = time.time() - started
-            if elapsed > timeout:
+            await self._sleep(wait, progress)
+            elapsed = time.time() - submitted
+            progress.update(
+                0.05 + 0.85 * (1 - math.exp(-elapsed / 90)),
+                f"Veo is generating ({elapsed:.0f} s)",
+            )
+            operation = None
+            try:
+                async with self._requests:
+                    operation = await self.client.aio.operations.get(handle)
+                    if operation.done:
+                        # a finished poll carries its videos: holding the request slot until
+                        # a save slot is free bounds how many sit in memory at once
+                        await self._saves.acquire()
+            except errors.APIError as exc:
+                if exc.code != 429 and exc.code < 500:
+                    raise BackendError("poll", _refusal(exc)) from None
+            except TRANSIENT:
+                pass  # polling is safe to repeat; the next poll comes soon
+            if operation is not None and operation.done:
+                try:
+                    return await self._collect(job, operation, media, progress)
+                finally:
+                    self._saves.release()
+            if time.time() - submitted > timeout:
                 raise BackendError(
                     "timeout",
                     f"Veo did not finish within {timeout:.0f} s (operation {name}); "
                     "it may still finish at Google, and its estimate stays reserved",
                 )
-            progress.update(
-                0.05 + 0.85 * (1 - math.exp(-elapsed / 90)),
-                f"Veo is generating ({elapsed:.0f} s)",
-            )
-            await self._sleep(min(interval, max(0.0, timeout - elapsed) + 0.01), progress)
-            interval = min(self.settings.veo_poll_max_seconds, interval * 1.5)
-            try:
-                async with self._requests:
-                    operation = await self.client.aio.operations.get(handle)
-                    if operation.done:
-                        async with self._saves:
-                            return await self._collect(job, operation, media, progress)
-            except errors.APIError as exc:
-                if exc.code == 429 or exc.code >= 500:
-                    continue  # polling costs no quota to finish; the next poll is later anyway
-                raise BackendError("poll", _refusal(exc)) from None
-            except TRANSIENT:
-                continue
+            interval = wait = min(self.settings.veo_poll_max_seconds, interval * 1.5)
 
     async def _collect(
         self,
@@ -260,6 +317,8 @@ class VeoBackend:
             facts = await asyncio.to_thread(probe, temp, poster)
             media.commit(poster, poster_key)
             media.commit(temp, key)
+        except OSError as exc:
+            raise explain_os_error(exc, temp.parent) from None
         finally:
             temp.unlink(missing_ok=True)
             poster.unlink(missing_ok=True)

@@ -185,8 +185,14 @@ class Worker:
             saved = await asyncio.to_thread(
                 job_store.complete_job, self.db, job.id, takes, outcome.notice
             )
-            if saved is None:  # cancelled while it rendered
-                raise JobCancelled()
+            if saved is None:
+                ended = (await asyncio.to_thread(job_store.find_jobs, self.db, [job.id]))[job.id]
+                if ended.status == JobStatus.cancelled:
+                    raise JobCancelled()  # cancelled while it rendered
+                # another engine finished this job first (it took over a delivery this one
+                # held too long): its takes use the same files, so leave them be
+                log.warning("job %s: already %s by another engine", job.id, ended.status)
+                return
             progress.fraction, progress.stage = 1.0, "done"
             self._record(
                 "succeeded",
@@ -200,6 +206,8 @@ class Worker:
         except JobCancelled:
             for take in takes:
                 self.media.delete(take["media_key"])
+                if take.get("poster_key"):
+                    self.media.delete(take["poster_key"])
             await asyncio.to_thread(
                 job_store.fail_job,
                 self.db,
@@ -266,6 +274,8 @@ class Worker:
                     last_claim = time.monotonic()
             except redis.RedisError as exc:  # a blip must not stop the heartbeat for good
                 log.warning("engine %s: heartbeat failed (%s); retrying", self.name, exc)
+            except Exception:  # nor anything else: without it, other engines take our jobs
+                log.exception("engine %s: heartbeat failed; retrying", self.name)
 
     async def _publish(self, running: list[_Running]) -> None:
         """Write the progress that changed since it was last published, in one round trip."""

@@ -27,7 +27,12 @@ from storage.permissions import require
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 64
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+# MPO is how Pillow names the JPEGs phones write (a JPEG with extra pictures appended).
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "MPO": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+}
 
 
 @dataclass(frozen=True)

@@ -221,12 +221,22 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
     return get_job(db, job_id)
 
 
+# Stages at which Veo itself reported that nothing was produced, so nothing is billed.
+UNBILLED_STAGES = ("veo", "safety")
+
+
 def _reservation_after(status: JobStatus, stage: str | None = None) -> Any:
-    """A job that ends without takes frees its reservation, unless Veo had accepted it and
-    the job stopped watching (cancelled, timed out): that generation may be billed."""
-    if status == JobStatus.cancelled or stage == "timeout":
-        return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
-    return 0.0
+    """What a job that ends without takes still counts against the budget.
+
+    Nothing, if Veo never accepted it or said it produced nothing; otherwise its estimate
+    stays reserved (cancelled, timed out, failed while saving: Google may bill it). A
+    submission whose answer was lost ("unconfirmed") may have been accepted, so it keeps it.
+    """
+    if stage == "unconfirmed":
+        return Job.reserved_usd
+    if status == JobStatus.blocked or stage in UNBILLED_STAGES:
+        return 0.0
+    return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
 
 
 def _move(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
@@ -252,8 +262,18 @@ def claim_job(db: Database, job_id: int) -> Job | None:
 
 
 def save_operation(db: Database, job_id: int, operation_name: str) -> None:
+    """Record the remote operation the moment it exists; from now on it may be billed, so
+    its estimate is reserved again even if the job was cancelled meanwhile."""
     with db.session() as s:
-        s.execute(update(Job).where(Job.id == job_id).values(operation_name=operation_name))
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                operation_name=operation_name,
+                submitted_at=utcnow(),
+                reserved_usd=Job.estimated_cost_usd,
+            )
+        )
 
 
 def complete_job(

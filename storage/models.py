@@ -176,6 +176,7 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # The backend's handle on remote work (a Veo operation name), saved as soon as it exists.
     operation_name: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime | None]  # when the backend accepted it (Veo's clock starts)
     error_stage: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
     # Said of a job that succeeded with less than was asked (samples blocked by safety filters).

@@ -12,11 +12,14 @@ import difflib
 import os
 from dataclasses import dataclass
 
+import google.auth.exceptions
+import httpx2
 from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
 from storage import catalog
+from storage.errors import StudioError
 from studio.config import Settings
 from studio.google_auth import google_credentials
 from studio.local_planner import improve_locally, plan_locally
@@ -65,9 +68,23 @@ class Suggestion:
     note: str | None = None
 
 
+# What can go wrong asking Gemini; any of it falls back to the local planner, with the reason.
+GEMINI_ERRORS = (
+    errors.APIError,
+    httpx2.HTTPError,
+    google.auth.exceptions.GoogleAuthError,
+    StudioError,
+    ValidationError,
+    ValueError,
+)
+TIMEOUT_MS = 60_000  # the studio waits this long for a plan before planning locally
+
+
 def gemini_client(settings: Settings) -> genai.Client | None:
     """An API-key client, else Vertex when Veo is configured, else None (plan locally)."""
-    options = types.HttpOptions(base_url=settings.gemini_base_url, retry_options=None)
+    options = types.HttpOptions(
+        base_url=settings.gemini_base_url, retry_options=None, timeout=TIMEOUT_MS
+    )
     key = settings.gemini_api_key or os.environ.get("GEMINI_API_KEY")
     if key:
         return genai.Client(api_key=key, http_options=options)
@@ -77,7 +94,9 @@ def gemini_client(settings: Settings) -> genai.Client | None:
             project=os.environ["GOOGLE_CLOUD_PROJECT"],
             location=os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1",
             credentials=google_credentials(settings),
-            http_options=types.HttpOptions(base_url=settings.veo_base_url, retry_options=None),
+            http_options=types.HttpOptions(
+                base_url=settings.veo_base_url, retry_options=None, timeout=TIMEOUT_MS
+            ),
         )
     return None
 
@@ -88,10 +107,10 @@ NOT_CONFIGURED = "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): planned 
 def plan_script(settings: Settings, script: str, model: str) -> Plan:
     if not script.strip():
         return Plan([], "local", "the script is empty")
-    client = gemini_client(settings)
-    if client is None:
-        return Plan(plan_locally(script, model), "local", NOT_CONFIGURED + " by paragraphs.")
     try:
+        client = gemini_client(settings)
+        if client is None:
+            return Plan(plan_locally(script, model), "local", NOT_CONFIGURED + " by paragraphs.")
         response = client.models.generate_content(
             model=settings.gemini_model,
             contents=script,
@@ -105,7 +124,7 @@ def plan_script(settings: Settings, script: str, model: str) -> Plan:
         plan = response.parsed
         if not isinstance(plan, StoryboardPlan):
             plan = StoryboardPlan.model_validate_json(response.text or "")
-    except (errors.APIError, ValidationError, ValueError) as exc:
+    except GEMINI_ERRORS as exc:
         note = f"Gemini could not plan it ({_reason(exc)}): planned locally by paragraphs."
         return Plan(plan_locally(script, model), "local", note)
     return Plan([_fitted(scene, model) for scene in plan.scenes], "gemini")
@@ -129,15 +148,15 @@ def _fitted(scene: PlannedScene, model: str) -> dict[str, object]:
 
 
 def improve_prompt(settings: Settings, prompt: str, style: str, camera: str) -> Suggestion:
-    client = gemini_client(settings)
-    if client is None:
-        return Suggestion(
-            prompt,
-            improve_locally(prompt, style, camera),
-            "local",
-            "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): a local suggestion.",
-        )
     try:
+        client = gemini_client(settings)
+        if client is None:
+            return Suggestion(
+                prompt,
+                improve_locally(prompt, style, camera),
+                "local",
+                "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): a local suggestion.",
+            )
         response = client.models.generate_content(
             model=settings.gemini_model,
             contents=f"Style: {style}. Camera: {camera}.\nPrompt: {prompt}",
@@ -148,7 +167,7 @@ def improve_prompt(settings: Settings, prompt: str, style: str, camera: str) -> 
         improved = (response.text or "").strip()
         if not improved:
             raise ValueError("an empty answer")
-    except (errors.APIError, ValueError) as exc:
+    except GEMINI_ERRORS as exc:
         note = f"Gemini could not improve it ({_reason(exc)}): a local suggestion."
         return Suggestion(prompt, improve_locally(prompt, style, camera), "local", note)
     return Suggestion(prompt, improved, "gemini")
@@ -173,4 +192,5 @@ def word_diff(original: str, improved: str) -> list[tuple[str, str]]:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, errors.APIError):
         return f"{exc.code} {exc.status}: {exc.message}"
-    return str(exc).splitlines()[0][:200]
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -22,10 +22,11 @@ def plan_panel(project: Project) -> None:
         height=160,
         placeholder="Paste a logline or a script; each paragraph becomes one or more scenes.",
     )
+    key = f"plan-{project.id}"  # a plan belongs to the project (and model) it was made for
     if st.button("Plan scenes", icon=":material/auto_awesome:", disabled=not script.strip()):
         with st.spinner("Planning scenes…"):
-            st.session_state["plan"] = plan_script(services().settings, script, project.model)
-    plan = st.session_state.get("plan")
+            st.session_state[key] = plan_script(services().settings, script, project.model)
+    plan = st.session_state.get(key)
     if plan is None:
         return
     if plan.note:
@@ -35,7 +36,7 @@ def plan_panel(project: Project) -> None:
     spec = catalog.MODELS[project.model]
     edited = st.data_editor(
         pd.DataFrame(plan.rows)[PLAN_COLUMNS],
-        key="plan-editor",
+        key=f"plan-editor-{project.id}",
         num_rows="dynamic",
         width="stretch",
         column_config={
@@ -53,10 +54,10 @@ def plan_panel(project: Project) -> None:
     cols = st.columns(2)
     add = cols[0].button(f"Add {len(rows)} scene(s) to the storyboard", type="primary")
     if add and attempt(lambda: scene_store.add_scenes(services().db, user(), project.id, rows)):
-        del st.session_state["plan"]
+        del st.session_state[key]
         st.rerun()
     if cols[1].button("Discard the plan"):
-        del st.session_state["plan"]
+        del st.session_state[key]
         st.rerun()
 
 

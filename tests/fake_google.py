@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -31,6 +32,7 @@ import av
 import numpy as np
 
 TOKEN = "fake-token"
+LOST = 0  # a scripted "error" that drops the connection instead of answering
 STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -136,10 +138,15 @@ class FakeGoogle:
     # -- the protocol -----------------------------------------------------------------------
 
     def submit(self, model: str, body: dict[str, Any], prefix: str) -> tuple[int, dict[str, Any]]:
+        """Accept a Veo job. A scripted error of code ``LOST`` accepts it and then drops the
+        connection without answering: the request reached Google, its answer did not."""
         with self._lock:
-            if self.submit_errors:
+            lost = bool(self.submit_errors) and self.submit_errors[0][0] == LOST
+            if self.submit_errors and not lost:
                 code, message = self.submit_errors.pop(0)
                 return code, _error(code, message)
+            if lost:
+                self.submit_errors.pop(0)
             problem = _invalid(body)
             if problem:
                 return 400, _error(400, problem)
@@ -152,7 +159,7 @@ class FakeGoogle:
             )
             live = sum(1 for op in self.operations.values() if not self._done(op))
             self.peak_in_flight = max(self.peak_in_flight, live)
-        return 200, {"name": name}
+        return (LOST, {}) if lost else (200, {"name": name})
 
     def fetch(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -253,6 +260,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _reply(self, code: int, payload: dict[str, Any] | bytes) -> None:
+        if code == LOST:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(code)
         self.send_header(

@@ -141,3 +141,16 @@ def test_improving_a_prompt_is_a_diff_to_accept_or_reject(
     assert local.improved == (
         "A keeper climbs a stair, soft natural light, dolly in camera move, noir style."
     )
+
+
+def test_an_unreachable_gemini_falls_back_with_the_reason(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "VEOGEN_DATA_DIR": str(tmp_path),
+            "VEOGEN_GEMINI_API_KEY": "test-key",
+            "VEOGEN_GEMINI_BASE_URL": "http://127.0.0.1:9",  # nothing listens there
+        }
+    )
+    plan = plan_script(settings, SCRIPT, MODEL)
+    assert plan.planner == "local" and plan.note.startswith("Gemini could not plan it (")
+    assert improve_prompt(settings, "a cat", "none", "static").planner == "local"

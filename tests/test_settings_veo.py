@@ -55,21 +55,23 @@ def test_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
     assert "tok-8c1f" not in repr(settings) and "key-77d2" not in repr(settings)
 
 
-def test_a_quota_hold_makes_every_engine_wait_it_out(redis_url: str) -> None:
-    async def run() -> tuple[float, float]:
+def test_a_quota_hold_is_seen_by_every_engine_and_never_shortened(redis_url: str) -> None:
+    async def run() -> tuple[float, float, float]:
         keys = Keys(f"test-{uuid.uuid4().hex[:8]}")
         one, two = (
             QuotaGate(engine_client(redis_url), keys),
             QuotaGate(engine_client(redis_url), keys),
         )
         await one.hold(0.6)
-        await one.hold(0.1)  # a shorter hold never cuts a longer one
+        await two.hold(0.1)  # a shorter hold never cuts a longer one
+        seen = await two.remaining()
         started = time.monotonic()
-        await two.wait()
-        return time.monotonic() - started, await two.remaining()
+        while await two.remaining() > 0:
+            await asyncio.sleep(0.02)
+        return seen, time.monotonic() - started, await one.remaining()
 
-    waited, left = asyncio.run(run())
-    assert 0.45 <= waited < 2.0 and left == 0
+    seen, waited, left = asyncio.run(run())
+    assert 0.4 < seen <= 0.6 and 0.3 <= waited < 2.0 and left == 0
 
 
 def test_an_engine_with_veo_and_no_credentials_says_so_in_one_line(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from storage.models import JobStatus, Take, User
 from storage.users import local_user
 from studio.config import Settings, load_settings
 from studio.google_auth import google_credentials
-from tests.fake_google import TOKEN, FakeGoogle, Outcome
+from tests.fake_google import LOST, TOKEN, FakeGoogle, Outcome
 from tests.helpers import make_worker, running, until
 
 MODEL = "veo-3.1-generate-001"
@@ -325,3 +325,17 @@ def _take_fields(take: Take) -> dict[str, object]:
         "params": {},
         "cost_usd": 0,
     }
+
+
+def test_a_submission_whose_answer_was_lost_is_never_resent(
+    veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int]
+) -> None:
+    db, owner, pid = film
+    scenes.add_scene(db, owner, pid, {"prompt": "a tram at night", "duration": 4})
+    fake.submit_errors = [(LOST, "")]
+    [job_id] = generate(veo_settings, db, owner, pid)
+    job = jobs.get_job(db, job_id)
+    assert (job.status, job.error_stage) == (JobStatus.failed, "unconfirmed")
+    assert "it is not resent, so it is never paid twice" in job.error
+    assert len(fake.submissions) == 1 and fake.requests["predictLongRunning"] == 1
+    assert job.reserved_usd == pytest.approx(job.estimated_cost_usd)  # Google may bill it

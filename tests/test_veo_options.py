@@ -72,6 +72,9 @@ def test_uploads_are_checked_by_decoding_and_stored_under_generated_names(
     assert frame.media_key.startswith(f"projects/{pid}/assets/") and ".." not in frame.media_key
     assert (frame.mime_type, frame.width, frame.height) == ("image/png", 320, 180)
     assert media.path(frame.media_key).read_bytes() == png()
+    phone = io.BytesIO()  # phones write JPEGs that Pillow reads as MPO
+    Image.new("RGB", (320, 180), "teal").save(phone, "MPO")
+    assert assets.check_image(phone.getvalue()).mime_type == "image/jpeg"
 
     forged = b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10
     cut = png()[:200]

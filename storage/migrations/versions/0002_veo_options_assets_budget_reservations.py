@@ -78,6 +78,7 @@ def upgrade() -> None:
             sa.Column("reserved_usd", sa.Double(), nullable=False, server_default="0")
         )
         batch_op.add_column(sa.Column("notice", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("submitted_at", sa.DateTime(), nullable=True))
 
     with op.batch_alter_table("scenes", schema=None) as batch_op:
         batch_op.add_column(
@@ -139,6 +140,7 @@ def downgrade() -> None:
         batch_op.drop_column("person_generation")
 
     with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_column("submitted_at")
         batch_op.drop_column("notice")
         batch_op.drop_column("reserved_usd")
 

@@ -15,7 +15,6 @@ operation, poll failures), read back every request body, and count submissions.
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import json
 import re
@@ -28,8 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-import av
-import numpy as np
+from tests.clips import mp4_bytes
 
 TOKEN = "fake-token"
 LOST = 0  # a scripted "error" that drops the connection instead of answering
@@ -46,33 +44,6 @@ MODEL_PATH = re.compile(
     r"/publishers/google/models/(?P<model>[^/:]+):(?P<verb>\w+)$"
 )
 GCS_PATH = re.compile(r"^/storage/v1/b/(?P<bucket>[^/]+)/o/(?P<name>[^?]+)\?alt=media$")
-
-
-def mp4_bytes(seconds: float, width: int = 320, height: int = 180, audio: bool = False) -> bytes:
-    """A real H.264 MP4 (and AAC, if asked) of ``seconds`` at 24 fps: what Veo sends back."""
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        video = container.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        sound = container.add_stream("aac", rate=48000) if audio else None
-        frames = round(seconds * 24)
-        for index in range(frames):
-            shade = np.full((height, width, 3), (index * 5) % 255, dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(shade, format="rgb24")
-            frame.pts = index
-            container.mux(video.encode(frame))
-        container.mux(video.encode(None))
-        if sound is not None:
-            samples = int(seconds * 48000)
-            tone = (0.1 * np.sin(np.arange(samples) * 440 * 2 * np.pi / 48000)).astype(np.float32)
-            chunk = 1024
-            for start in range(0, samples, chunk):
-                piece = tone[start : start + chunk].reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
-                frame.sample_rate, frame.pts = 48000, start
-                container.mux(sound.encode(frame))
-            container.mux(sound.encode(None))
-    return out.getvalue()
 
 
 @dataclass

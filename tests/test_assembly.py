@@ -1,0 +1,132 @@
+"""The movie assembler on real clips: mixed rates, shapes and sound, every transition."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine.assembly.render import AssemblyError, ffmpeg, render
+from engine.assembly.timeline import Caption, Card, Clip, Music, Preset, Timeline
+from tests.clips import mp4_bytes
+
+
+def clip(tmp: Path, name: str, seconds: float, size: tuple[int, int], fps: int, audio: bool,
+         **fields: object) -> Clip:  # fmt: skip
+    path = tmp / f"{name}.mp4"
+    path.write_bytes(mp4_bytes(seconds, *size, audio=audio, fps=fps, level=0.3))
+    return Clip(path, seconds, name, has_audio=audio, **fields)  # type: ignore[arg-type]
+
+
+def wav(path: Path, seconds: float, hz: float = 220.0) -> Path:
+    t = np.arange(int(seconds * 48000)) / 48000
+    samples = (0.2 * np.sin(2 * np.pi * hz * t) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48000)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+def loudness(path: Path) -> float:
+    done = subprocess.run(
+        [ffmpeg(), "-hide_banner", "-i", str(path), "-af", "loudnorm=print_format=json", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(json.loads(re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", done.stderr)[-1])["input_i"])
+
+
+def facts(path: Path) -> tuple[float, int, int, list[str]]:
+    with av.open(str(path)) as movie:
+        video = movie.streams.video[0]
+        duration = float(movie.duration / av.time_base)
+        return (
+            duration,
+            video.width,
+            video.height,
+            sorted(s.codec_context.name for s in movie.streams),
+        )
+
+
+def test_mixed_clips_with_cards_captions_music_become_one_movie(tmp_path: Path) -> None:
+    timeline = Timeline(
+        clips=(
+            clip(
+                tmp_path, "Storm", 3, (320, 180), 24, True, captions=(Caption("Thunder", 0.5, 2.0),)
+            ),
+            clip(
+                tmp_path,
+                "Window",
+                3,
+                (180, 320),
+                30,
+                False,
+                transition="crossfade",
+                transition_s=0.5,
+            ),
+            clip(
+                tmp_path, "Dawn", 2, (640, 360), 24, True, transition="fade_black", transition_s=0.5
+            ),
+        ),
+        preset=Preset.of("720p", "16:9"),
+        title=Card("Lighthouse", 1.0),
+        end=Card("The end", 1.0, "#ffffff"),
+        music=Music(wav(tmp_path / "bed.wav", 4.0)),
+        burn_captions=True,
+    )
+    seen: list[float] = []
+    out = render(timeline, tmp_path / "movie.mp4", lambda f, stage: seen.append(f))
+    duration, width, height, codecs = facts(out.path)
+    assert timeline.duration == pytest.approx(9.0)
+    assert abs(duration - 9.0) <= 1 / 24 + 0.03  # within a frame (and an AAC priming frame)
+    assert (width, height, codecs) == (1280, 720, ["aac", "h264"])
+    assert abs(loudness(out.path) + 14) <= 1.0
+    assert out.path.read_bytes().find(b"moov") < out.path.read_bytes().find(b"mdat")  # fast start
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 3
+
+
+@pytest.mark.parametrize("kind", ["cut", "crossfade", "fade_black", "wipe"])
+@pytest.mark.parametrize(("resolution", "aspect", "fit", "size"), [
+    ("720p", "9:16", "crop", (720, 1280)),
+    ("720p", "1:1", "pad", (720, 720)),
+])  # fmt: skip
+def test_every_transition_in_every_shape(
+    tmp_path: Path, kind: str, resolution: str, aspect: str, fit: str, size: tuple[int, int]
+) -> None:
+    d = 0.0 if kind == "cut" else 0.4
+    timeline = Timeline(
+        clips=(
+            clip(tmp_path, "one", 1.5, (320, 180), 24, True),
+            clip(tmp_path, "two", 1.5, (320, 180), 30, False, transition=kind, transition_s=d),
+        ),
+        preset=Preset.of(resolution, aspect),
+        fit=fit,
+    )
+    out = render(timeline, tmp_path / "movie.mp4")
+    duration, width, height, codecs = facts(out.path)
+    assert (width, height, codecs) == (*size, ["aac", "h264"])
+    assert abs(duration - (3.0 - d)) <= 1 / 24 + 0.03
+
+
+def test_presets_are_the_sizes_a_person_publishes() -> None:
+    presets = (Preset.of("1080p"), Preset.of("4k"), Preset.of("1080p", "9:16"))
+    assert [(p.width, p.height) for p in presets] == [(1920, 1080), (3840, 2160), (1080, 1920)]
+
+
+def test_an_unreadable_take_names_its_scene(tmp_path: Path) -> None:
+    good = clip(tmp_path, "Storm", 1, (320, 180), 24, False)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    timeline = Timeline(clips=(good, Clip(broken, 1, "Harbour")), preset=Preset.of("720p"))
+    with pytest.raises(AssemblyError, match="scene 2 'Harbour': its take cannot be read"):
+        render(timeline, tmp_path / "movie.mp4")
+    missing = Timeline(clips=(Clip(tmp_path / "gone.mp4", 1, "Dawn"),), preset=Preset.of("720p"))
+    with pytest.raises(AssemblyError, match="scene 1 'Dawn': its selected take's file is missing"):
+        render(missing, tmp_path / "movie.mp4")

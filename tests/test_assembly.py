@@ -10,8 +10,10 @@ from pathlib import Path
 
 import av
 import numpy as np
+import opentimelineio as otio
 import pytest
 
+from engine.assembly.exports import write_exports
 from engine.assembly.render import AssemblyError, ffmpeg, render
 from engine.assembly.timeline import Caption, Card, Clip, Music, Preset, Timeline
 from tests.clips import mp4_bytes
@@ -130,3 +132,29 @@ def test_an_unreadable_take_names_its_scene(tmp_path: Path) -> None:
     missing = Timeline(clips=(Clip(tmp_path / "gone.mp4", 1, "Dawn"),), preset=Preset.of("720p"))
     with pytest.raises(AssemblyError, match="scene 1 'Dawn': its selected take's file is missing"):
         render(missing, tmp_path / "movie.mp4")
+
+
+def test_captions_and_the_cut_are_exported_in_movie_time(tmp_path: Path) -> None:
+    timeline = Timeline(
+        clips=(
+            clip(tmp_path, "Storm", 3, (320, 180), 24, False, captions=(Caption("Thunder", 0.5, 2.0),)),
+            clip(
+                tmp_path, "Dawn", 2, (320, 180), 24, False, transition="crossfade", transition_s=0.5,
+                captions=(Caption("Morning, at last", 0.0, 1.5),),
+            ),
+        ),
+        preset=Preset.of("720p"),
+        title=Card("Lighthouse", 1.0),
+    )  # fmt: skip
+    paths = write_exports(timeline, tmp_path / "movie.mp4", "Lighthouse")
+    assert paths["srt"].read_text() == (
+        "1\n00:00:01,500 --> 00:00:03,000\nThunder\n\n"
+        "2\n00:00:03,500 --> 00:00:05,000\nMorning, at last\n"
+    )
+    assert paths["vtt"].read_text().startswith("WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nThunder\n")
+    cut = otio.adapters.read_from_file(str(paths["otio"]))
+    [track] = cut.tracks
+    assert [type(item).__name__ for item in track] == ["Gap", "Clip", "Transition", "Clip"]
+    assert [c.name for c in track.find_clips()] == ["Storm", "Dawn"]
+    assert track.duration().to_seconds() == pytest.approx(timeline.duration)
+    assert track[1].media_reference.target_url == (tmp_path / "Storm.mp4").resolve().as_uri()

@@ -14,6 +14,7 @@ KIND_HELP = {
     AssetKind.object: "a prop, vehicle or place to keep consistent",
     AssetKind.style: "a look (palette, texture, medium) for scenes to follow",
     AssetKind.frame: "a still a scene starts or ends on (first / last frame)",
+    AssetKind.music: "a music bed for the movie (MP3, WAV, AAC, FLAC)",
 }
 
 
@@ -48,17 +49,21 @@ def _upload(project_id: int) -> None:
         )
     )
     if added:
-        st.success(f"Added {added.kind} '{added.name}' ({added.width}×{added.height})")
+        size = f"{added.seconds:.0f} s" if added.seconds else f"{added.width}×{added.height}"
+        st.success(f"Added {added.kind} '{added.name}' ({size})")
 
 
 def _card(asset: Asset) -> None:
     with st.container(border=True):
         path = services().media.path(asset.media_key)
-        if path.is_file():
+        if path.is_file() and asset.kind == AssetKind.music:
+            st.audio(str(path))
+        elif path.is_file():
             st.image(str(path), width="stretch")
         st.markdown(f"**{asset.name}** · {asset.kind}")
+        size = f"{asset.seconds:.0f} s" if asset.seconds else f"{asset.width}×{asset.height}"
         st.caption(
-            f"{asset.width}×{asset.height} · {asset.bytes / 1e6:.2f} MB"
+            f"{size} · {asset.bytes / 1e6:.2f} MB"
             + (f" · {asset.description}" if asset.description else "")
         )
         if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):

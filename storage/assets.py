@@ -1,8 +1,9 @@
-"""Uploaded images: scene frames and the project's ingredient library.
+"""Uploads: scene frames, the project's ingredient library, and music beds.
 
-An upload is trusted only once Pillow has decoded it whole: its name and extension are
-ignored, it must be a JPEG or PNG within Veo's size limit, and it is stored under a name the
-project generates. A file that fails any check is refused and nothing is kept.
+An upload is trusted only once it has been decoded (images by Pillow, whole; sounds by
+PyAV): its name and extension are ignored, an image must be a JPEG or PNG within Veo's size
+limit, a sound MP3, WAV, AAC or FLAC, and it is stored under a name the project generates.
+A file that fails any check is refused and nothing is kept.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 
+import av
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,6 +78,51 @@ def check_image(data: bytes, field: str = "file") -> CheckedImage:
     return CheckedImage(data, mime, extension, size[0], size[1])
 
 
+MAX_SOUND_BYTES = 200 * 1024 * 1024
+# PyAV's container names for the sounds a music bed may come in, and the names we store.
+SOUND_FORMATS = {
+    "mp3": ("audio/mpeg", "mp3"),
+    "wav": ("audio/wav", "wav"),
+    "aac": ("audio/aac", "aac"),
+    "flac": ("audio/flac", "flac"),
+    "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
+}
+
+
+@dataclass(frozen=True)
+class CheckedSound:
+    data: bytes
+    mime_type: str
+    extension: str
+    seconds: float
+
+
+def check_sound(data: bytes, field: str = "file") -> CheckedSound:
+    """A music bed's facts, decoded for real (MP3, WAV, AAC, FLAC), or a refusal."""
+
+    def refuse(message: str) -> InvalidInput:
+        return InvalidInput([FieldError(field, message)])
+
+    if not data:
+        raise refuse("is empty")
+    if len(data) > MAX_SOUND_BYTES:
+        raise refuse(f"is {len(data) / 2**20:.0f} MB; at most {MAX_SOUND_BYTES // 2**20} MB")
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            name = container.format.name
+            if name not in SOUND_FORMATS or not container.streams.audio:
+                raise refuse(f"is not a sound file; allowed: MP3, WAV, AAC, FLAC (found {name})")
+            decoded = 0.0
+            for frame in container.decode(audio=0):
+                decoded = max(decoded, (frame.time or 0.0) + frame.samples / frame.sample_rate)
+    except av.error.FFmpegError as exc:
+        raise refuse(f"cannot be decoded as sound ({exc}); allowed: MP3, WAV, AAC, FLAC") from None
+    if decoded < 1.0:
+        raise refuse(f"lasts {decoded:.1f} s; a music bed must last at least 1 s")
+    mime, extension = SOUND_FORMATS[name]
+    return CheckedSound(data, mime, extension, round(decoded, 3))
+
+
 def add_asset(
     db: Database,
     media: MediaStore,
@@ -98,25 +145,28 @@ def add_asset(
         )
     if errors:
         raise InvalidInput(errors)
-    image = check_image(data)
+    checked: CheckedImage | CheckedSound = (
+        check_sound(data) if kind == AssetKind.music else check_image(data)
+    )
     with db.session() as s:
         require(s, actor, project_id, Role.editor, "uploading images")
         if kind.ingredient and _ingredient_named(s, project_id, name) is not None:
             raise InvalidInput([FieldError("name", f"the library already has '{name}'")])
-        key = f"projects/{project_id}/assets/{uuid.uuid4().hex}.{image.extension}"
+        key = f"projects/{project_id}/assets/{uuid.uuid4().hex}.{checked.extension}"
         temp = media.temp_path(key)
         try:
-            temp.write_bytes(image.data)
+            temp.write_bytes(checked.data)
             asset = Asset(
                 project_id=project_id,
                 kind=kind,
                 name=name,
                 description=description,
                 media_key=key,
-                mime_type=image.mime_type,
-                width=image.width,
-                height=image.height,
-                bytes=len(image.data),
+                mime_type=checked.mime_type,
+                width=getattr(checked, "width", 0),
+                height=getattr(checked, "height", 0),
+                seconds=getattr(checked, "seconds", None),
+                bytes=len(checked.data),
                 created_by=actor.id,
             )
             s.add(asset)

@@ -63,6 +63,14 @@ class Project(Base):
     style: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(80))
     budget_usd: Mapped[float | None]
+    # The cut: cards ({text, duration, background}) and a music bed (an uploaded asset).
+    title_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    end_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    music_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL", use_alter=True)
+    )
+    music_fade_in: Mapped[float] = mapped_column(default=2.0)
+    music_fade_out: Mapped[float] = mapped_column(default=3.0)
     archived: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -102,6 +110,11 @@ class Scene(Base):
     enhance_prompt: Mapped[bool] = mapped_column(default=True)
     first_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     last_frame_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    # The cut into this scene ("cut", "crossfade", "fade_black", "wipe") and its seconds.
+    transition: Mapped[str] = mapped_column(String(16), default="cut")
+    transition_seconds: Mapped[float] = mapped_column(default=0.0)
+    # [{text, start, end}], seconds into the scene.
+    captions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # An earlier Veo take this scene continues with Veo's extension.
     extend_take_id: Mapped[int | None] = mapped_column(
         ForeignKey("takes.id", ondelete="SET NULL", use_alter=True)
@@ -120,10 +133,11 @@ class AssetKind(enum.StrEnum):
     character = "character"
     object = "object"
     style = "style"
+    music = "music"
 
     @property
     def ingredient(self) -> bool:
-        return self is not AssetKind.frame
+        return self in (AssetKind.character, AssetKind.object, AssetKind.style)
 
 
 class Asset(Base):
@@ -139,9 +153,10 @@ class Asset(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     media_key: Mapped[str] = mapped_column(String(300))
     mime_type: Mapped[str] = mapped_column(String(40))
-    width: Mapped[int]
+    width: Mapped[int]  # 0 for sound
     height: Mapped[int]
     bytes: Mapped[int]
+    seconds: Mapped[float | None]  # how long a sound lasts
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -208,6 +223,29 @@ class Take(Base):
     seed: Mapped[int | None]
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     cost_usd: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Movie(Base):
+    """One render of a project's cut, kept with its settings so a team can compare cuts."""
+
+    __tablename__ = "movies"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    version: Mapped[int]
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    media_key: Mapped[str] = mapped_column(String(300))
+    captions_srt_key: Mapped[str] = mapped_column(String(300))
+    captions_vtt_key: Mapped[str] = mapped_column(String(300))
+    otio_key: Mapped[str] = mapped_column(String(300))
+    duration: Mapped[float]
+    width: Mapped[int]
+    height: Mapped[int]
+    bytes: Mapped[int]
+    render_s: Mapped[float]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -32,7 +32,15 @@ def scene_estimate(scene: Scene, takes: int | None = None) -> float:
 
 
 def scene_values(scene: Scene) -> dict[str, Any]:
-    return {name: getattr(scene, name) for name in SCENE_FIELDS + LINK_FIELDS}
+    """The scene's fields under the names ``clean_scene`` takes."""
+    values = {name: getattr(scene, name) for name in SCENE_FIELDS + LINK_FIELDS}
+    values["transition"] = (
+        {"kind": scene.transition, "duration": scene.transition_seconds}
+        if scene.transition != "cut"
+        else "cut"
+    )
+    values["captions"] = list(scene.captions or [])
+    return values
 
 
 def _check_links(s: Session, project_id: int, fields: dict[str, Any]) -> None:
@@ -132,7 +140,7 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
         ordered = _ordered(s, scene.project_id)
-        values = scene_values(scene)
+        values = clean_scene(scene_values(scene), scene_values(scene))
         values["title"] = f"{scene.title} (copy)"[:120]
         copy = Scene(project_id=scene.project_id, position=0, **values)
         s.add(copy)

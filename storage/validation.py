@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from PIL import ImageColor
+
 from storage import catalog
 from storage.errors import FieldError, InvalidInput
 
@@ -29,11 +31,19 @@ SCENE_FIELDS = (
     "person_generation",
     "generate_audio",
     "enhance_prompt",
+    "transition",
+    "captions",
 )
 # Uploaded images (asset ids) and an earlier take to extend (a take id): set in the studio,
 # not carried by storyboard files.
 LINK_FIELDS = ("first_frame_id", "last_frame_id", "extend_take_id")
 PROJECT_FIELDS = ("name", "description", "aspect_ratio", "resolution", "style", "model", "budget")
+TRANSITIONS = ("cut", "crossfade", "fade_black", "wipe")
+TRANSITION_SECONDS = (0.2, 2.0)
+MAX_CAPTIONS = 20
+MAX_CAPTION_CHARS = 200
+CARD_SECONDS = (1.0, 10.0)
+MAX_FADE_SECONDS = 10.0
 MAX_SEED = 2**32 - 1
 MAX_DESCRIPTION_CHARS = 4000
 
@@ -232,6 +242,13 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
         ),
         "enhance_prompt": check.flag("enhance_prompt", defaults.get("enhance_prompt", True)),
     }
+    seconds = cleaned["duration"] or max(spec.durations)
+    cleaned["transition"], cleaned["transition_seconds"] = clean_transition(
+        check, raw.get("transition", defaults.get("transition")), seconds
+    )
+    cleaned["captions"] = clean_captions(
+        check, raw.get("captions", defaults.get("captions")), seconds
+    )
     for name in LINK_FIELDS:
         cleaned[name] = check.integer(name, low=1, high=2**31 - 1, default=defaults.get(name))
     _check_features(cleaned, spec, check)
@@ -291,3 +308,110 @@ def require_takes(value: Any, model: str) -> int:
     check.done()
     assert takes is not None
     return takes
+
+
+def _number(check: _Checker, name: str, value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        check.fail(name, f"{value!r} is not a number of seconds")
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        check.fail(name, f"{value!r} is not a number of seconds")
+        return None
+
+
+def clean_transition(check: _Checker, value: Any, scene_seconds: float) -> tuple[str, float]:
+    """``cut``, or ``{kind, duration}``: how the scene cuts in from the one before."""
+    if value is None or value == "":
+        return "cut", 0.0
+    if isinstance(value, str):
+        value = {"kind": value}
+    if not isinstance(value, Mapping):
+        check.fail("transition", "must be a kind, or {kind, duration}")
+        return "cut", 0.0
+    kind = str(value.get("kind") or "cut")
+    if kind not in TRANSITIONS:
+        check.fail("transition", f"{kind!r} is not allowed; allowed: {', '.join(TRANSITIONS)}")
+        return "cut", 0.0
+    if kind == "cut":
+        return "cut", 0.0
+    low, high = TRANSITION_SECONDS
+    seconds = _number(check, "transition.duration", value.get("duration", 0.5))
+    if seconds is None:
+        return kind, 0.0
+    limit = min(high, scene_seconds / 2)
+    if not low <= seconds <= limit:
+        check.fail(
+            "transition.duration",
+            f"{seconds:g} s is out of range; allowed: {low:g} to {limit:g} s "
+            f"(at most half of this {scene_seconds:g} s scene)",
+        )
+    return kind, seconds
+
+
+def clean_captions(check: _Checker, value: Any, scene_seconds: float) -> list[dict[str, Any]]:
+    """``[{text, start, end}]`` in seconds into the scene, in order, inside the scene."""
+    if not value:
+        return []
+    if not isinstance(value, list):
+        check.fail("captions", "must be a list of {text, start, end}")
+        return []
+    if len(value) > MAX_CAPTIONS:
+        check.fail("captions", f"{len(value)} captions; at most {MAX_CAPTIONS} a scene")
+    cleaned = []
+    for number, item in enumerate(value[:MAX_CAPTIONS], 1):
+        name = f"captions[{number}]"
+        if not isinstance(item, Mapping):
+            check.fail(name, "must be {text, start, end}")
+            continue
+        text = str(item.get("text") or "").strip()
+        start = _number(check, f"{name}.start", item.get("start", 0))
+        end = _number(check, f"{name}.end", item.get("end", scene_seconds))
+        if not text:
+            check.fail(f"{name}.text", "is required")
+        elif len(text) > MAX_CAPTION_CHARS:
+            check.fail(f"{name}.text", f"is {len(text)} characters; at most {MAX_CAPTION_CHARS}")
+        if start is not None and end is not None and not 0 <= start < end <= scene_seconds:
+            check.fail(
+                name, f"{start:g}-{end:g} s must lie within the scene (0 to {scene_seconds:g} s)"
+            )
+        cleaned.append({"text": text, "start": start, "end": end})
+    return cleaned
+
+
+def clean_card(check: _Checker, name: str, value: Any) -> dict[str, Any] | None:
+    """A title or end card: ``{text, duration, background}``, or nothing."""
+    if value is None or value == "" or value == {}:
+        return None
+    if isinstance(value, str):
+        value = {"text": value}
+    if not isinstance(value, Mapping):
+        check.fail(name, "must be {text, duration, background}")
+        return None
+    text = str(value.get("text") or "").strip()
+    if not text:
+        check.fail(f"{name}.text", "is required")
+    elif len(text) > catalog.MAX_TITLE_CHARS:
+        check.fail(f"{name}.text", f"is {len(text)} characters; at most {catalog.MAX_TITLE_CHARS}")
+    low, high = CARD_SECONDS
+    seconds = _number(check, f"{name}.duration", value.get("duration", 3))
+    if seconds is not None and not low <= seconds <= high:
+        check.fail(
+            f"{name}.duration", f"{seconds:g} s is out of range; allowed: {low:g} to {high:g} s"
+        )
+    background = str(value.get("background") or "#000000")
+    try:
+        ImageColor.getrgb(background)
+    except ValueError:
+        check.fail(f"{name}.background", f"{background!r} is not a colour (#rrggbb or a name)")
+    return {"text": text, "duration": seconds, "background": background}
+
+
+def clean_fade(check: _Checker, name: str, value: Any, default: float) -> float:
+    if value is None or value == "":
+        return default
+    seconds = _number(check, name, value)
+    if seconds is not None and not 0 <= seconds <= MAX_FADE_SECONDS:
+        check.fail(name, f"{seconds:g} s is out of range; allowed: 0 to {MAX_FADE_SECONDS:g} s")
+    return default if seconds is None else seconds

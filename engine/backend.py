@@ -42,10 +42,27 @@ class JobProgress:
 
 @dataclass
 class Outcome:
-    """What a generation produced: each take's SQL fields, and what it could not produce."""
+    """What a job produced: each take's SQL fields (a generation) or a movie's (a render),
+    and what it could not produce."""
 
     takes: list[dict[str, Any]]
     notice: str | None = None
+    movie: dict[str, Any] | None = None
+
+    def files(self) -> list[str]:
+        """The media keys it wrote, to remove if the job turns out cancelled."""
+        keys = [t[k] for t in self.takes for k in ("media_key", "poster_key") if t.get(k)]
+        if self.movie:
+            keys += [v for k, v in self.movie.items() if k.endswith("_key")]
+        return keys
+
+    @property
+    def seconds(self) -> float:
+        return self.movie["duration"] if self.movie else sum(t["duration"] for t in self.takes)
+
+    @property
+    def bytes(self) -> int:
+        return self.movie["bytes"] if self.movie else sum(t["bytes"] for t in self.takes)
 
 
 class Backend(Protocol):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
 from engine.keys import PROGRESS_TTL_S, Keys
 from engine.redis_server import QueueUnavailable, connect
+from storage import cut
 from storage import jobs as job_store
 from storage.db import Database
 from storage.models import Job, User
@@ -52,6 +54,18 @@ class JobClient:
         created = job_store.create_generation_jobs(
             self.db, actor, project_id, self.backend, scene_ids, takes
         )
+        self._submit(queue, created)
+        return created
+
+    def render(self, actor: User, project_id: int, settings: dict[str, Any]) -> Job:
+        """Queue a render of the project's movie with these export settings."""
+        queue = self.redis
+        job = cut.create_render_job(self.db, actor, project_id, settings)
+        self._submit(queue, [job])
+        return job
+
+    def _submit(self, queue: redis.Redis, created: list[Job]) -> None:
+        """Their ids onto the stream, or every one failed at the "queue" stage."""
         try:
             with queue.pipeline(transaction=False) as pipe:
                 for job in created:
@@ -65,7 +79,6 @@ class JobClient:
             raise QueueUnavailable(
                 f"queue: could not submit {len(created)} job(s): {exc}"
             ) from None
-        return created
 
     def cancel(self, actor: User, job_id: int) -> Job:
         job = job_store.cancel_job(self.db, actor, job_id)

@@ -14,6 +14,7 @@ from engine.animatic_backend import AnimaticBackend
 from engine.backend import Backend
 from engine.google_client import GcsReader, vertex_client
 from engine.keys import Keys
+from engine.movie_backend import MovieBackend
 from engine.quota import QuotaGate
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.veo_backend import VeoBackend
@@ -27,8 +28,8 @@ from studio.google_auth import google_credentials
 
 
 def backends_for(settings: Settings, db: Database, queue: aioredis.Redis) -> dict[str, Backend]:
-    """The animatic always; Veo when it is the configured backend."""
-    backends: dict[str, Backend] = {"animatic": AnimaticBackend()}
+    """The animatic and the movie assembler always; Veo when it is the configured backend."""
+    backends: dict[str, Backend] = {"animatic": AnimaticBackend(), "assembler": MovieBackend()}
     if settings.backend == "veo":
         credentials = google_credentials(settings)
         backends["veo"] = VeoBackend(

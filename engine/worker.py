@@ -22,8 +22,9 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from engine.backend import Backend, BackendError, JobCancelled, JobProgress
+from engine.backend import Backend, BackendError, JobCancelled, JobProgress, Outcome
 from engine.keys import GROUP, PROGRESS_TTL_S, Keys
+from storage import cut
 from storage import jobs as job_store
 from storage.db import Database
 from storage.errors import StudioError
@@ -174,23 +175,27 @@ class Worker:
 
     async def _run(self, job: Job, progress: JobProgress, started: float) -> None:
         backend = self.backends.get(job.backend)
-        takes: list[dict[str, Any]] = []
+        outcome = Outcome([])
         try:
             if backend is None:
                 raise BackendError(
                     "engine", f"this engine has no {job.backend!r} backend configured"
                 )
             outcome = await backend.generate(job, self.media, progress)
-            takes = outcome.takes
-            saved = await asyncio.to_thread(
-                job_store.complete_job, self.db, job.id, takes, outcome.notice
-            )
+            if outcome.movie is not None:
+                saved: object = await asyncio.to_thread(
+                    cut.complete_render, self.db, job.id, outcome.movie
+                )
+            else:
+                saved = await asyncio.to_thread(
+                    job_store.complete_job, self.db, job.id, outcome.takes, outcome.notice
+                )
             if saved is None:
                 ended = (await asyncio.to_thread(job_store.find_jobs, self.db, [job.id]))[job.id]
                 if ended.status == JobStatus.cancelled:
                     raise JobCancelled()  # cancelled while it rendered
                 # another engine finished this job first (it took over a delivery this one
-                # held too long): its takes use the same files, so leave them be
+                # held too long): its records use the same files, so leave them be
                 log.warning("job %s: already %s by another engine", job.id, ended.status)
                 return
             progress.fraction, progress.stage = 1.0, "done"
@@ -198,16 +203,14 @@ class Worker:
                 "succeeded",
                 job,
                 render_s=time.monotonic() - started,
-                video_s=sum(t["duration"] for t in takes),
-                bytes=sum(t["bytes"] for t in takes),
+                video_s=outcome.seconds,
+                bytes=outcome.bytes,
                 estimated_cost_usd=job.estimated_cost_usd,
-                takes=len(takes),
+                takes=len(outcome.takes),
             )
         except JobCancelled:
-            for take in takes:
-                self.media.delete(take["media_key"])
-                if take.get("poster_key"):
-                    self.media.delete(take["poster_key"])
+            for key in outcome.files():
+                self.media.delete(key)
             await asyncio.to_thread(
                 job_store.fail_job,
                 self.db,

@@ -116,7 +116,10 @@ def check_sound(data: bytes, field: str = "file") -> CheckedSound:
             for frame in container.decode(audio=0):
                 decoded = max(decoded, (frame.time or 0.0) + frame.samples / frame.sample_rate)
     except av.error.FFmpegError as exc:
-        raise refuse(f"cannot be decoded as sound ({exc}); allowed: MP3, WAV, AAC, FLAC") from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise refuse(
+            f"cannot be decoded as sound ({reason}); allowed: MP3, WAV, AAC, FLAC"
+        ) from None
     if decoded < 1.0:
         raise refuse(f"lasts {decoded:.1f} s; a music bed must last at least 1 s")
     mime, extension = SOUND_FORMATS[name]

@@ -49,7 +49,7 @@ def create_generation_jobs(
     CLIs at the same moment can never overspend.
     """
     with db.session() as s:
-        _lock_project(s, project_id)
+        lock_project(s, project_id)
         project = require(s, actor, project_id, Role.editor, "generating scenes")
         ordered = list(
             s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
@@ -90,7 +90,7 @@ def create_generation_jobs(
     return jobs
 
 
-def _lock_project(s: Session, project_id: int) -> None:
+def lock_project(s: Session, project_id: int) -> None:
     """Serialise budget checks of one project: a row lock on PostgreSQL, and on SQLite the
     database write lock, taken by this first write before anything is read."""
     s.execute(update(Project).where(Project.id == project_id).values(budget_usd=Project.budget_usd))
@@ -206,7 +206,7 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
         if job is None:
             raise NotFound(f"job {job_id}: no such job")
         require(s, actor, job.project_id, Role.editor, "cancelling a job")
-        if not _move(
+        if not move_job(
             s,
             job_id,
             ACTIVE,
@@ -239,7 +239,7 @@ def _reservation_after(status: JobStatus, stage: str | None = None) -> Any:
     return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
 
 
-def _move(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
+def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
     result = s.execute(update(Job).where(Job.id == job_id, Job.status.in_(from_)).values(**values))
     return result.rowcount == 1
 
@@ -250,7 +250,7 @@ def _move(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) 
 def claim_job(db: Database, job_id: int) -> Job | None:
     """Mark a delivered job running and count the attempt; None if it is no longer wanted."""
     with db.session() as s:
-        moved = _move(
+        moved = move_job(
             s,
             job_id,
             ACTIVE,
@@ -285,7 +285,7 @@ def complete_job(
     samples a safety filter kept back).
     """
     with db.session() as s:
-        if not _move(
+        if not move_job(
             s,
             job_id,
             (JobStatus.running,),
@@ -310,7 +310,7 @@ def fail_job(
     db: Database, job_id: int, stage: str, reason: str, status: JobStatus = JobStatus.failed
 ) -> bool:
     with db.session() as s:
-        return _move(
+        return move_job(
             s,
             job_id,
             ACTIVE,

@@ -48,7 +48,7 @@ MAX_SEED = 2**32 - 1
 MAX_DESCRIPTION_CHARS = 4000
 
 
-class _Checker:
+class Checker:
     """Collects every field error of one record before refusing it whole."""
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
@@ -139,7 +139,7 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...], check: _Checker) -> None:
+def _unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...], check: Checker) -> None:
     for key in raw:
         if key not in known:
             check.fail(str(key), f"is not a known field; known fields: {', '.join(known)}")
@@ -147,7 +147,7 @@ def _unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...], check: _Checke
 
 def clean_project(raw: Mapping[str, Any], default_model: str) -> dict[str, Any]:
     """Validated project fields, or ``InvalidInput`` naming each bad one."""
-    check = _Checker(raw)
+    check = Checker(raw)
     _unknown_keys(raw, PROJECT_FIELDS, check)
     model = check.choice("model", tuple(catalog.MODELS), default_model)
     spec = catalog.MODELS.get(model, catalog.MODELS[default_model])
@@ -182,7 +182,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
 
     ``defaults`` holds the project's defaults, or the scene's current values on an edit.
     """
-    check = _Checker(raw)
+    check = Checker(raw)
     _unknown_keys(raw, SCENE_FIELDS + LINK_FIELDS, check)
     model = check.choice("model", tuple(catalog.MODELS), defaults["model"])
     spec = catalog.MODELS.get(model, catalog.MODELS[defaults["model"]])
@@ -256,7 +256,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
     return cleaned
 
 
-def _check_features(scene: dict[str, Any], spec: catalog.ModelSpec, check: _Checker) -> None:
+def _check_features(scene: dict[str, Any], spec: catalog.ModelSpec, check: Checker) -> None:
     """Options the scene's model cannot honour, each named with what the model does offer."""
     offers = ", ".join(spec.features()) or "a prompt only"
     if scene["generate_audio"] and not spec.audio:
@@ -302,7 +302,7 @@ def _closest(value: Any, allowed: tuple[int, ...]) -> int:
 
 
 def require_takes(value: Any, model: str) -> int:
-    check = _Checker({"takes": value})
+    check = Checker({"takes": value})
     spec = catalog.MODELS[model]
     takes = check.integer("takes", low=1, high=spec.max_samples, default=1, scope=spec.label)
     check.done()
@@ -310,7 +310,7 @@ def require_takes(value: Any, model: str) -> int:
     return takes
 
 
-def _number(check: _Checker, name: str, value: Any) -> float | None:
+def _number(check: Checker, name: str, value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         check.fail(name, f"{value!r} is not a number of seconds")
         return None
@@ -321,7 +321,7 @@ def _number(check: _Checker, name: str, value: Any) -> float | None:
         return None
 
 
-def clean_transition(check: _Checker, value: Any, scene_seconds: float) -> tuple[str, float]:
+def clean_transition(check: Checker, value: Any, scene_seconds: float) -> tuple[str, float]:
     """``cut``, or ``{kind, duration}``: how the scene cuts in from the one before."""
     if value is None or value == "":
         return "cut", 0.0
@@ -350,7 +350,7 @@ def clean_transition(check: _Checker, value: Any, scene_seconds: float) -> tuple
     return kind, seconds
 
 
-def clean_captions(check: _Checker, value: Any, scene_seconds: float) -> list[dict[str, Any]]:
+def clean_captions(check: Checker, value: Any, scene_seconds: float) -> list[dict[str, Any]]:
     """``[{text, start, end}]`` in seconds into the scene, in order, inside the scene."""
     if not value:
         return []
@@ -380,7 +380,7 @@ def clean_captions(check: _Checker, value: Any, scene_seconds: float) -> list[di
     return cleaned
 
 
-def clean_card(check: _Checker, name: str, value: Any) -> dict[str, Any] | None:
+def clean_card(check: Checker, name: str, value: Any) -> dict[str, Any] | None:
     """A title or end card: ``{text, duration, background}``, or nothing."""
     if value is None or value == "" or value == {}:
         return None
@@ -408,7 +408,7 @@ def clean_card(check: _Checker, name: str, value: Any) -> dict[str, Any] | None:
     return {"text": text, "duration": seconds, "background": background}
 
 
-def clean_fade(check: _Checker, name: str, value: Any, default: float) -> float:
+def clean_fade(check: Checker, name: str, value: Any, default: float) -> float:
     if value is None or value == "":
         return default
     seconds = _number(check, name, value)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from engine.animatic_backend import AnimaticBackend
 from engine.keys import Keys
+from engine.movie_backend import MovieBackend
 from engine.redis_server import engine_client
 from engine.worker import Worker
 from storage.db import Database
@@ -21,7 +22,7 @@ def make_worker(settings: Settings, db: Database, name: str, **options: object) 
         db,
         engine_client(settings.redis_url),
         Keys(settings.redis_prefix),
-        {"animatic": AnimaticBackend()},
+        {"animatic": AnimaticBackend(), "assembler": MovieBackend()},
         MediaStore(settings.media_dir),
         MetricsWriter(settings.metrics_dir, name),
         name=name,

@@ -146,7 +146,7 @@ def render(
                 "-pix_fmt", "yuv420p", "-r", str(preset.fps),
                 "-c:a", "aac", "-b:a", "192k", "-ar", "48000",
                 "-t", f"{timeline.duration:.3f}",
-                "-movflags", "+faststart", "-y", str(output),
+                "-movflags", "+faststart", "-f", "mp4", "-y", str(output),
             ],
             timeline.duration, "encoding", progress, (0.1, 1.0), cancelled,
         )  # fmt: skip

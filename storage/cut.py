@@ -1,0 +1,201 @@
+"""The movie's cut: cards and music of a project, render jobs, and the versions they make.
+
+A render job snapshots everything the assembler needs (each scene's selected take, its
+transition and captions, the cards, the music) when it is queued, so later edits never
+change a render in flight, and each finished render is kept as a numbered version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import audit
+from storage.db import Database
+from storage.errors import FieldError, InvalidInput, NotFound
+from storage.jobs import lock_project, move_job
+from storage.models import (
+    Asset,
+    AssetKind,
+    Job,
+    JobStatus,
+    Movie,
+    Project,
+    Role,
+    Scene,
+    Take,
+    User,
+    utcnow,
+)
+from storage.permissions import require
+from storage.validation import Checker, clean_card, clean_fade
+
+ASSEMBLER = "assembler"
+PRESETS = ("720p", "1080p", "4k")
+ASPECTS = ("16:9", "9:16", "1:1")
+FITS = ("pad", "crop")
+CUT_FIELDS = ("title_card", "end_card", "music_id", "music_fade_in", "music_fade_out")
+
+
+def cut_values(project: Project) -> dict[str, Any]:
+    return {name: getattr(project, name) for name in CUT_FIELDS}
+
+
+def update_cut(db: Database, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
+    """Set the cards, the music bed and its fades; the fields not given keep their values."""
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.editor, "editing the cut")
+        raw = {**cut_values(project), **changes}
+        check = Checker(raw)
+        for key in changes:
+            if key not in CUT_FIELDS:
+                check.fail(key, f"is not a field of the cut; known: {', '.join(CUT_FIELDS)}")
+        cleaned = {
+            "title_card": clean_card(check, "title_card", raw.get("title_card")),
+            "end_card": clean_card(check, "end_card", raw.get("end_card")),
+            "music_fade_in": clean_fade(check, "music_fade_in", raw.get("music_fade_in"), 2.0),
+            "music_fade_out": clean_fade(check, "music_fade_out", raw.get("music_fade_out"), 3.0),
+            "music_id": raw.get("music_id"),
+        }
+        music = s.get(Asset, cleaned["music_id"]) if cleaned["music_id"] else None
+        if cleaned["music_id"] and (
+            music is None or music.project_id != project_id or music.kind != AssetKind.music
+        ):
+            check.fail(
+                "music_id", f"{cleaned['music_id']} is not a sound in this project's library"
+            )
+        check.done()
+        for key, value in cleaned.items():
+            setattr(project, key, value)
+        audit.record(s, actor, "cut.updated", project_id, fields=sorted(changes))
+    return project
+
+
+def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    check = Checker(raw)
+    settings = {
+        "preset": check.choice("preset", PRESETS, "1080p"),
+        "aspect_ratio": check.choice("aspect_ratio", ASPECTS, "16:9"),
+        "fit": check.choice("fit", FITS, "pad"),
+        "burn_captions": check.flag("burn_captions", False),
+        "keep_clip_audio": check.flag("keep_clip_audio", True),
+        "use_music": check.flag("use_music", True),
+    }
+    for key in raw:
+        if key not in settings:
+            check.fail(key, f"is not a render setting; known: {', '.join(settings)}")
+    check.done()
+    return settings
+
+
+def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> dict[str, Any]:
+    """The cut as the assembler renders it; refuses a scene without a usable take."""
+    scenes = list(
+        s.scalars(select(Scene).where(Scene.project_id == project.id).order_by(Scene.position))
+    )
+    if not scenes:
+        raise InvalidInput([FieldError("scenes", "the project has no scenes to assemble")])
+    missing = [f"{n}. {sc.title}" for n, sc in enumerate(scenes, 1) if sc.selected_take_id is None]
+    if missing:
+        raise InvalidInput(
+            [FieldError("takes", f"these scenes have no selected take yet: {', '.join(missing)}")]
+        )
+    clips = []
+    for scene in scenes:
+        take = s.get(Take, scene.selected_take_id)
+        assert take is not None
+        clips.append(
+            {
+                "scene_id": scene.id,
+                "title": scene.title,
+                "media_key": take.media_key,
+                "take_id": take.id,
+                "duration": take.duration,
+                "transition": scene.transition,
+                "transition_seconds": scene.transition_seconds,
+                "captions": list(scene.captions or []),
+            }
+        )
+    music = s.get(Asset, project.music_id) if project.music_id and settings["use_music"] else None
+    return {
+        **settings,
+        "name": project.name,
+        "clips": clips,
+        "title_card": project.title_card,
+        "end_card": project.end_card,
+        "music": {
+            "media_key": music.media_key,
+            "name": music.name,
+            "fade_in": project.music_fade_in,
+            "fade_out": project.music_fade_out,
+        }
+        if music
+        else None,
+    }
+
+
+def create_render_job(db: Database, actor: User, project_id: int, settings: dict[str, Any]) -> Job:
+    cleaned = clean_render_settings(settings)
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.editor, "rendering the movie")
+        job = Job(
+            project_id=project_id,
+            scene_id=None,
+            kind="render",
+            backend=ASSEMBLER,
+            model=ASSEMBLER,
+            takes=1,
+            params=_snapshot(s, project, cleaned),
+            created_by=actor.id,
+        )
+        s.add(job)
+        s.flush()
+        audit.record(s, actor, "render.queued", project_id, job=job.id, **cleaned)
+    return job
+
+
+def complete_render(db: Database, job_id: int, fields: dict[str, Any]) -> Movie | None:
+    """Record the render as the project's next version; None if the job was cancelled."""
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"job {job_id}: no such job")
+        lock_project(s, job.project_id)  # versions are numbered one render at a time
+        if not move_job(
+            s, job_id, (JobStatus.running,), status=JobStatus.succeeded, finished_at=utcnow()
+        ):
+            return None
+        latest = s.scalar(select(func.max(Movie.version)).where(Movie.project_id == job.project_id))
+        movie = Movie(
+            project_id=job.project_id,
+            job_id=job_id,
+            version=(latest or 0) + 1,
+            settings={
+                k: job.params[k]
+                for k in (
+                    "preset",
+                    "aspect_ratio",
+                    "fit",
+                    "burn_captions",
+                    "keep_clip_audio",
+                    "use_music",
+                )
+            },
+            created_by=job.created_by,
+            **fields,
+        )
+        s.add(movie)
+    return movie
+
+
+def list_movies(db: Database, actor: User, project_id: int) -> list[Movie]:
+    """The project's renders, newest version first."""
+    with db.session() as s:
+        require(s, actor, project_id, Role.viewer, "viewing the movie")
+        return list(
+            s.scalars(
+                select(Movie).where(Movie.project_id == project_id).order_by(Movie.version.desc())
+            )
+        )

@@ -1,0 +1,145 @@
+"""Rendering a project's movie as an engine job: from selected takes to a kept version."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine.client import JobClient
+from engine.keys import Keys
+from storage import assets, cut, jobs, projects, scenes
+from storage.db import Database
+from storage.errors import InvalidInput
+from storage.media import MediaStore
+from storage.models import JobStatus, User
+from storage.users import local_user
+from studio.config import Settings
+from tests.helpers import make_worker, running, until
+
+
+def sound(seconds: float) -> bytes:
+    out = io.BytesIO()
+    samples = (0.2 * np.sin(np.arange(int(seconds * 48000)) * 0.05) * 32767).astype("<i2")
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+def run_jobs(settings: Settings, db: Database, ids: list[int]) -> None:
+    async def go() -> None:
+        async with running(make_worker(settings, db, "movie", concurrency=2)):
+            await until(
+                lambda: all(JobStatus(j.status).finished for j in jobs.find_jobs(db, ids).values()),
+                timeout=120,
+            )
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+def film(settings: Settings, sqlite_db: Database) -> tuple[Database, User, int, JobClient]:
+    db = sqlite_db
+    owner = local_user(db)
+    pid = projects.create_project(db, owner, {"name": "Harbour"}, settings.default_model).id
+    scenes.add_scenes(
+        db,
+        owner,
+        pid,
+        [
+            {"title": "Night", "prompt": "a harbour at night", "duration": 4,
+             "captions": [{"text": "Midnight", "start": 0.5, "end": 2}]},
+            {"title": "Dawn", "prompt": "the harbour at dawn", "duration": 4,
+             "transition": {"kind": "crossfade", "duration": 1}},
+        ],
+    )  # fmt: skip
+    client = JobClient(db, settings.redis_url, Keys(settings.redis_prefix), "animatic")
+    return db, owner, pid, client
+
+
+def test_a_render_job_makes_a_version_with_its_captions_and_cut(
+    settings: Settings, film: tuple[Database, User, int, JobClient]
+) -> None:
+    db, owner, pid, client = film
+    with pytest.raises(InvalidInput, match=r"no selected take yet: 1\. Night, 2\. Dawn"):
+        client.render(owner, pid, {})
+    run_jobs(settings, db, [j.id for j in client.generate(owner, pid)])
+    media = MediaStore(settings.media_dir)
+    bed = assets.add_asset(db, media, owner, pid, "music", "Bed", sound(5))
+    cut.update_cut(
+        db, owner, pid,
+        {"title_card": {"text": "Harbour", "duration": 1}, "music_id": bed.id},
+    )  # fmt: skip
+    job = client.render(owner, pid, {"preset": "720p", "aspect_ratio": "1:1", "fit": "crop"})
+    run_jobs(settings, db, [job.id])
+    assert jobs.get_job(db, job.id).status == JobStatus.succeeded
+    [movie] = cut.list_movies(db, owner, pid)
+    assert (movie.version, movie.width, movie.height) == (1, 720, 720)
+    assert movie.duration == pytest.approx(1 + 4 + 4 - 1)
+    with av.open(str(media.path(movie.media_key))) as video:
+        assert abs(float(video.duration / av.time_base) - 8.0) <= 1 / 24 + 0.03
+        assert video.streams.audio
+    assert (
+        media.path(movie.captions_srt_key)
+        .read_text()
+        .startswith("1\n00:00:01,500 --> 00:00:03,000\nMidnight\n")
+    )
+    assert media.path(movie.otio_key).is_file()
+    assert movie.settings["fit"] == "crop"
+    again = client.render(owner, pid, {"preset": "720p"})
+    run_jobs(settings, db, [again.id])
+    assert [m.version for m in cut.list_movies(db, owner, pid)] == [2, 1]
+
+
+def test_a_missing_take_fails_the_render_naming_its_scene(
+    settings: Settings, film: tuple[Database, User, int, JobClient]
+) -> None:
+    db, owner, pid, client = film
+    run_jobs(settings, db, [j.id for j in client.generate(owner, pid)])
+    media = MediaStore(settings.media_dir)
+    second = scenes.list_takes(db, owner, pid)[-1]
+    media.path(second.media_key).unlink()
+    job = client.render(owner, pid, {"preset": "720p"})
+    run_jobs(settings, db, [job.id])
+    failed = jobs.get_job(db, job.id)
+    assert (failed.status, failed.error_stage) == (JobStatus.failed, "takes")
+    assert "'Dawn': its selected take's file is missing" in failed.error
+
+
+def test_the_cut_is_validated_with_the_field_and_limit(
+    film: tuple[Database, User, int, JobClient], tmp_path: Path
+) -> None:
+    db, owner, pid, _ = film
+    with pytest.raises(InvalidInput) as err:
+        cut.update_cut(
+            db, owner, pid, {"title_card": {"text": "", "duration": 30, "background": "mauve-ish"}}
+        )
+    assert "title_card.text: is required" in str(err.value)
+    assert "title_card.duration: 30 s is out of range; allowed: 1 to 10 s" in str(err.value)
+    assert "title_card.background: 'mauve-ish' is not a colour" in str(err.value)
+    [night, _] = scenes.list_scenes(db, owner, pid)
+    with pytest.raises(
+        InvalidInput, match=r"transition.duration: 3 s is out of range; allowed: 0.2 to 2 s"
+    ):
+        scenes.update_scene(db, owner, night.id, {"transition": {"kind": "wipe", "duration": 3}})
+    with pytest.raises(
+        InvalidInput, match=r"captions\[1\]: 3-9 s must lie within the scene \(0 to 4 s\)"
+    ):
+        scenes.update_scene(
+            db, owner, night.id, {"captions": [{"text": "x", "start": 3, "end": 9}]}
+        )
+    with pytest.raises(
+        InvalidInput,
+        match=r"file: cannot be decoded as sound \(Invalid data found when processing input\)",
+    ):
+        assets.add_asset(
+            db, MediaStore(tmp_path), owner, pid, "music", "Noise", b"RIFF....not a wav"
+        )

@@ -12,14 +12,24 @@ from typing import Any
 
 import yaml
 
+from storage import assets, cut
 from storage import projects as project_store
 from storage import scenes as scene_store
 from storage.db import Database
 from storage.errors import InvalidInput, StudioError
+from storage.media import MediaStore
 from storage.models import Project, User
-from storage.validation import LINK_FIELDS, clean_project, clean_scene
+from storage.validation import (
+    LINK_FIELDS,
+    Checker,
+    clean_card,
+    clean_fade,
+    clean_project,
+    clean_scene,
+)
 
 TOP_LEVEL = ("project", "scenes")
+CUT_KEYS = ("title_card", "end_card", "music")
 
 
 class StoryboardError(StudioError):
@@ -79,7 +89,18 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
     if not isinstance(scenes_raw, list):
         problems.append(f"{name}:{lines.of('scenes')}: scenes: must be a list")
         scenes_raw = []
+    cut_raw = {k: project_raw.pop(k) for k in CUT_KEYS if k in project_raw}
     project: dict[str, Any] = {}
+    check = Checker(cut_raw)
+    project_cut = {
+        "title_card": clean_card(check, "title_card", cut_raw.get("title_card")),
+        "end_card": clean_card(check, "end_card", cut_raw.get("end_card")),
+        "music": _music(check, cut_raw.get("music")),
+    }
+    problems += [
+        f"{name}:{lines.of('project', e.field.split('.')[0])}: project.{e.field}: {e.message}"
+        for e in check.errors
+    ]
     try:
         project = clean_project(
             project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001"
@@ -109,35 +130,86 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
     if problems:
         raise StoryboardError("\n".join(problems))
     project["budget"] = project.pop("budget_usd")
+    project["cut"] = project_cut
     return project, rows
 
 
-def import_storyboard(db: Database, actor: User, path: Path, default_model: str) -> Project:
-    """Create a project with its scenes from a file: all of it is saved, or nothing."""
+def _music(check: Checker, value: Any) -> dict[str, Any] | None:
+    """``{file, fade_in, fade_out}``: the file is read (and checked) when the board imports."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"file": value}
+    if not isinstance(value, dict) or not value.get("file"):
+        check.fail("music", "must be {file, fade_in, fade_out} with the sound file's path")
+        return None
+    return {
+        "file": str(value["file"]),
+        "fade_in": clean_fade(check, "music.fade_in", value.get("fade_in"), 2.0),
+        "fade_out": clean_fade(check, "music.fade_out", value.get("fade_out"), 3.0),
+    }
+
+
+def import_storyboard(
+    db: Database, actor: User, path: Path, default_model: str, media: MediaStore
+) -> Project:
+    """Create a project with its scenes (and its cut) from a file: all of it, or nothing."""
     try:
         text = path.read_text()
     except OSError as exc:
         raise StoryboardError(f"{path}: cannot read ({exc.strerror})") from None
     fields, rows = parse(text, str(path))
+    board_cut = fields.pop("cut")
+    music = board_cut.pop("music")
+    sound = None
+    if music:
+        file = (path.parent / music["file"]).expanduser()
+        try:
+            sound = file.read_bytes()
+        except OSError as exc:
+            raise StoryboardError(
+                f"{path}: project.music.file: cannot read {file} ({exc.strerror})"
+            ) from None
     project = project_store.create_project(db, actor, fields, default_model)
     try:
         scene_store.add_scenes(db, actor, project.id, rows)
-    except InvalidInput as exc:  # already checked above; kept so a partial project never stays
+        if sound is not None:
+            bed = assets.add_asset(
+                db, media, actor, project.id, "music", Path(music["file"]).stem, sound
+            )
+            board_cut |= {
+                "music_id": bed.id,
+                "music_fade_in": music["fade_in"],
+                "music_fade_out": music["fade_out"],
+            }
+        cut.update_cut(db, actor, project.id, board_cut)
+    except InvalidInput as exc:  # a partial project never stays
         project_store.delete_project(db, actor, project.id)
-        raise StoryboardError(str(exc)) from None
+        raise StoryboardError(f"{path}: {exc}") from None
     return project
 
 
-def export_storyboard(db: Database, actor: User, project_id: int) -> str:
+def export_storyboard(db: Database, actor: User, project_id: int, media: MediaStore) -> str:
     project = project_store.get_project(db, actor, project_id)
     scenes = scene_store.list_scenes(db, actor, project_id)
+    values = project_store.project_values(project)
+    for key in ("title_card", "end_card"):
+        if getattr(project, key):
+            values[key] = getattr(project, key)
+    if project.music_id:
+        bed = next(a for a in assets.list_assets(db, actor, project_id) if a.id == project.music_id)
+        values["music"] = {
+            "file": str(media.path(bed.media_key)),
+            "fade_in": project.music_fade_in,
+            "fade_out": project.music_fade_out,
+        }
     document = {
-        "project": project_store.project_values(project),
+        "project": values,
         "scenes": [
             {
                 k: v
                 for k, v in scene_store.scene_values(s).items()
-                if v not in (None, "") and k not in LINK_FIELDS
+                if v not in (None, "", "cut", []) and k not in LINK_FIELDS
             }
             for s in scenes
         ],

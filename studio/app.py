@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import analytics, generate, library, projects, storyboard, takes
+from pages import analytics, generate, library, movie, projects, storyboard, takes
 
 st.set_page_config(page_title="VeoGen Studio", page_icon=":material/movie:", layout="wide")
 navigation = st.navigation(
@@ -25,6 +25,7 @@ navigation = st.navigation(
         ),
         st.Page(generate.render, title="Generate", icon=":material/movie:", url_path="generate"),
         st.Page(takes.render, title="Takes", icon=":material/play_circle:", url_path="takes"),
+        st.Page(movie.render, title="Movie", icon=":material/theaters:", url_path="movie"),
         st.Page(
             analytics.render, title="Analytics", icon=":material/bar_chart:", url_path="analytics"
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from storage import cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.errors import StudioError
@@ -73,7 +75,9 @@ def migrate() -> None:
 def import_(path: Path) -> None:
     """Create a project from a storyboard YAML file; prints its id last."""
     services = _services()
-    project = import_storyboard(services.db, services.user(), path, services.settings.default_model)
+    project = import_storyboard(
+        services.db, services.user(), path, services.settings.default_model, services.media
+    )
     count = len(scene_store.list_scenes(services.db, services.user(), project.id))
     typer.echo(f"imported '{project.name}' with {count} scenes")
     typer.echo(project.id)
@@ -85,7 +89,7 @@ def export(
 ) -> None:
     """Write a project's storyboard as YAML (to stdout, or to --output)."""
     services = _services()
-    text = export_storyboard(services.db, services.user(), project)
+    text = export_storyboard(services.db, services.user(), project, services.media)
     if output:
         output.write_text(text)
         typer.echo(f"wrote {output}")
@@ -124,9 +128,9 @@ def generate(
             raise typer.Exit(1)
 
 
-def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-arg]
+def _wait(services: Services, job_ids: list[int], label: str = "generating") -> list:  # type: ignore[type-arg]
     """Block until the jobs finish, with a bar; returns those that did not succeed."""
-    with typer.progressbar(length=1000, label="generating") as bar:
+    with typer.progressbar(length=1000, label=label) as bar:
         shown = 0
         while True:
             found = job_store.find_jobs(services.db, job_ids)
@@ -144,6 +148,48 @@ def _wait(services: Services, job_ids: list[int]) -> list:  # type: ignore[type-
             if all(JobStatus(j.status).finished for j in jobs):
                 return [j for j in jobs if j.status != JobStatus.succeeded]
             time.sleep(0.5)
+
+
+@app.command()
+def render(
+    project: int,
+    preset: Annotated[str, typer.Option(help="720p, 1080p or 4k.")] = "1080p",
+    aspect: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
+    fit: Annotated[str, typer.Option(help="pad or crop a take of another shape.")] = "pad",
+    captions: Annotated[bool, typer.Option("--captions", help="Burn the captions in.")] = False,
+    clip_audio: Annotated[bool, typer.Option(help="Keep each clip's own sound.")] = True,
+    music: Annotated[bool, typer.Option(help="Add the project's music bed.")] = True,
+    wait: Annotated[bool, typer.Option(help="Wait with a progress bar.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Copy the movie here (implies --wait).")
+    ] = None,
+) -> None:
+    """Render the project's movie from its selected takes; keeps it as a new version."""
+    services = _services()
+    user = services.user()
+    settings = {"preset": preset, "aspect_ratio": aspect, "fit": fit, "burn_captions": captions,
+                "keep_clip_audio": clip_audio, "use_music": music}  # fmt: skip
+    job = services.jobs.render(user, project, settings)
+    typer.echo(f"queued render job {job.id}")
+    if not (wait or output):
+        return
+    failed = _wait(services, [job.id], "rendering")
+    if failed:
+        typer.echo(
+            f"render {job.id} {failed[0].status}: {failed[0].error_stage}: {failed[0].error}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    movie = next(m for m in cut.list_movies(services.db, user, project) if m.job_id == job.id)
+    source = services.media.path(movie.media_key)
+    target = output or source
+    if output:
+        shutil.copyfile(source, output)
+        for key, suffix in ((movie.captions_srt_key, ".srt"), (movie.captions_vtt_key, ".vtt"),
+                            (movie.otio_key, ".otio")):  # fmt: skip
+            shutil.copyfile(services.media.path(key), output.with_suffix(suffix))
+    typer.echo(f"version {movie.version}: {movie.duration:.1f} s, {movie.width}x{movie.height}")
+    typer.echo(target)
 
 
 @app.command()

@@ -47,6 +47,15 @@ def test_import_generate_and_check_every_file(settings: Settings, tmp_path: Path
     try:
         generated = veogen(env, "generate", project, "--wait")
         assert generated.returncode == 0, generated.stderr
+        movie = tmp_path / "cut.mp4"
+        rendered = veogen(env, "render", project, "--preset", "720p", "--output", str(movie))
+        assert rendered.returncode == 0, rendered.stderr
+        assert rendered.stdout.strip().splitlines()[-1] == str(movie)
+        # 4 + 6 + 4 s; the third scene (9:16) is padded into the 16:9 frame
+        with av.open(str(movie)) as video:
+            assert abs(float(video.duration / av.time_base) - 14.0) <= 1 / 24 + 0.03
+            assert (video.streams.video[0].width, video.streams.video[0].height) == (1280, 720)
+        assert all(movie.with_suffix(s).is_file() for s in (".srt", ".vtt", ".otio"))
     finally:
         engine.terminate()
         assert engine.wait(timeout=60) == 0
@@ -66,7 +75,8 @@ def test_import_generate_and_check_every_file(settings: Settings, tmp_path: Path
     events = (
         MetricsReader(settings.metrics_dir)
         .query(
-            "SELECT event, count(DISTINCT job_id) AS jobs, sum(video_s) AS video_s FROM events GROUP BY 1"
+            "SELECT event, count(DISTINCT job_id) AS jobs, sum(video_s) AS video_s FROM events "
+            "WHERE backend = 'animatic' GROUP BY 1"
         )
         .set_index("event")
     )

@@ -182,3 +182,29 @@ def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Servic
     assert not app.exception
     assert any(c.value.startswith("Budget: $10.00 left of $10.00") for c in app.caption)
     assert any("blocked by safety filters: Veo's safety" in w.value for w in app.warning)
+
+
+def test_movie_page_renders_a_version_to_play_and_download(
+    studio: Services, settings: Settings
+) -> None:
+    pid = seeded(studio)
+    queued = studio.jobs.generate(studio.user(), pid)
+
+    async def work_until_idle() -> None:
+        async with running(make_worker(settings, studio.db, "movie-page")):
+            await until(lambda: jobs.active_count(studio.db, pid) == 0, timeout=120)
+
+    asyncio.run(work_until_idle())
+    assert jobs.get_job(studio.db, queued[0].id).status == "succeeded"
+    app = page("movie", pid)
+    assert not app.exception
+    assert [h.value for h in app.subheader] == ["Timeline", "Cards and music", "Export", "Versions"]
+    next(s for s in app.selectbox if s.label == "Preset").set_value("720p").run()
+    next(b for b in app.button if b.label == "Render the movie").click().run()
+    assert any("Render queued" in s.value for s in app.success)
+    asyncio.run(work_until_idle())
+    app = page("movie", pid)
+    assert not app.exception
+    assert any(m.value.startswith("**Version 1** · 4.0 s · 1280×720") for m in app.markdown)
+    assert len(app.get("video")) == 1
+    assert len(app.get("download_button")) == 4

@@ -6,9 +6,11 @@ import pytest
 
 from storage import scenes
 from storage.db import Database
+from storage.media import MediaStore
 from storage.models import User
-from storage.projects import list_projects
+from storage.projects import get_project, list_projects
 from storage.storyboard import StoryboardError, export_storyboard, import_storyboard, parse
+from tests.test_movie import sound
 
 GOOD = """\
 project:
@@ -16,34 +18,55 @@ project:
   aspect_ratio: "9:16"
   style: noir
   budget: 12.5
+  title_card: {text: Lighthouse, duration: 2}
+  end_card: {text: The end, background: "#ffffff"}
+  music: {file: bed.wav, fade_in: 1, fade_out: 2}
 scenes:
   - title: Storm
     prompt: A lighthouse in a storm
     duration: 4
     camera: zoom-in
     seed: 7
+    captions: [{text: Thunder, start: 0.5, end: 2}]
   - prompt: Dawn over the sea
     continuity: previous
     aspect_ratio: "16:9"
+    transition: {kind: crossfade, duration: 1}
 """
 
 
 def test_import_then_export_round_trips(db: Database, owner: User, tmp_path: Path) -> None:
+    media = MediaStore(tmp_path / "media")
     path = tmp_path / "board.yaml"
     path.write_text(GOOD)
-    project = import_storyboard(db, owner, path, "veo-3.1-fast-generate-001")
+    (tmp_path / "bed.wav").write_bytes(sound(3))
+    project = import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", media)
     rows = scenes.list_scenes(db, owner, project.id)
     assert [(s.title, s.aspect_ratio, s.style, s.duration) for s in rows] == [
         ("Storm", "9:16", "noir", 4),
         ("Scene 2", "16:9", "noir", 8),
     ]
+    assert (rows[0].captions, rows[1].transition, rows[1].transition_seconds) == (
+        [{"text": "Thunder", "start": 0.5, "end": 2.0}],
+        "crossfade",
+        1.0,
+    )
     assert project.budget_usd == 12.5
+    made = get_project(db, owner, project.id)
+    assert made.title_card == {"text": "Lighthouse", "duration": 2.0, "background": "#000000"}
+    assert (made.music_fade_in, made.music_fade_out) == (1.0, 2.0) and made.music_id
     again = tmp_path / "again.yaml"
-    again.write_text(export_storyboard(db, owner, project.id))
-    copy = import_storyboard(db, owner, again, "veo-3.1-fast-generate-001")
+    again.write_text(export_storyboard(db, owner, project.id, media))
+    copy = import_storyboard(db, owner, again, "veo-3.1-fast-generate-001", media)
     assert [scenes.scene_values(s) for s in scenes.list_scenes(db, owner, copy.id)] == [
         scenes.scene_values(s) for s in rows
     ]
+    twin = get_project(db, owner, copy.id)
+    assert (twin.title_card, twin.end_card, twin.music_fade_out) == (
+        made.title_card,
+        made.end_card,
+        2.0,
+    )
 
 
 def test_errors_name_line_field_and_allowed_values_and_save_nothing(
@@ -54,7 +77,9 @@ def test_errors_name_line_field_and_allowed_values_and_save_nothing(
         "project:\n  name: X\n  resolution: 8k\nscenes:\n  - prompt: a\n    duration: 9\n  - foo: 1\n"
     )
     with pytest.raises(StoryboardError) as err:
-        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001")
+        import_storyboard(
+            db, owner, path, "veo-3.1-fast-generate-001", MediaStore(tmp_path / "media")
+        )
     lines = str(err.value).splitlines()
     assert (
         f"{path}:3: project.resolution: '8k' is not allowed for Veo 3.1 Fast; allowed: 720p, 1080p"
@@ -75,6 +100,14 @@ def test_errors_name_line_field_and_allowed_values_and_save_nothing(
         ("project: [\n", "not valid YAML"),
         ("- a\n", "a storyboard is a mapping"),
         ("scenes: 3\n", "scenes: must be a list"),
+        (
+            "project: {name: x, title_card: {duration: 99}}\n",
+            r"f.yaml:1: project.title_card.text: is required\nf.yaml:1: project.title_card.duration",
+        ),
+        (
+            "project: {name: x}\nscenes: [{prompt: a, transition: {kind: dissolve}}]\n",
+            "scenes\\[1\\].transition: 'dissolve' is not allowed; allowed: cut, crossfade",
+        ),
     ],
 )
 def test_malformed_files_give_one_clear_line(text: str, message: str) -> None:

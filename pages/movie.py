@@ -1,0 +1,237 @@
+"""Movie: the cut of the selected takes (transitions, captions, cards, music), rendered as
+versions to play, compare and download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from storage import assets, cut
+from storage import jobs as job_store
+from storage import scenes as scene_store
+from storage.models import AssetKind, JobStatus, Movie, Project, Scene, Take
+from storage.validation import TRANSITIONS
+from studio.ui import attempt, open_project, services, user
+
+PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
+
+
+def _update_scene(scene_id: int, changes: dict[str, Any]) -> bool:
+    return (
+        attempt(lambda: scene_store.update_scene(services().db, user(), scene_id, changes))
+        is not None
+    )
+
+
+def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> None:
+    st.subheader("Timeline")
+    rows = []
+    for number, scene in enumerate(scenes, 1):
+        take = takes.get(scene.selected_take_id or 0)
+        rows.append(
+            {
+                "scene": f"{number}. {scene.title}",
+                "take": f"take {take.id}" + (" (draft)" if take.is_draft else "")
+                if take
+                else "none",
+                "seconds": scene.duration,
+                "transition in": scene.transition,
+                "transition s": scene.transition_seconds,
+                "captions": len(scene.captions or []),
+            }
+        )
+    edited = st.data_editor(
+        pd.DataFrame(rows),
+        key=f"timeline-{project.id}",
+        hide_index=True,
+        width="stretch",
+        disabled=["scene", "take", "seconds", "captions"],
+        column_config={
+            "transition in": st.column_config.SelectboxColumn(options=list(TRANSITIONS)),
+            "transition s": st.column_config.NumberColumn(min_value=0.0, max_value=2.0, step=0.1),
+        },
+    )
+    if st.button("Save transitions"):
+        for scene, row in zip(scenes, edited.to_dict("records"), strict=True):
+            wanted = {"kind": row["transition in"], "duration": row["transition s"] or 0.5}
+            if (row["transition in"], row["transition s"]) != (
+                scene.transition,
+                scene.transition_seconds,
+            ):
+                _update_scene(scene.id, {"transition": wanted})
+        st.rerun()
+    with st.expander("Captions"):
+        for number, scene in enumerate(scenes, 1):
+            st.markdown(f"**{number}. {scene.title}** · {scene.duration} s")
+            table = st.data_editor(
+                pd.DataFrame(scene.captions or [], columns=["text", "start", "end"]),
+                key=f"captions-{scene.id}",
+                num_rows="dynamic",
+                width="stretch",
+            )
+            if st.button("Save captions", key=f"save-captions-{scene.id}"):
+                captions = [
+                    {k: v for k, v in row.items() if pd.notna(v)}
+                    for row in table.to_dict("records")
+                    if str(row.get("text") or "").strip()
+                ]
+                if _update_scene(scene.id, {"captions": captions}):
+                    st.rerun()
+
+
+def _card(label: str, key: str, card: dict[str, Any] | None) -> dict[str, Any] | None:
+    cols = st.columns([3, 1, 1])
+    text = cols[0].text_input(
+        f"{label} text (blank: none)", value=(card or {}).get("text", ""), key=key
+    )
+    seconds = cols[1].number_input(
+        "Seconds", 1.0, 10.0, float((card or {}).get("duration", 3)), key=f"{key}-s"
+    )
+    background = cols[2].color_picker(
+        "Background", (card or {}).get("background", "#000000"), key=f"{key}-bg"
+    )
+    return {"text": text, "duration": seconds, "background": background} if text.strip() else None
+
+
+def _cards_and_music(project: Project) -> None:
+    st.subheader("Cards and music")
+    library = assets.list_assets(services().db, user(), project.id)
+    sounds = {a.id: a.name for a in library if a.kind == AssetKind.music}
+    with st.form(f"cut-{project.id}"):
+        title = _card("Title card", "title-card", project.title_card)
+        end = _card("End card", "end-card", project.end_card)
+        options: list[int | None] = [None, *sounds]
+        cols = st.columns([3, 1, 1])
+        music = cols[0].selectbox(
+            "Music bed (upload sounds on the Library page)",
+            options,
+            index=options.index(project.music_id) if project.music_id in options else 0,
+            format_func=lambda i: "none" if i is None else sounds[i],
+        )
+        fade_in = cols[1].number_input("Fade in (s)", 0.0, 10.0, float(project.music_fade_in))
+        fade_out = cols[2].number_input("Fade out (s)", 0.0, 10.0, float(project.music_fade_out))
+        if st.form_submit_button("Save cards and music"):
+            changes = {
+                "title_card": title,
+                "end_card": end,
+                "music_id": music,
+                "music_fade_in": fade_in,
+                "music_fade_out": fade_out,
+            }
+            if attempt(lambda: cut.update_cut(services().db, user(), project.id, changes)):
+                st.success("Saved")
+
+
+def _render_form(project: Project) -> None:
+    st.subheader("Export")
+    cols = st.columns(3)
+    preset = cols[0].selectbox("Preset", cut.PRESETS, index=1, format_func=PRESET_LABELS.get)
+    aspect = cols[1].selectbox("Shape", cut.ASPECTS)
+    fit = cols[2].selectbox(
+        "Other shapes", cut.FITS, format_func=lambda f: f"{f} to fill the frame"
+    )
+    cols = st.columns(3)
+    burn = cols[0].checkbox("Burn in captions")
+    keep = cols[1].checkbox("Keep each clip's sound", value=True)
+    music = cols[2].checkbox("Add the music bed", value=True, disabled=project.music_id is None)
+    st.caption(
+        "H.264 + AAC MP4 with fast start, loudness normalised to -14 LUFS; captions also as "
+        "SRT and WebVTT, the cut as OpenTimelineIO."
+    )
+    if st.button("Render the movie", type="primary", icon=":material/movie:"):
+        settings = {
+            "preset": preset,
+            "aspect_ratio": aspect,
+            "fit": fit,
+            "burn_captions": burn,
+            "keep_clip_audio": keep,
+            "use_music": music and project.music_id is not None,
+        }
+        if attempt(lambda: services().jobs.render(user(), project.id, settings)):
+            st.success("Render queued")
+
+
+@st.fragment(run_every=1.0)
+def _renders(project_id: int) -> None:
+    renders = [
+        j for j in job_store.list_jobs(services().db, user(), project_id, 20) if j.kind == "render"
+    ]
+    active = [j for j in renders if not JobStatus(j.status).finished]
+    live = attempt(lambda: services().jobs.progress([j.id for j in active])) or {}
+    for job in renders[:5]:
+        status = JobStatus(job.status)
+        cols = st.columns([4, 1])
+        if status == JobStatus.running:
+            progress = live.get(job.id)
+            cols[0].progress(
+                progress.fraction if progress else 0.0,
+                text=f"render {job.id}: {progress.stage if progress else 'starting'}",
+            )
+        elif status == JobStatus.queued:
+            cols[0].progress(0.0, text=f"render {job.id}: queued")
+        elif status in (JobStatus.failed, JobStatus.cancelled):
+            cols[0].error(f"render {job.id} {status.value} at {job.error_stage}: {job.error}")
+        if not status.finished and cols[1].button("Cancel", key=f"cancel-render-{job.id}"):
+            attempt(lambda j=job.id: services().jobs.cancel(user(), j))
+            st.rerun(scope="fragment")
+
+
+def _version(movie: Movie) -> None:
+    media = services().media
+    with st.container(border=True):
+        settings = movie.settings
+        st.markdown(
+            f"**Version {movie.version}** · {movie.duration:.1f} s · {movie.width}×{movie.height}"
+        )
+        st.caption(
+            f"{settings['preset']} {settings['aspect_ratio']} ({settings['fit']}) · "
+            f"captions {'burned in' if settings['burn_captions'] else 'as files'} · "
+            f"{movie.bytes / 1e6:.1f} MB · rendered in {movie.render_s:.0f} s"
+        )
+        path = media.path(movie.media_key)
+        if not path.is_file():
+            st.error(f"version {movie.version}: its file {movie.media_key} is missing")
+            return
+        st.video(str(path))
+        cols = st.columns(4)
+        for col, (label, key, mime) in zip(
+            cols,
+            [
+                ("MP4", movie.media_key, "video/mp4"),
+                ("SRT", movie.captions_srt_key, "application/x-subrip"),
+                ("WebVTT", movie.captions_vtt_key, "text/vtt"),
+                ("OTIO", movie.otio_key, "application/json"),
+            ],
+            strict=True,
+        ):
+            col.download_button(
+                label,
+                media.path(key).read_bytes(),
+                file_name=f"v{movie.version}-{media.path(key).name}",
+                mime=mime,
+                key=f"download-{movie.id}-{label}",
+            )
+
+
+def render() -> None:
+    st.title("Movie")
+    project = open_project()
+    if project is None:
+        return
+    scenes = scene_store.list_scenes(services().db, user(), project.id)
+    if not scenes:
+        st.info("This project has no scenes yet; add them on the Storyboard page.")
+        return
+    takes = {t.id: t for t in scene_store.list_takes(services().db, user(), project.id)}
+    _timeline(project, scenes, takes)
+    _cards_and_music(project)
+    _render_form(project)
+    _renders(project.id)
+    st.subheader("Versions")
+    movies = cut.list_movies(services().db, user(), project.id)
+    if not movies:
+        st.caption("No renders yet.")
+    for movie in movies:
+        _version(movie)

@@ -36,6 +36,7 @@ ASSEMBLER = "assembler"
 PRESETS = ("720p", "1080p", "4k")
 ASPECTS = ("16:9", "9:16", "1:1")
 FITS = ("pad", "crop")
+RENDER_SETTINGS = ("preset", "aspect_ratio", "fit", "burn_captions", "keep_clip_audio", "use_music")
 CUT_FIELDS = ("title_card", "end_card", "music_id", "music_fade_in", "music_fade_out")
 
 
@@ -168,21 +169,13 @@ def complete_render(db: Database, job_id: int, fields: dict[str, Any]) -> Movie 
         ):
             return None
         latest = s.scalar(select(func.max(Movie.version)).where(Movie.project_id == job.project_id))
+        settings = {k: job.params[k] for k in RENDER_SETTINGS}
+        settings["video_copied"] = fields.pop("video_copied", False)
         movie = Movie(
             project_id=job.project_id,
             job_id=job_id,
             version=(latest or 0) + 1,
-            settings={
-                k: job.params[k]
-                for k in (
-                    "preset",
-                    "aspect_ratio",
-                    "fit",
-                    "burn_captions",
-                    "keep_clip_audio",
-                    "use_music",
-                )
-            },
+            settings=settings,
             created_by=job.created_by,
             **fields,
         )

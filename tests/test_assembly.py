@@ -158,3 +158,31 @@ def test_captions_and_the_cut_are_exported_in_movie_time(tmp_path: Path) -> None
     assert [c.name for c in track.find_clips()] == ["Storm", "Dawn"]
     assert track.duration().to_seconds() == pytest.approx(timeline.duration)
     assert track[1].media_reference.target_url == (tmp_path / "Storm.mp4").resolve().as_uri()
+
+
+def test_takes_already_in_the_output_format_are_copied_not_re_encoded(tmp_path: Path) -> None:
+    takes = tuple(
+        clip(tmp_path, f"take{i}", 2, (1280, 720), 24, True, captions=(Caption("hi", 0, 1),))
+        for i in range(3)
+    )
+    timeline = Timeline(
+        clips=takes, preset=Preset.of("720p"), music=Music(wav(tmp_path / "m.wav", 2))
+    )
+    out = render(timeline, tmp_path / "movie.mp4")
+    assert out.copied  # captions go to the SRT/VTT files, so nothing is drawn on the frames
+    duration, width, height, codecs = facts(out.path)
+    assert abs(duration - 6.0) <= 1 / 24 + 0.03 and (width, height, codecs) == (
+        1280,
+        720,
+        ["aac", "h264"],
+    )
+    with av.open(str(out.path)) as movie, av.open(str(takes[0].path)) as source:
+        copied = [bytes(p) for p in movie.demux(video=0) if p.size][:10]
+        original = [bytes(p) for p in source.demux(video=0) if p.size][:10]
+        # the very same compressed frames (the muxer repeats the parameter sets in the first)
+        assert copied[1:] == original[1:] and copied[0].endswith(original[0][-2000:])
+    assert abs(loudness(out.path) + 14) <= 1.0
+    burned = render(
+        Timeline(clips=takes, preset=Preset.of("720p"), burn_captions=True), tmp_path / "burned.mp4"
+    )
+    assert not burned.copied

@@ -44,6 +44,30 @@ class Rendered:
     width: int
     height: int
     bytes: int
+    copied: bool  # the video was stream-copied from the takes, not re-encoded
+
+
+def _video_format(path: Path) -> tuple[object, ...]:
+    """What must be equal for H.264 streams to be joined without re-encoding."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        return (ctx.name, ctx.width, ctx.height, ctx.pix_fmt, stream.average_rate, ctx.extradata)
+
+
+def can_copy(timeline: Timeline) -> bool:
+    """Every piece is a take already in the output format, joined by cuts, with nothing to
+    draw on it: then the video is the takes' own frames, copied, and only sound is mixed."""
+    if timeline.title or timeline.end or not timeline.clips:
+        return False
+    if timeline.burn_captions and any(c.captions for c in timeline.clips):
+        return False
+    if any(c.transition != "cut" for c in timeline.clips[1:]):
+        return False
+    preset = timeline.preset
+    wanted = ("h264", preset.width, preset.height, "yuv420p", preset.fps)
+    formats = [_video_format(c.path) for c in timeline.clips]
+    return all(f[:5] == wanted for f in formats) and len({f[5] for f in formats}) == 1
 
 
 def ffmpeg() -> str:
@@ -112,38 +136,56 @@ def _measure_loudness(timeline: Timeline, work: Path, progress: Progress,
     return json.loads(found[-1])
 
 
+def _sound(
+    timeline: Timeline, audio: str, work: Path, progress: Progress, cancelled: Callable[[], bool]
+) -> str:
+    """The chain that turns the mix into the movie's sound track ``[aout]``, at the target
+    loudness (measured first, then applied linearly); silence stays silence."""
+    if not has_sound(timeline):
+        return f"[{audio}]anull[aout]"
+    m = _measure_loudness(timeline, work, progress, cancelled)
+    if m["input_i"] in ("-inf", "inf"):
+        return f"[{audio}]anull[aout]"
+    return (
+        f"[{audio}]loudnorm=I={timeline.loudness}:TP=-1.5:LRA=11:"
+        f"measured_I={m['input_i']}:measured_TP={m['input_tp']}:"
+        f"measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:"
+        f"offset={m['target_offset']}:linear=true,aresample=48000[aout]"
+    )
+
+
 def render(
     timeline: Timeline,
     output: Path,
     progress: Progress = lambda fraction, stage: None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Rendered:
+    """One encode of the whole movie; or, when the takes are already in the output format
+    and only cut together (``can_copy``), their video copied and only the sound encoded."""
     check_clips(timeline)
+    preset = timeline.preset
+    copied = can_copy(timeline)
     with tempfile.TemporaryDirectory(prefix="veogen-render-") as tmp:
         work = Path(tmp)
-        graph, video, audio = build(timeline, work)
-        chain = graph.filter
-        if has_sound(timeline):
-            m = _measure_loudness(timeline, work, progress, cancelled)
-            if m["input_i"] in ("-inf", "inf"):
-                chain += f";[{audio}]anull[aout]"
-            else:
-                chain += (
-                    f";[{audio}]loudnorm=I={timeline.loudness}:TP=-1.5:LRA=11:"
-                    f"measured_I={m['input_i']}:measured_TP={m['input_tp']}:"
-                    f"measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:"
-                    f"offset={m['target_offset']}:linear=true,aresample=48000[aout]"
-                )
+        graph, video, audio = build(timeline, work, video=not copied)
+        chain = f"{graph.filter};{_sound(timeline, audio, work, progress, cancelled)}"
+        if copied:
+            listing = work / "takes.txt"
+            listing.write_text("".join(f"file '{c.path.resolve()}'\n" for c in timeline.clips))
+            inputs = [*graph.inputs, "-f", "concat", "-safe", "0", "-i", str(listing)]
+            video_args = ["-map", f"{graph.count}:v", "-c:v", "copy"]
         else:
-            chain += f";[{audio}]anull[aout]"
-        preset = timeline.preset
+            inputs = graph.inputs
+            video_args = [
+                "-map", f"[{video}]", "-c:v", "libx264", "-preset", "veryfast",
+                "-crf", str(preset.crf), "-pix_fmt", "yuv420p", "-r", str(preset.fps),
+            ]  # fmt: skip
         _run(
             [
-                *graph.inputs,
+                *inputs,
                 "-filter_complex", chain,
-                "-map", f"[{video}]", "-map", "[aout]",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", str(preset.crf),
-                "-pix_fmt", "yuv420p", "-r", str(preset.fps),
+                *video_args,
+                "-map", "[aout]",
                 "-c:a", "aac", "-b:a", "192k", "-ar", "48000",
                 "-t", f"{timeline.duration:.3f}",
                 "-movflags", "+faststart", "-f", "mp4", "-y", str(output),
@@ -151,4 +193,6 @@ def render(
             timeline.duration, "encoding", progress, (0.1, 1.0), cancelled,
         )  # fmt: skip
     progress(1.0, "done")
-    return Rendered(output, timeline.duration, preset.width, preset.height, output.stat().st_size)
+    return Rendered(
+        output, timeline.duration, preset.width, preset.height, output.stat().st_size, copied
+    )

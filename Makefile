@@ -26,6 +26,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/animatic.py
 	$(BIN)/python benchmarks/inflight.py
+	$(BIN)/python benchmarks/assembly.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -40,3 +40,13 @@ def test_inflight_benchmark_runs_and_reports_memory_and_throughput() -> None:
     assert "peak in flight: 5" in done.stdout
     assert "generations per hour:" in done.stdout
     assert "engine memory: peak" in done.stdout
+
+
+def test_assembly_benchmark_runs_against_moviepy_and_the_copy_floor() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "assembly.py"), "--scenes", "2", "--seconds", "1",
+         "--resolution", "720p"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert "(a) ours / plain copy:" in done.stdout
+    assert "(b) MoviePy / ours:" in done.stdout

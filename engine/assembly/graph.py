@@ -4,6 +4,11 @@ Each clip is brought to the preset's frame rate, size (padded or cropped), pixel
 48 kHz stereo (silence where a clip has no sound); runs of cuts are joined by one concat,
 transitions by ``xfade``/``acrossfade``; captions are overlaid, music is faded, lowered
 under the clips' sound and mixed; loudness is normalised last.
+
+Takes come in through ``movie``/``amovie`` sources inside the graph rather than as ffmpeg
+inputs: a source is read only when the graph pulls from it, so a take not yet on screen
+holds no decoded frames and memory stays flat however many scenes the movie has (as
+inputs, every take decoded ahead into its own queue: 45 MB a 1080p scene).
 """
 
 from __future__ import annotations
@@ -20,18 +25,19 @@ AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
 
 @dataclass
 class Graph:
-    inputs: list[str] = field(default_factory=list)  # ffmpeg arguments before -filter_complex
     chains: list[str] = field(default_factory=list)
-    count: int = 0
-
-    def add_input(self, *args: str) -> int:
-        self.inputs += [*args]
-        self.count += 1
-        return self.count - 1
 
     @property
     def filter(self) -> str:
         return ";".join(self.chains)
+
+
+def _source(path: Path, kind: str = "movie", loop: bool = False) -> str:
+    """A file read inside the graph, on demand (one decoding thread: few run at once)."""
+    quoted = str(path.resolve()).replace("\\", "\\\\").replace("'", "\\'")
+    options = ":loop=0" if loop else ""
+    threads = ":dec_threads=1" if kind == "movie" and not loop else ""
+    return f"{kind}='{quoted}'{threads}{options}"
 
 
 def _fit(timeline: Timeline) -> str:
@@ -41,111 +47,91 @@ def _fit(timeline: Timeline) -> str:
     return f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2"
 
 
-def _part_video(
-    g: Graph, timeline: Timeline, part: Part, index: int, work: Path, video: bool
-) -> str:
+def _part_video(g: Graph, timeline: Timeline, part: Part, index: int, work: Path) -> str:
     preset = timeline.preset
     if part.card is not None:
         still = card_png(
             part.card.text, part.card.background, preset.width, preset.height,
             work / f"card{index}.png",
         )  # fmt: skip
-        source = g.add_input(
-            "-loop", "1", "-framerate", str(preset.fps), "-t", f"{part.length}", "-i", str(still)
-        )
+        source = f"{_source(still, loop=True)},setpts=N/({preset.fps}*TB)"
         fit = f"scale={preset.width}:{preset.height}"
     else:
         assert part.clip is not None
-        source = g.add_input("-i", str(part.clip.path))
-        fit = _fit(timeline)
-    if not video:
-        return ""  # the input is still added, so audio inputs keep their numbers
+        source, fit = _source(part.clip.path), _fit(timeline)
     g.chains.append(
-        f"[{source}:v]fps={preset.fps},{fit},setsar=1,format=yuv420p,"
+        f"{source},fps={preset.fps},{fit},setsar=1,format=yuv420p,"
         f"trim=duration={part.length:.3f},setpts=PTS-STARTPTS,settb=1/{preset.fps}[v{index}]"
     )
     return f"v{index}"
 
 
-def _part_audio(g: Graph, timeline: Timeline, part: Part, index: int, source: int | None) -> str:
-    if (
-        source is not None
-        and part.clip is not None
-        and part.clip.has_audio
-        and timeline.keep_clip_audio
-    ):
+def _part_audio(g: Graph, timeline: Timeline, part: Part, index: int) -> str:
+    if part.clip is not None and part.clip.has_audio and timeline.keep_clip_audio:
         g.chains.append(
-            f"[{source}:a]{AUDIO_FORMAT},apad,atrim=duration={part.length:.3f},"
-            f"asetpts=PTS-STARTPTS[a{index}]"
+            f"{_source(part.clip.path, 'amovie')},{AUDIO_FORMAT},apad,"
+            f"atrim=duration={part.length:.3f},asetpts=PTS-STARTPTS[a{index}]"
         )
     else:
         g.chains.append(f"anullsrc=r=48000:cl=stereo,atrim=duration={part.length:.3f}[a{index}]")
     return f"a{index}"
 
 
-def _join(
-    g: Graph, parts: list[Part], video: list[str], audio: list[str], with_video: bool, fps: int
-) -> tuple[str, str]:
-    """Runs of cuts in one concat each; each transition an xfade over the run so far."""
+def _join(g: Graph, parts: list[Part], labels: list[str], kind: str, fps: int) -> str:
+    """One stream ("v" or "a") of the parts joined: runs of cuts in one concat each, each
+    transition an xfade (acrossfade for sound) over the run so far."""
     runs: list[list[int]] = []
     for index, part in enumerate(parts):
         if index == 0 or part.transition != "cut":
             runs.append([])
         runs[-1].append(index)
-    done_v = done_a = ""
-    length = 0.0
+    done, length = "", 0.0
     for number, run in enumerate(runs):
-        if len(run) == 1:
-            run_v, run_a = video[run[0]], audio[run[0]]
-        elif with_video:
-            run_v, run_a = f"rv{number}", f"ra{number}"
-            pairs = "".join(f"[{video[i]}][{audio[i]}]" for i in run)
-            g.chains.append(f"{pairs}concat=n={len(run)}:v=1:a=1[{run_v}c][{run_a}]")
-            # xfade needs both sides on one time base; concat hands out microseconds
-            g.chains.append(f"[{run_v}c]settb=1/{fps}[{run_v}]")
-        else:
-            run_v, run_a = "", f"ra{number}"
-            pairs = "".join(f"[{audio[i]}]" for i in run)
-            g.chains.append(f"{pairs}concat=n={len(run)}:v=0:a=1[{run_a}]")
+        label = labels[run[0]]
+        if len(run) > 1:
+            label = f"r{kind}{number}"
+            inputs = "".join(f"[{labels[i]}]" for i in run)
+            video, audio = (1, 0) if kind == "v" else (0, 1)
+            g.chains.append(f"{inputs}concat=n={len(run)}:v={video}:a={audio}[{label}]")
+            if kind == "v":  # xfade needs both sides on one time base; concat gives microseconds
+                g.chains.append(f"[{label}]settb=1/{fps}[{label}t]")
+                label = f"{label}t"
         run_length = sum(parts[i].length for i in run) - sum(parts[i].overlap for i in run[1:])
         if number == 0:
-            done_v, done_a, length = run_v, run_a, run_length
+            done, length = label, run_length
             continue
         head = parts[run[0]]
         d = head.overlap
-        if with_video:
+        joined = f"j{kind}{number}"
+        if kind == "v":
             g.chains.append(
-                f"[{done_v}][{run_v}]xfade=transition={XFADE[head.transition]}:duration={d:.3f}:"
-                f"offset={length - d:.3f}[jv{number}]"
+                f"[{done}][{label}]xfade=transition={XFADE[head.transition]}:duration={d:.3f}:"
+                f"offset={length - d:.3f}[{joined}]"
             )
-        g.chains.append(f"[{done_a}][{run_a}]acrossfade=d={d:.3f}:c1=tri:c2=tri[ja{number}]")
-        done_v, done_a, length = f"jv{number}", f"ja{number}", length - d + run_length
-    return done_v, done_a
+        else:
+            g.chains.append(f"[{done}][{label}]acrossfade=d={d:.3f}:c1=tri:c2=tri[{joined}]")
+        done, length = joined, length - d + run_length
+    return done
 
 
 def _captions(g: Graph, timeline: Timeline, video: str, work: Path) -> str:
     preset = timeline.preset
+    number = 0
     for part, start in zip(timeline.parts(), timeline.starts(), strict=True):
-        for number, caption in enumerate(part.clip.captions if part.clip else ()):
+        for caption in part.clip.captions if part.clip else ():
+            number += 1
             still = caption_png(
-                caption.text, preset.width, preset.height, work / f"cap{len(g.chains)}-{number}.png"
+                caption.text, preset.width, preset.height, work / f"cap{number}.png"
             )
-            source = g.add_input(
-                "-loop",
-                "1",
-                "-framerate",
-                str(preset.fps),
-                "-t",
-                f"{timeline.duration:.3f}",
-                "-i",
-                str(still),
+            g.chains.append(
+                f"{_source(still, loop=True)},setpts=N/({preset.fps}*TB),format=yuva420p[cap{number}]"
             )
-            label = f"c{len(g.chains)}"
             a, b = start + caption.start, start + caption.end
             g.chains.append(
-                f"[{video}][{source}:v]overlay=0:0:enable='between(t,{a:.3f},{b:.3f})'[{label}]"
+                f"[{video}][cap{number}]overlay=0:0:shortest=1:"
+                f"enable='between(t,{a:.3f},{b:.3f})'[c{number}]"
             )
-            video = label
+            video = f"c{number}"
     return video
 
 
@@ -154,10 +140,10 @@ def _music(g: Graph, timeline: Timeline, clips: str) -> str:
     if music is None:
         return clips
     total = timeline.duration
-    source = g.add_input("-stream_loop", "-1", "-i", str(music.path))
     fade_out_at = max(0.0, total - music.fade_out)
     g.chains.append(
-        f"[{source}:a]{AUDIO_FORMAT},atrim=duration={total:.3f},asetpts=PTS-STARTPTS,"
+        f"{_source(music.path, 'amovie', loop=True)},asetpts=N/SR/TB,{AUDIO_FORMAT},"
+        f"atrim=duration={total:.3f},asetpts=PTS-STARTPTS,"
         f"afade=t=in:d={music.fade_in:.3f},afade=t=out:st={fade_out_at:.3f}:d={music.fade_out:.3f}[mus]"
     )
     if music.duck and timeline.keep_clip_audio:
@@ -171,23 +157,23 @@ def _music(g: Graph, timeline: Timeline, clips: str) -> str:
     return "mixed"
 
 
-def build(timeline: Timeline, work: Path, video: bool = True) -> tuple[Graph, str, str]:
-    """The graph, and the labels of its final video and (not yet normalised) audio.
-
-    ``video=False`` builds the sound alone, for measuring its loudness before the one pass
-    that encodes everything.
-    """
+def build_video(timeline: Timeline, work: Path) -> tuple[Graph, str]:
+    """The picture alone: the graph and the label of its final video."""
     g = Graph()
     parts = timeline.parts()
-    videos, audio = [], []
-    for index, part in enumerate(parts):
-        videos.append(_part_video(g, timeline, part, index, work, video))
-        source = g.count - 1 if part.clip is not None else None
-        audio.append(_part_audio(g, timeline, part, index, source))
-    joined_v, joined_a = _join(g, parts, videos, audio, video, timeline.preset.fps)
-    if video and timeline.burn_captions:
-        joined_v = _captions(g, timeline, joined_v, work)
-    return g, joined_v, _music(g, timeline, joined_a)
+    videos = [_part_video(g, timeline, part, index, work) for index, part in enumerate(parts)]
+    joined = _join(g, parts, videos, "v", timeline.preset.fps)
+    if timeline.burn_captions:
+        joined = _captions(g, timeline, joined, work)
+    return g, joined
+
+
+def build_audio(timeline: Timeline) -> tuple[Graph, str]:
+    """The sound alone (clips' sound joined, music mixed in), before loudness is set."""
+    g = Graph()
+    parts = timeline.parts()
+    audio = [_part_audio(g, timeline, part, index) for index, part in enumerate(parts)]
+    return g, _music(g, timeline, _join(g, parts, audio, "a", timeline.preset.fps))
 
 
 def has_sound(timeline: Timeline) -> bool:

@@ -26,7 +26,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 FPS = 24
 MARGIN = 1.3  # canvas size over frame size: room for pans, zooms and orbits
-ENCODER_OPTIONS = {"preset": "ultrafast", "crf": "26"}
+# A keyframe every second: the assembler copies a take from any second, untouched.
+ENCODER_OPTIONS = {"preset": "ultrafast", "crf": "26", "g": str(FPS)}
 DRAFT_LABEL = "DRAFT PREVIEW · animatic"
 POSTER_WIDTH = 640
 

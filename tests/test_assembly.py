@@ -13,6 +13,8 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
+from engine.animatic import AnimaticSpec
+from engine.animatic import render as render_animatic
 from engine.assembly.exports import write_exports
 from engine.assembly.render import AssemblyError, ffmpeg, render
 from engine.assembly.timeline import Caption, Card, Clip, Music, Preset, Timeline
@@ -169,7 +171,7 @@ def test_takes_already_in_the_output_format_are_copied_not_re_encoded(tmp_path: 
         clips=takes, preset=Preset.of("720p"), music=Music(wav(tmp_path / "m.wav", 2))
     )
     out = render(timeline, tmp_path / "movie.mp4")
-    assert out.copied  # captions go to the SRT/VTT files, so nothing is drawn on the frames
+    assert out.copied == 6.0  # captions go to the SRT/VTT files: nothing drawn on the frames
     duration, width, height, codecs = facts(out.path)
     assert abs(duration - 6.0) <= 1 / 24 + 0.03 and (width, height, codecs) == (
         1280,
@@ -185,4 +187,63 @@ def test_takes_already_in_the_output_format_are_copied_not_re_encoded(tmp_path: 
     burned = render(
         Timeline(clips=takes, preset=Preset.of("720p"), burn_captions=True), tmp_path / "burned.mp4"
     )
-    assert not burned.copied
+    assert burned.copied == 0.0  # one keyframe a take: nothing clear of the captions to copy
+
+
+def frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as movie:
+        return [f.to_ndarray(format="gray") for f in movie.decode(video=0)]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    error = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if error == 0 else 10 * np.log10(255**2 / error)
+
+
+def test_smart_render_copies_the_takes_between_transitions_and_encodes_the_rest(
+    tmp_path: Path,
+) -> None:
+    # Animatic takes in the 720p preset's format, a keyframe every second; odd names too.
+    folder = tmp_path / "it's a take, [1]: final"
+    folder.mkdir()
+    paths = []
+    for i in range(3):
+        paths.append(folder / f"scene {i};x=1.mp4")
+        spec = AnimaticSpec(
+            f"Scene {i}", "harbour at dawn", 3, 1280, 720, seed=i, camera="pan-left"
+        )
+        render_animatic(spec, paths[-1])
+    timeline = Timeline(
+        clips=(
+            Clip(paths[0], 3, "A"),
+            Clip(paths[1], 3, "B", transition="crossfade", transition_s=0.5),
+            Clip(paths[2], 3, "C", transition="wipe", transition_s=0.5,
+                 captions=(Caption("Hello", 1.0, 1.5),)),
+        ),
+        preset=Preset.of("720p"),
+        title=Card("The Harbour", 1.0),
+        burn_captions=True,
+    )  # fmt: skip
+    smart = render(timeline, tmp_path / "smart.mp4")
+    full = render(timeline, tmp_path / "full.mp4", copy=False)
+    # Copied, whole GOPs clear of transitions and captions: A 0-2 s, B 1-2 s, C 2-3 s.
+    assert (smart.copied, full.copied) == (4.0, 0.0)
+    ours, reference = frames(smart.path), frames(full.path)
+    assert len(ours) == len(reference) == round(timeline.duration * 24) == 216
+    takes = [frames(p) for p in paths]
+    # Movie time of each copied stretch (the title card runs 0-1 s) and its take's frames.
+    for take, start, (a, b) in ((0, 1.0, (0, 2)), (1, 3.5, (1, 2)), (2, 6.0, (2, 3))):
+        for second in range(a, b):
+            for f in range(24):
+                at = round((start + second) * 24) + f
+                assert np.array_equal(ours[at], takes[take][second * 24 + f]), (take, at)
+    # The encoded windows join the copied frames cleanly: the same picture as a full render.
+    # (Parameter sets that differ would decode to garbage: well under 20 dB.)
+    assert min(psnr(a, b) for a, b in zip(ours, reference, strict=True)) > 35
+    with av.open(str(full.path)) as movie:  # the RGB title card leaves no colour tags behind
+        ctx = movie.streams.video[0].codec_context
+        assert (ctx.color_range, ctx.colorspace) == (0, 2)  # unspecified, read as BT.601
+    with av.open(str(smart.path)) as movie:
+        assert movie.streams.video[0].codec_context.extradata == (
+            av.open(str(paths[0])).streams.video[0].codec_context.extradata
+        )

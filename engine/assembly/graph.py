@@ -13,13 +13,15 @@ inputs, every take decoded ahead into its own queue: 45 MB a 1080p scene).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.assembly.cards import caption_png, card_png
 from engine.assembly.timeline import Part, Timeline
 
 XFADE = {"crossfade": "fade", "fade_black": "fadeblack", "wipe": "wipeleft"}
+# Cards and captions are drawn in RGB: made BT.601 limited range, as the takes are read.
+FROM_RGB = "out_color_matrix=bt601:out_range=tv"
 AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
 
 
@@ -34,10 +36,18 @@ class Graph:
 
 def _source(path: Path, kind: str = "movie", loop: bool = False) -> str:
     """A file read inside the graph, on demand (one decoding thread: few run at once)."""
-    quoted = str(path.resolve()).replace("\\", "\\\\").replace("'", "\\'")
     options = ":loop=0" if loop else ""
     threads = ":dec_threads=1" if kind == "movie" and not loop else ""
-    return f"{kind}='{quoted}'{threads}{options}"
+    return f"{kind}={_escaped(str(path.resolve()))}{threads}{options}"
+
+
+def _escaped(value: str) -> str:
+    """A file name as a filter option inside a graph: escaped for the option parser, then
+    for the graph parser (ffmpeg-filters, "Notes on filtergraph escaping")."""
+    for specials in ("\\':", "\\'[],;"):
+        for char in specials:
+            value = value.replace(char, "\\" + char)
+    return value
 
 
 def _fit(timeline: Timeline) -> str:
@@ -47,7 +57,11 @@ def _fit(timeline: Timeline) -> str:
     return f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2"
 
 
-def _part_video(g: Graph, timeline: Timeline, part: Part, index: int, work: Path) -> str:
+def _part_video(
+    g: Graph, timeline: Timeline, part: Part, index: int, work: Path, skip: float = 0.0
+) -> str:
+    """The part as frames of the preset; ``skip`` seconds of its take are left out, sought
+    past rather than decoded."""
     preset = timeline.preset
     if part.card is not None:
         still = card_png(
@@ -55,12 +69,15 @@ def _part_video(g: Graph, timeline: Timeline, part: Part, index: int, work: Path
             work / f"card{index}.png",
         )  # fmt: skip
         source = f"{_source(still, loop=True)},setpts=N/({preset.fps}*TB)"
-        fit = f"scale={preset.width}:{preset.height}"
+        fit = f"scale={preset.width}:{preset.height}:{FROM_RGB}"
     else:
         assert part.clip is not None
         source, fit = _source(part.clip.path), _fit(timeline)
+        if skip:
+            source += f":seek_point={skip:.4f},trim=start={skip:.4f},setpts=PTS-STARTPTS"
+    # fps may end a take a frame early at its end of file: the last frame is held for it
     g.chains.append(
-        f"{source},fps={preset.fps},{fit},setsar=1,format=yuv420p,"
+        f"{source},fps={preset.fps},{fit},setsar=1,format=yuv420p,tpad=stop_mode=clone:stop=1,"
         f"trim=duration={part.length:.3f},setpts=PTS-STARTPTS,settb=1/{preset.fps}[v{index}]"
     )
     return f"v{index}"
@@ -114,17 +131,19 @@ def _join(g: Graph, parts: list[Part], labels: list[str], kind: str, fps: int) -
     return done
 
 
-def _captions(g: Graph, timeline: Timeline, video: str, work: Path) -> str:
+def _captions(g: Graph, timeline: Timeline, video: str, work: Path, skip: float) -> str:
     preset = timeline.preset
     number = 0
-    for part, start in zip(timeline.parts(), timeline.starts(), strict=True):
+    for part, at in zip(timeline.parts(), timeline.starts(), strict=True):
+        start = at - skip
         for caption in part.clip.captions if part.clip else ():
             number += 1
             still = caption_png(
                 caption.text, preset.width, preset.height, work / f"cap{number}.png"
             )
             g.chains.append(
-                f"{_source(still, loop=True)},setpts=N/({preset.fps}*TB),format=yuva420p[cap{number}]"
+                f"{_source(still, loop=True)},setpts=N/({preset.fps}*TB),scale={FROM_RGB},format=yuva420p"
+                f"[cap{number}]"
             )
             a, b = start + caption.start, start + caption.end
             g.chains.append(
@@ -157,14 +176,19 @@ def _music(g: Graph, timeline: Timeline, clips: str) -> str:
     return "mixed"
 
 
-def build_video(timeline: Timeline, work: Path) -> tuple[Graph, str]:
-    """The picture alone: the graph and the label of its final video."""
+def build_video(timeline: Timeline, work: Path, skip: float = 0.0) -> tuple[Graph, str]:
+    """The picture alone: the graph and the label of its final video, which starts
+    ``skip`` seconds into the timeline's first part (a chunk that begins inside it)."""
     g = Graph()
     parts = timeline.parts()
-    videos = [_part_video(g, timeline, part, index, work) for index, part in enumerate(parts)]
+    parts[0] = replace(parts[0], length=parts[0].length - skip)
+    videos = [
+        _part_video(g, timeline, part, index, work, skip if index == 0 else 0.0)
+        for index, part in enumerate(parts)
+    ]
     joined = _join(g, parts, videos, "v", timeline.preset.fps)
     if timeline.burn_captions:
-        joined = _captions(g, timeline, joined, work)
+        joined = _captions(g, timeline, joined, work, skip)
     return g, joined
 
 

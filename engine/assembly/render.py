@@ -21,6 +21,16 @@ import av
 import imageio_ffmpeg
 
 from engine.assembly.graph import build_audio, build_video, has_sound
+from engine.assembly.smart import (
+    EPS,
+    UNTAGGED,
+    Take,
+    copy_ranges,
+    copy_source,
+    extract,
+    matching_encoder,
+    probe,
+)
 from engine.assembly.timeline import Timeline
 
 Progress = Callable[[float, str], None]
@@ -45,62 +55,31 @@ class Rendered:
     width: int
     height: int
     bytes: int
-    copied: bool  # the video was stream-copied from the takes, not re-encoded
-
-
-VideoFormat = tuple[object, ...]
-
-
-def can_copy(timeline: Timeline, formats: list[VideoFormat]) -> bool:
-    """Every piece is a take already in the output format, joined by cuts, with nothing to
-    draw on it: then the video is the takes' own frames, copied, and only sound is mixed."""
-    if timeline.title or timeline.end or not timeline.clips:
-        return False
-    if timeline.burn_captions and any(c.captions for c in timeline.clips):
-        return False
-    if any(c.transition != "cut" for c in timeline.clips[1:]):
-        return False
-    preset = timeline.preset
-    wanted = ("h264", preset.width, preset.height, "yuv420p", preset.fps)
-    return all(f[:5] == wanted for f in formats) and len({f[5] for f in formats}) == 1
+    copied: float  # seconds of the picture copied from the takes, not re-encoded
 
 
 def ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def check_clips(timeline: Timeline) -> list[VideoFormat]:
-    """Every take opens and decodes, or the error names its scene; returns each take's
-    format: what must be equal for H.264 streams to join without re-encoding."""
-    formats = []
+def check_clips(timeline: Timeline) -> list[Take]:
+    """Every take opens and decodes, or the error names its scene."""
+    takes = []
     for number, clip in enumerate(timeline.clips, 1):
         where = f"scene {number} '{clip.title}'"
         if not clip.path.is_file():
             raise AssemblyError("takes", f"{where}: its selected take's file is missing")
         try:
-            with av.open(str(clip.path)) as container:
-                if not container.streams.video:
-                    raise AssemblyError("takes", f"{where}: its take has no video stream")
-                stream = container.streams.video[0]
-                next(container.decode(stream))
-                ctx = stream.codec_context
-                formats.append(
-                    (
-                        ctx.name,
-                        ctx.width,
-                        ctx.height,
-                        ctx.pix_fmt,
-                        stream.average_rate,
-                        ctx.extradata,
-                    )
-                )
+            takes.append(probe(clip.path))
+        except IndexError:
+            raise AssemblyError("takes", f"{where}: its take has no video stream") from None
         except (av.error.FFmpegError, StopIteration) as exc:
             raise AssemblyError("takes", f"{where}: its take cannot be read ({exc})") from None
         if clip.transition_s >= clip.duration:
             raise AssemblyError(
                 "timeline", f"{where}: a {clip.transition_s:g} s transition is longer than the clip"
             )
-    return formats
+    return takes
 
 
 def _run(args: list[str], total: float, stage: str, progress: Progress, share: tuple[float, float],
@@ -167,22 +146,28 @@ def _sound(timeline: Timeline, progress: Progress, cancelled: Callable[[], bool]
 
 @dataclass(frozen=True)
 class Chunk:
-    """A stretch of the movie encoded on its own: ``piece`` played from ``offset``."""
+    """A stretch of the movie made on its own: ``piece`` played from ``offset``; when
+    ``copied`` it is that stretch of the piece's one take, copied as it is."""
 
     piece: Timeline
     offset: float
     length: float
+    copied: bool = False
 
 
-def chunks(timeline: Timeline) -> list[Chunk]:
+Ranges = dict[int, list[tuple[float, float]]]
+
+
+def chunks(timeline: Timeline, copies: Ranges | None = None) -> list[Chunk]:
     """The movie cut into stretches that each need only the takes on screen in them.
 
-    Boundaries fall on the cuts and in the middle of each take's stretch clear of
-    transitions (on a frame), so no transition is split and a chunk holds two takes at
-    most: memory stays the same however long the movie. Encoded with the same settings,
-    the chunks join by stream copy.
+    Boundaries fall on the cuts, on the edges of the stretches copied from takes
+    (``copies``: part index -> ranges in its own time) and in the middle of each take's
+    stretch clear of transitions (on a frame), so no transition is split and an encoded
+    chunk holds two takes at most: memory stays the same however long the movie.
     """
     parts, starts, fps = timeline.parts(), timeline.starts(), timeline.preset.fps
+    spans = [(starts[k] + a, starts[k] + b) for k, rs in (copies or {}).items() for a, b in rs]
     bounds = {0.0, timeline.duration}
     for k, (part, start) in enumerate(zip(parts, starts, strict=True)):
         if k and part.transition == "cut":
@@ -191,14 +176,16 @@ def chunks(timeline: Timeline) -> list[Chunk]:
         clear_to = start + part.length - (parts[k + 1].overlap if k + 1 < len(parts) else 0.0)
         if clear_to - clear_from > 2 / fps:
             bounds.add((clear_from + clear_to) / 2)
-    edges = sorted({round(b * fps) / fps for b in bounds})
+    bounds = {b for b in bounds if not any(s0 + EPS < b < s1 - EPS for s0, s1 in spans)}
+    edges = sorted({round(b * fps) / fps for b in bounds | {e for span in spans for e in span}})
     pieces = []
     for t0, t1 in itertools.pairwise(edges):
         inside = [
             k
             for k in range(len(parts))
-            if starts[k] < t1 - 1e-6 and starts[k] + parts[k].length > t0 + 1e-6
+            if starts[k] < t1 - EPS and starts[k] + parts[k].length > t0 + EPS
         ]
+        copied = any(s0 - EPS <= t0 and t1 <= s1 + EPS for s0, s1 in spans)
         first, last = inside[0], inside[-1]
         span = parts[first : last + 1]
         piece = replace(
@@ -207,32 +194,80 @@ def chunks(timeline: Timeline) -> list[Chunk]:
             title=timeline.title if span[0].card is timeline.title and first == 0 else None,
             end=timeline.end if span[-1].card is timeline.end and last == len(parts) - 1 else None,
         )
-        pieces.append(Chunk(piece, t0 - starts[first], t1 - t0))
+        pieces.append(Chunk(piece, t0 - starts[first], t1 - t0, copied))
     return pieces
 
 
-def _encode_chunks(
-    timeline: Timeline, work: Path, progress: Progress, cancelled: Callable[[], bool]
+class _Unmatched(Exception):
+    """An encoded window's parameter sets differ from the copied takes'."""
+
+
+def _make_chunks(
+    timeline: Timeline,
+    work: Path,
+    progress: Progress,
+    cancelled: Callable[[], bool],
+    copies: Ranges,
+    source: Take | None,
 ) -> list[Path]:
+    """Each chunk to its own file: copied ones packet for packet, the others encoded with
+    ``source``'s parameter sets (or the preset's settings when nothing is copied)."""
     preset, total = timeline.preset, timeline.duration
+    encoder = (matching_encoder(source) if source and copies else None) or [
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", str(preset.crf)
+    ]  # fmt: skip
+    tags = source.tags if source and copies else UNTAGGED
     files, done = [], 0.0
-    for number, chunk in enumerate(chunks(timeline)):
-        graph, video = build_video(chunk.piece, work)
-        window = f"trim=start={chunk.offset:.4f}:duration={chunk.length:.4f},setpts=PTS-STARTPTS"
+    for number, chunk in enumerate(chunks(timeline, copies)):
+        if cancelled():
+            raise RenderCancelled()
         path = work / f"chunk{number:04d}.mp4"
         share = (0.05 + 0.9 * done / total, 0.05 + 0.9 * (done + chunk.length) / total)
+        done += chunk.length
+        if chunk.copied:
+            take = chunk.piece.clips[0].path
+            extract(take, chunk.offset, chunk.offset + chunk.length, path)
+            files.append(path)
+            progress(share[1], "encoding")
+            continue
+        graph, video = build_video(chunk.piece, work, skip=chunk.offset)
+        window = f"trim=duration={chunk.length:.4f},{tags},setpts=PTS-STARTPTS"
         _run(
             [
                 "-filter_complex", f"{graph.filter};[{video}]{window}[out]", "-map", "[out]",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", str(preset.crf),
-                "-pix_fmt", "yuv420p", "-r", str(preset.fps), "-t", f"{chunk.length:.4f}",
-                "-f", "mp4", "-y", str(path),
+                *encoder, "-pix_fmt", "yuv420p", "-r", str(preset.fps),
+                "-t", f"{chunk.length:.4f}", "-f", "mp4", "-y", str(path),
             ],
             chunk.length, "encoding", progress, share, cancelled,
         )  # fmt: skip
+        if copies and source and probe(path).extradata != source.extradata:
+            raise _Unmatched()
         files.append(path)
-        done += chunk.length
     return files
+
+
+def _picture(
+    timeline: Timeline, takes: list[Take], work: Path, progress: Progress,
+    cancelled: Callable[[], bool], copy: bool,
+) -> tuple[list[Path], float]:  # fmt: skip
+    """The movie's video as files that join by stream copy, and how many seconds of it
+    were copied from the takes. Takes cut together whole are used as they are."""
+    preset = timeline.preset
+    wanted = ("h264", preset.width, preset.height, "yuv420p", preset.fps)
+    source = copy_source(takes, wanted) if copy else None
+    copies = copy_ranges(timeline, takes, source) if source else {}
+    plan = chunks(timeline, copies)
+    copied = sum(c.length for c in plan if c.copied)
+    ends = {clip.path: take.end for clip, take in zip(timeline.clips, takes, strict=True)}
+    if all(
+        c.copied and c.offset < EPS and abs(ends[c.piece.clips[0].path] - c.length) < EPS
+        for c in plan
+    ):
+        return [c.piece.clips[0].path.resolve() for c in plan], copied
+    try:
+        return _make_chunks(timeline, work, progress, cancelled, copies, source), copied
+    except _Unmatched:
+        return _make_chunks(timeline, work, progress, cancelled, {}, None), 0.0
 
 
 def render(
@@ -240,23 +275,21 @@ def render(
     output: Path,
     progress: Progress = lambda fraction, stage: None,
     cancelled: Callable[[], bool] = lambda: False,
+    copy: bool = True,
 ) -> Rendered:
-    """Every frame encoded once, in chunks that join by stream copy; or, when the takes are
-    already in the output format and only cut together (``can_copy``), their own frames
-    copied. The sound is mixed and encoded in the final step that joins the video."""
-    formats = check_clips(timeline)
+    """Every frame encoded at most once, in chunks that join by stream copy; where takes
+    are already in the output format, the stretches with nothing drawn on them are their
+    own frames, copied (unless ``copy`` is False). The sound is mixed and encoded in the
+    final step that joins the video."""
+    check = check_clips(timeline)
     preset = timeline.preset
-    copied = can_copy(timeline, formats)
     with tempfile.TemporaryDirectory(prefix="veogen-render-") as tmp:
         work = Path(tmp)
         sound = _sound(timeline, progress, cancelled)
-        videos = (
-            [c.path.resolve() for c in timeline.clips]
-            if copied
-            else _encode_chunks(timeline, work, progress, cancelled)
-        )
+        videos, copied = _picture(timeline, check, work, progress, cancelled, copy)
         listing = work / "video.txt"
-        listing.write_text("".join(f"file '{path}'\n" for path in videos))
+        quoted = (str(path).replace("'", "'\\''") for path in videos)  # concat's quoting
+        listing.write_text("".join(f"file '{path}'\n" for path in quoted))
         _run(
             [
                 "-f", "concat", "-safe", "0", "-i", str(listing),

@@ -28,6 +28,9 @@ FPS = 24
 MARGIN = 1.3  # canvas size over frame size: room for pans, zooms and orbits
 # A keyframe every second: the assembler copies a take from any second, untouched.
 ENCODER_OPTIONS = {"preset": "ultrafast", "crf": "26", "g": str(FPS)}
+# Tagged in the files: players that guess (Chromium takes untagged HD for BT.709, swscale
+# for BT.601) then agree. ffmpeg's numbers: limited range, BT.709 primaries/transfer/matrix.
+BT709 = {"color_range": 1, "color_primaries": 1, "color_trc": 1, "colorspace": 1}
 DRAFT_LABEL = "DRAFT PREVIEW · animatic"
 POSTER_WIDTH = 640
 
@@ -219,12 +222,12 @@ def camera_window(
 
 
 def rgb_to_yuv(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 limited range, as swscale and browsers assume for untagged H.264."""
+    """BT.709 limited range, the HD standard; the files say so (``BT709``)."""
     rgb = rgb.astype(np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
-    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
-    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
+    y = 16 + 0.1826 * r + 0.6142 * g + 0.0620 * b
+    u = 128 - 0.1006 * r - 0.3386 * g + 0.4392 * b
+    v = 128 + 0.4392 * r - 0.3989 * g - 0.0403 * b
     return np.stack([y, u, v], axis=-1).round().clip(0, 255).astype(np.uint8)
 
 
@@ -264,7 +267,7 @@ def _paint(
 # Overlays, blended into the YUV planes after scaling so they never move with the camera.
 
 WHITE_YUV = (235.0, 128.0, 128.0)
-AMBER_YUV = (170.0, 33.0, 170.0)  # BT.601 limited-range amber (255, 176, 0)
+AMBER_YUV = (171.0, 43.0, 170.0)  # BT.709 limited-range amber (255, 176, 0)
 
 
 @cache
@@ -436,6 +439,8 @@ def render(
         stream = container.add_stream("libx264", rate=FPS, options=ENCODER_OPTIONS)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.codec_context.thread_count = 1
+        for name, value in BT709.items():
+            setattr(stream.codec_context, name, value)
         for index in range(total):
             t = index / FPS
             window = camera_window(spec.camera, index / max(1, total - 1), (w, h), canvas_size)

@@ -103,6 +103,6 @@ class MovieBackend:
                 "height": rendered.height,
                 "bytes": rendered.bytes,
                 "render_s": round(time.monotonic() - started, 2),
-                "video_copied": rendered.copied,
+                "copied_s": rendered.copied,
             },
         )

@@ -189,7 +189,11 @@ def _version(movie: Movie) -> None:
             f"{settings['preset']} {settings['aspect_ratio']} ({settings['fit']}) · "
             f"captions {'burned in' if settings['burn_captions'] else 'as files'} · "
             f"{movie.bytes / 1e6:.1f} MB · rendered in {movie.render_s:.0f} s"
-            + (" · video copied from the takes" if settings.get("video_copied") else "")
+            + (
+                f" · {settings['copied_s']:.0f} s of the picture copied from the takes"
+                if settings.get("copied_s")
+                else ""
+            )
         )
         path = media.path(movie.media_key)
         if not path.is_file():

@@ -170,7 +170,7 @@ def complete_render(db: Database, job_id: int, fields: dict[str, Any]) -> Movie 
             return None
         latest = s.scalar(select(func.max(Movie.version)).where(Movie.project_id == job.project_id))
         settings = {k: job.params[k] for k in RENDER_SETTINGS}
-        settings["video_copied"] = fields.pop("video_copied", False)
+        settings["copied_s"] = fields.pop("copied_s", 0.0)  # picture copied from the takes
         movie = Movie(
             project_id=job.project_id,
             job_id=job_id,

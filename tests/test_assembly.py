@@ -240,9 +240,10 @@ def test_smart_render_copies_the_takes_between_transitions_and_encodes_the_rest(
     # The encoded windows join the copied frames cleanly: the same picture as a full render.
     # (Parameter sets that differ would decode to garbage: well under 20 dB.)
     assert min(psnr(a, b) for a, b in zip(ours, reference, strict=True)) > 35
-    with av.open(str(full.path)) as movie:  # the RGB title card leaves no colour tags behind
-        ctx = movie.streams.video[0].codec_context
-        assert (ctx.color_range, ctx.colorspace) == (0, 2)  # unspecified, read as BT.601
+    for movie in (smart, full):  # the RGB title card leaves no colour tags of its own
+        with av.open(str(movie.path)) as container:
+            ctx = container.streams.video[0].codec_context
+            assert (ctx.color_range, ctx.colorspace, ctx.color_primaries) == (1, 1, 1)  # 709
     with av.open(str(smart.path)) as movie:
         assert movie.streams.video[0].codec_context.extradata == (
             av.open(str(paths[0])).streams.video[0].codec_context.extradata

@@ -50,3 +50,4 @@ def test_assembly_benchmark_runs_against_moviepy_and_the_copy_floor() -> None:
     )  # fmt: skip
     assert "(a) ours / plain copy:" in done.stdout
     assert "(b) MoviePy / ours:" in done.stdout
+    assert "(b) ours, every frame encoded / ours:" in done.stdout

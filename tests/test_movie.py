@@ -93,10 +93,13 @@ def test_a_render_job_makes_a_version_with_its_captions_and_cut(
         .startswith("1\n00:00:01,500 --> 00:00:03,000\nMidnight\n")
     )
     assert media.path(movie.otio_key).is_file()
-    assert movie.settings["fit"] == "crop"
+    assert (movie.settings["fit"], movie.settings["copied_s"]) == ("crop", 0.0)
     again = client.render(owner, pid, {"preset": "720p"})
     run_jobs(settings, db, [again.id])
-    assert [m.version for m in cut.list_movies(db, owner, pid)] == [2, 1]
+    newest, first = cut.list_movies(db, owner, pid)
+    assert (newest.version, first.version) == (2, 1)
+    # 16:9 720p is the takes' own format: all but the title card and the crossfade is copied
+    assert newest.settings["copied_s"] == 3.0 + 3.0
 
 
 def test_a_missing_take_fails_the_render_naming_its_scene(

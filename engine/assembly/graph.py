@@ -20,8 +20,8 @@ from engine.assembly.cards import caption_png, card_png
 from engine.assembly.timeline import Part, Timeline
 
 XFADE = {"crossfade": "fade", "fade_black": "fadeblack", "wipe": "wipeleft"}
-# Cards and captions are drawn in RGB: made BT.601 limited range, as the takes are read.
-FROM_RGB = "out_color_matrix=bt601:out_range=tv"
+# Cards and captions are drawn in RGB: made BT.709 limited range, as the movie is tagged.
+FROM_RGB = "out_color_matrix=bt709:out_range=tv"
 AUDIO_FORMAT = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
 
 

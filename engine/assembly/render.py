@@ -22,8 +22,8 @@ import imageio_ffmpeg
 
 from engine.assembly.graph import build_audio, build_video, has_sound
 from engine.assembly.smart import (
+    BT709_TAGS,
     EPS,
-    UNTAGGED,
     Take,
     copy_ranges,
     copy_source,
@@ -216,7 +216,7 @@ def _make_chunks(
     encoder = (matching_encoder(source) if source and copies else None) or [
         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(preset.crf)
     ]  # fmt: skip
-    tags = source.tags if source and copies else UNTAGGED
+    tags = source.tags if source and copies else BT709_TAGS
     files, done = [], 0.0
     for number, chunk in enumerate(chunks(timeline, copies)):
         if cancelled():

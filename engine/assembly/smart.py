@@ -47,9 +47,10 @@ def signal_tags(sar: str, colour: tuple[int, int, int, int]) -> str:
     )
 
 
-# Square pixels, limited range, colour untagged: read as BT.601, which the animatic and the
-# cards are made in, and what browsers assume of untagged H.264.
-UNTAGGED = signal_tags("1", (1, 2, 2, 2))
+# What an encoded movie says of itself: square pixels, BT.709 limited range (the HD
+# standard, which the animatic and the cards are made in). Takes' pixels pass through
+# unconverted, so an untagged take is taken for BT.709, as Chromium takes it.
+BT709_TAGS = signal_tags("1", (1, 1, 1, 1))
 
 
 def probe(path: Path) -> Take:

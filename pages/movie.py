@@ -138,7 +138,9 @@ def _render_form(project: Project) -> None:
     music = cols[2].checkbox("Add the music bed", value=True, disabled=project.music_id is None)
     st.caption(
         "H.264 + AAC MP4 with fast start, loudness normalised to -14 LUFS; captions also as "
-        "SRT and WebVTT, the cut as OpenTimelineIO."
+        "SRT and WebVTT, the cut as OpenTimelineIO. Takes already in the preset's size and "
+        "shape are copied as they are wherever nothing is drawn on them; only transitions, "
+        "cards and burned-in captions are encoded."
     )
     if st.button("Render the movie", type="primary", icon=":material/movie:"):
         settings = {

@@ -11,6 +11,7 @@ import streamlit as st
 from storage import assets, cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
+from storage.captions import caption_lines, draft_captions
 from storage.models import AssetKind, JobStatus, Movie, Project, Scene, Take
 from storage.validation import TRANSITIONS
 from studio.ui import attempt, open_project, services, user
@@ -71,6 +72,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
                 num_rows="dynamic",
                 width="stretch",
             )
+            _draft_captions(scene)
             if st.button("Save captions", key=f"save-captions-{scene.id}"):
                 captions = [
                     {k: v for k, v in row.items() if pd.notna(v)}
@@ -79,6 +81,19 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
                 ]
                 if _update_scene(scene.id, {"captions": captions}):
                     st.rerun()
+
+
+def _draft_captions(scene: Scene) -> None:
+    """One click to captions from the scene's quoted dialogue, or else its notes."""
+    source, lines = caption_lines(scene.prompt, scene.notes or "")
+    if not lines:
+        return
+    if st.button(
+        f"Draft from the {source}",
+        key=f"draft-captions-{scene.id}",
+        help=f"Replaces this scene's captions with its {source}, timed by length",
+    ) and _update_scene(scene.id, {"captions": draft_captions(lines, scene.duration)}):
+        st.rerun()
 
 
 def _card(label: str, key: str, card: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from storage import assets, cut, jobs, projects, scenes
 from storage.db import Database
 from storage.errors import InvalidInput
 from storage.media import MediaStore
+from storage.captions import caption_lines, draft_captions
 from storage.models import JobStatus, User
 from storage.users import local_user
 from studio.config import Settings
@@ -146,3 +147,17 @@ def test_the_cut_is_validated_with_the_field_and_limit(
         assets.add_asset(
             db, MediaStore(tmp_path), owner, pid, "music", "Noise", b"RIFF....not a wav"
         )
+
+
+def test_captions_are_drafted_from_dialogue_else_notes_and_fit_the_scene() -> None:
+    assert caption_lines('she whispers "Not yet." then “Now.”', "ignored") == (
+        "dialogue",
+        ["Not yet.", "Now."],
+    )
+    source, lines = caption_lines("a quiet harbour", "Gulls wheel overhead. A bell rings!\nFog.")
+    assert (source, lines) == ("notes", ["Gulls wheel overhead.", "A bell rings!", "Fog."])
+    drafted = draft_captions(lines, 8)
+    assert [c["start"] for c in drafted] == [0.25, 3.46, 6.68]  # 7.5 s shared 3:3:1 by words
+    assert all(c["start"] < c["end"] <= 8 for c in drafted)
+    assert all(a["end"] < b["start"] for a, b in zip(drafted, drafted[1:]))
+    assert draft_captions([], 8) == [] and caption_lines("", "") == ("notes", [])

@@ -208,3 +208,18 @@ def test_movie_page_renders_a_version_to_play_and_download(
     assert any(m.value.startswith("**Version 1** · 4.0 s · 1280×720") for m in app.markdown)
     assert len(app.get("video")) == 1
     assert len(app.get("download_button")) == 4
+
+
+def test_movie_page_drafts_captions_from_the_scene_dialogue(studio: Services) -> None:
+    pid = seeded(studio)
+    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    scenes.update_scene(
+        studio.db, studio.user(), scene.id,
+        {"prompt": 'a sunrise; the keeper says "Morning already." and "Light the lamp!"'},
+    )  # fmt: skip
+    app = page("movie", pid)
+    next(b for b in app.button if b.label == "Draft from the dialogue").click().run()
+    assert not app.exception
+    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    assert [c["text"] for c in scene.captions] == ["Morning already.", "Light the lamp!"]
+    assert scene.captions[0]["start"] == 0.2 and scene.captions[-1]["end"] <= 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import wave
 from pathlib import Path
 
@@ -14,10 +15,10 @@ import pytest
 from engine.client import JobClient
 from engine.keys import Keys
 from storage import assets, cut, jobs, projects, scenes
+from storage.captions import caption_lines, draft_captions
 from storage.db import Database
 from storage.errors import InvalidInput
 from storage.media import MediaStore
-from storage.captions import caption_lines, draft_captions
 from storage.models import JobStatus, User
 from storage.users import local_user
 from studio.config import Settings
@@ -159,5 +160,5 @@ def test_captions_are_drafted_from_dialogue_else_notes_and_fit_the_scene() -> No
     drafted = draft_captions(lines, 8)
     assert [c["start"] for c in drafted] == [0.25, 3.46, 6.68]  # 7.5 s shared 3:3:1 by words
     assert all(c["start"] < c["end"] <= 8 for c in drafted)
-    assert all(a["end"] < b["start"] for a, b in zip(drafted, drafted[1:]))
+    assert all(a["end"] < b["start"] for a, b in itertools.pairwise(drafted))
     assert draft_captions([], 8) == [] and caption_lines("", "") == ("notes", [])

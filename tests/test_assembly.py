@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -248,3 +249,70 @@ def test_smart_render_copies_the_takes_between_transitions_and_encodes_the_rest(
         assert movie.streams.video[0].codec_context.extradata == (
             av.open(str(paths[0])).streams.video[0].codec_context.extradata
         )
+
+
+def animatic(folder: Path, name: str, seconds: float, seed: int = 0) -> Path:
+    path = folder / f"{name}.mp4"
+    render_animatic(AnimaticSpec(name, "harbour", seconds, 1280, 720, seed=seed), path)
+    return path
+
+
+def closest(frame: np.ndarray, candidates: list[np.ndarray]) -> int:
+    return int(np.argmin([np.mean((frame.astype(float) - c) ** 2) for c in candidates]))
+
+
+def test_every_frame_of_a_take_is_shown_and_a_short_take_holds_its_last(tmp_path: Path) -> None:
+    a, b = animatic(tmp_path, "A", 3), animatic(tmp_path, "B", 2, seed=1)
+    a_frames, b_frames = frames(a), frames(b)
+    timeline = Timeline(clips=(Clip(a, 3, "A"), Clip(b, 3, "B")), preset=Preset.of("720p"))
+    for copy in (False, True):
+        movie = frames(render(timeline, tmp_path / f"movie{copy}.mp4", copy=copy).path)
+        assert len(movie) == 144
+        # A's last frame is its own (not its last but one twice); B's 2 s then held
+        assert [closest(movie[n], a_frames) for n in (70, 71)] == [70, 71]
+        assert [closest(movie[n], b_frames) for n in (72, 119, 120, 143)] == [0, 47, 47, 47]
+
+
+def test_takes_whose_sound_outlasts_the_picture_or_comes_first_copy_right(tmp_path: Path) -> None:
+    plain = [animatic(tmp_path, f"T{i}", 2, seed=i) for i in range(2)]
+    odd = []
+    for i, path in enumerate(plain):  # 3 s of sound on 2 s of picture; the second sound-first
+        odd.append(tmp_path / f"odd{i}.mp4")
+        order = ["-map", "1:a", "-map", "0:v"] if i else ["-map", "0:v", "-map", "1:a"]
+        subprocess.run(
+            [ffmpeg(), "-v", "error", "-i", str(path), "-f", "lavfi", "-i", "sine=d=3",
+             *order, "-c:v", "copy", "-c:a", "aac", str(odd[-1])], check=True,
+        )  # fmt: skip
+    timeline = Timeline(
+        clips=tuple(Clip(p, 2, p.stem, has_audio=True) for p in odd), preset=Preset.of("720p")
+    )
+    out = render(timeline, tmp_path / "movie.mp4")
+    assert out.copied == 4.0
+    with av.open(str(out.path)) as movie:
+        times = [f.time for f in movie.decode(video=0)]
+    assert len(times) == 96 and max(np.diff(times)) < 0.05  # no gap where a take's sound ran on
+
+
+def test_transitions_count_in_whole_frames_and_must_fit_their_clip(tmp_path: Path) -> None:
+    takes = [animatic(tmp_path, f"S{i}", 3, seed=i) for i in range(3)]
+    timeline = Timeline(
+        clips=(
+            Clip(takes[0], 3, "A"),
+            Clip(takes[1], 3, "B", transition="crossfade", transition_s=0.3),  # 7.2 frames
+            Clip(takes[2], 3, "C"),
+        ),
+        preset=Preset.of("720p"),
+    )
+    assert timeline.duration == pytest.approx(9 - 7 / 24)
+    out = render(timeline, tmp_path / "movie.mp4")
+    assert len(frames(out.path)) == 216 - 7
+    assert out.copied == 2.0 + 2.0 + 3.0  # A 0-2 s, B 1-3 s, C (after a cut) whole
+    crowded = replace(timeline, clips=(Clip(takes[0], 1, "A"), *timeline.clips[1:]))
+    crowded = replace(
+        crowded,
+        clips=(crowded.clips[0], replace(crowded.clips[1], transition_s=1.5), crowded.clips[2]),
+    )
+    with pytest.raises(
+        AssemblyError, match=r"scene 1 'A': its transitions in \(0.00 s\) and out \(1.50 s\)"
+    ):
+        render(crowded, tmp_path / "crowded.mp4")

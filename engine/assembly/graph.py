@@ -75,9 +75,11 @@ def _part_video(
         source, fit = _source(part.clip.path), _fit(timeline)
         if skip:
             source += f":seek_point={skip:.4f},trim=start={skip:.4f},setpts=PTS-STARTPTS"
-    # fps may end a take a frame early at its end of file: the last frame is held for it
+        # fps drops a take's last frame at its end of file, and a take may fall short of
+        # its scene: the last frame is held for both (the trim below ends the part)
+        source += f",tpad=stop_mode=clone:stop_duration={part.length:.3f}"
     g.chains.append(
-        f"{source},fps={preset.fps},{fit},setsar=1,format=yuv420p,tpad=stop_mode=clone:stop=1,"
+        f"{source},fps={preset.fps},{fit},setsar=1,format=yuv420p,"
         f"trim=duration={part.length:.3f},setpts=PTS-STARTPTS,settb=1/{preset.fps}[v{index}]"
     )
     return f"v{index}"
@@ -148,7 +150,7 @@ def _captions(g: Graph, timeline: Timeline, video: str, work: Path, skip: float)
             a, b = start + caption.start, start + caption.end
             g.chains.append(
                 f"[{video}][cap{number}]overlay=0:0:shortest=1:"
-                f"enable='between(t,{a:.3f},{b:.3f})'[c{number}]"
+                f"enable='gte(t,{a:.4f})*lt(t,{b:.4f})'[c{number}]"  # on screen from a until b
             )
             video = f"c{number}"
     return video

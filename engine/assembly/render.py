@@ -75,9 +75,17 @@ def check_clips(timeline: Timeline) -> list[Take]:
             raise AssemblyError("takes", f"{where}: its take has no video stream") from None
         except (av.error.FFmpegError, StopIteration) as exc:
             raise AssemblyError("takes", f"{where}: its take cannot be read ({exc})") from None
-        if clip.transition_s >= clip.duration:
+    parts = timeline.parts()
+    scene = 0
+    for k, part in enumerate(parts):
+        scene += part.clip is not None
+        out = parts[k + 1].overlap if k + 1 < len(parts) else 0.0
+        if part.overlap + out > part.length + EPS:
+            where = f"scene {scene} '{part.name}'" if part.clip else part.name
             raise AssemblyError(
-                "timeline", f"{where}: a {clip.transition_s:g} s transition is longer than the clip"
+                "timeline",
+                f"{where}: its transitions in ({part.overlap:.2f} s) and out ({out:.2f} s) "
+                f"are longer together than its {part.length:g} s",
             )
     return takes
 
@@ -209,6 +217,7 @@ def _make_chunks(
     cancelled: Callable[[], bool],
     copies: Ranges,
     source: Take | None,
+    ends: dict[Path, float],
 ) -> list[Path]:
     """Each chunk to its own file: copied ones packet for packet, the others encoded with
     ``source``'s parameter sets (or the preset's settings when nothing is copied)."""
@@ -230,8 +239,19 @@ def _make_chunks(
             files.append(path)
             progress(share[1], "encoding")
             continue
-        graph, video = build_video(chunk.piece, work, skip=chunk.offset)
-        window = f"trim=duration={chunk.length:.4f},{tags},setpts=PTS-STARTPTS"
+        # Seek the first take to where the chunk starts, but never past its last frame (a
+        # take shorter than its scene is held on that frame); trim the rest.
+        first = chunk.piece.parts()[0].clip
+        skip = (
+            min(chunk.offset, max(0.0, ends[first.path] - 1 / preset.fps))
+            if first
+            else chunk.offset
+        )
+        graph, video = build_video(chunk.piece, work, skip=skip)
+        window = (
+            f"trim=start={chunk.offset - skip:.4f}:duration={chunk.length:.4f},{tags},"
+            "setpts=PTS-STARTPTS"
+        )
         _run(
             [
                 "-filter_complex", f"{graph.filter};[{video}]{window}[out]", "-map", "[out]",
@@ -240,7 +260,11 @@ def _make_chunks(
             ],
             chunk.length, "encoding", progress, share, cancelled,
         )  # fmt: skip
-        if copies and source and probe(path).extradata != source.extradata:
+        try:
+            made = probe(path)
+        except (IndexError, StopIteration, av.error.FFmpegError):
+            raise AssemblyError("encoding", f"chunk {number} came out without a picture") from None
+        if copies and source and made.extradata != source.extradata:
             raise _Unmatched()
         files.append(path)
     return files
@@ -258,16 +282,15 @@ def _picture(
     copies = copy_ranges(timeline, takes, source) if source else {}
     plan = chunks(timeline, copies)
     copied = sum(c.length for c in plan if c.copied)
-    ends = {clip.path: take.end for clip, take in zip(timeline.clips, takes, strict=True)}
-    if all(
-        c.copied and c.offset < EPS and abs(ends[c.piece.clips[0].path] - c.length) < EPS
-        for c in plan
-    ):
+    by_path = {clip.path: take for clip, take in zip(timeline.clips, takes, strict=True)}
+    ends = {path: take.end for path, take in by_path.items()}
+    if all(c.copied and c.offset < EPS and by_path[c.piece.clips[0].path].whole_copy(c.length)
+           for c in plan):  # fmt: skip
         return [c.piece.clips[0].path.resolve() for c in plan], copied
     try:
-        return _make_chunks(timeline, work, progress, cancelled, copies, source), copied
+        return _make_chunks(timeline, work, progress, cancelled, copies, source, ends), copied
     except _Unmatched:
-        return _make_chunks(timeline, work, progress, cancelled, {}, None), 0.0
+        return _make_chunks(timeline, work, progress, cancelled, {}, None, ends), 0.0
 
 
 def render(

@@ -35,6 +35,14 @@ class Take:
     reordered: bool  # B-frames: packets out of display order, never copied
     tags: str  # filters that tag frames as this take's are: pixel aspect and colour
     x264: dict[str, str]  # its x264 header's options; empty when not made by x264
+    file_s: float  # the container's duration: longer than ``end`` when its sound runs on
+    video_first: bool  # the picture is the file's first stream
+
+    def whole_copy(self, length: float) -> bool:
+        """The file can go into the concat demuxer as it is for ``length`` seconds: it
+        matches streams by position and moves to the next file after the container's
+        duration, so the picture must come first and last as long as the file."""
+        return self.video_first and abs(self.end - length) < EPS and self.file_s < self.end + 0.05
 
 
 def signal_tags(sar: str, colour: tuple[int, int, int, int]) -> str:
@@ -88,6 +96,8 @@ def probe(path: Path) -> Take:
                 (ctx.color_range, ctx.color_primaries, ctx.color_trc, ctx.colorspace),
             ),
             x264=options,
+            file_s=float(container.duration or 0) / av.time_base,
+            video_first=stream.index == 0,
         )
 
 
@@ -145,23 +155,21 @@ def copy_ranges(
     timeline: Timeline, takes: list[Take], source: Take
 ) -> dict[int, list[tuple[float, float]]]:
     """For each part (by index) the keyframe-aligned stretches, in its own time, that are
-    copied from its take; only takes sharing ``source``'s parameter sets, and only parts
-    that start on a frame, so copied frames keep the movie's frame grid."""
-    parts, starts, fps = timeline.parts(), timeline.starts(), timeline.preset.fps
+    copied from its take; only takes sharing ``source``'s parameter sets."""
+    parts, fps = timeline.parts(), timeline.preset.fps
     by_clip = dict(zip(timeline.clips, takes, strict=True))
     ranges: dict[int, list[tuple[float, float]]] = {}
     for k, part in enumerate(parts):
         take = by_clip.get(part.clip) if part.clip else None
         if take is None or take.format != source.format or take.extradata != source.extradata:
             continue
-        if abs(starts[k] * fps - round(starts[k] * fps)) > 1e-3:
-            continue
         free, at = [], 0.0
         for b0, b1 in _busy(timeline, parts, k):
             free.append((at, b0))
             at = max(at, b1)
         free.append((at, part.length))
-        ends = [*take.keyframes, take.end]
+        # a stretch ends where a GOP starts, or at the take's end if it fills its part
+        ends = [*take.keyframes, *([take.end] if take.end >= part.length - EPS else [])]
         for f0, f1 in free:
             a = next((kf for kf in take.keyframes if kf >= f0 - EPS), None)
             b = max((e for e in ends if e <= f1 + EPS), default=None)

@@ -1,7 +1,8 @@
 """A movie's cut as data: clips in order, the transition into each, cards, captions, music.
 
-Times are seconds. A transition of ``d`` seconds overlaps the end of the clip before it with
-the start of its own clip, so the movie lasts the sum of its parts minus the overlaps.
+Times are seconds, counted in whole frames of the preset. A transition of ``d`` seconds
+overlaps the end of the clip before it with the start of its own clip, so the movie lasts
+the sum of its parts minus the overlaps.
 """
 
 from __future__ import annotations
@@ -95,16 +96,25 @@ class Timeline:
     loudness: float = -14.0  # LUFS
 
     def parts(self) -> list[Part]:
-        """The movie's pieces; cards cut in and out, the first piece never transitions."""
+        """The movie's pieces, in whole frames (as an editor counts them, so every piece
+        starts on a frame). The first piece never transitions; the first clip transitions
+        out of the title card as from a clip; the end card cuts in."""
+        fps = self.preset.fps
+
+        def frames(seconds: float) -> float:
+            return round(seconds * fps) / fps
+
         rows: list[Part] = []
         if self.title:
-            rows.append(Part("title card", self.title.duration, "cut", 0.0, card=self.title))
+            rows.append(
+                Part("title card", frames(self.title.duration), "cut", 0.0, card=self.title)
+            )
         for clip in self.clips:
             kind = clip.transition if rows else "cut"
-            overlap = clip.transition_s if kind != "cut" else 0.0
-            rows.append(Part(clip.title, clip.duration, kind, overlap, clip=clip))
+            overlap = frames(clip.transition_s) if kind != "cut" else 0.0
+            rows.append(Part(clip.title, frames(clip.duration), kind, overlap, clip=clip))
         if self.end:
-            rows.append(Part("end card", self.end.duration, "cut", 0.0, card=self.end))
+            rows.append(Part("end card", frames(self.end.duration), "cut", 0.0, card=self.end))
         return rows
 
     @property

@@ -98,11 +98,21 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> dict[st
     )
     if not scenes:
         raise InvalidInput([FieldError("scenes", "the project has no scenes to assemble")])
+    errors = []
     missing = [f"{n}. {sc.title}" for n, sc in enumerate(scenes, 1) if sc.selected_take_id is None]
     if missing:
-        raise InvalidInput(
-            [FieldError("takes", f"these scenes have no selected take yet: {', '.join(missing)}")]
+        errors.append(
+            FieldError("takes", f"these scenes have no selected take yet: {', '.join(missing)}")
         )
+    card, first = project.title_card, scenes[0]
+    if card and first.transition != "cut" and first.transition_seconds > card["duration"]:
+        errors.append(FieldError(
+            "title_card.duration",
+            f"{card['duration']:g} s is shorter than the {first.transition_seconds:g} s "
+            f"{first.transition} out of it into scene 1 '{first.title}'",
+        ))  # fmt: skip
+    if errors:
+        raise InvalidInput(errors)
     clips = []
     for scene in scenes:
         take = s.get(Take, scene.selected_take_id)

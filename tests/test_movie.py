@@ -122,7 +122,7 @@ def test_a_missing_take_fails_the_render_naming_its_scene(
 def test_the_cut_is_validated_with_the_field_and_limit(
     film: tuple[Database, User, int, JobClient], tmp_path: Path
 ) -> None:
-    db, owner, pid, _ = film
+    db, owner, pid, client = film
     with pytest.raises(InvalidInput) as err:
         cut.update_cut(
             db, owner, pid, {"title_card": {"text": "", "duration": 30, "background": "mauve-ish"}}
@@ -131,6 +131,14 @@ def test_the_cut_is_validated_with_the_field_and_limit(
     assert "title_card.duration: 30 s is out of range; allowed: 1 to 10 s" in str(err.value)
     assert "title_card.background: 'mauve-ish' is not a colour" in str(err.value)
     [night, _] = scenes.list_scenes(db, owner, pid)
+    cut.update_cut(db, owner, pid, {"title_card": {"text": "Harbour", "duration": 1}})
+    scenes.update_scene(db, owner, night.id, {"transition": {"kind": "crossfade", "duration": 1.5}})
+    with pytest.raises(
+        InvalidInput,
+        match=r"title_card.duration: 1 s is shorter than the 1.5 s crossfade out of it into "
+        r"scene 1 'Night'",
+    ):
+        client.render(owner, pid, {})
     with pytest.raises(
         InvalidInput, match=r"transition.duration: 3 s is out of range; allowed: 0.2 to 2 s"
     ):

@@ -150,7 +150,12 @@ def _render_form(project: Project) -> None:
     cols = st.columns(3)
     burn = cols[0].checkbox("Burn in captions")
     keep = cols[1].checkbox("Keep each clip's sound", value=True)
-    music = cols[2].checkbox("Add the music bed", value=True, disabled=project.music_id is None)
+    has_music = project.music_id is not None
+    music = cols[2].checkbox(
+        "Add the music bed" if has_music else "Add the music bed (none chosen)",
+        value=has_music,
+        disabled=not has_music,
+    )
     st.caption(
         "H.264 + AAC MP4 with fast start, loudness normalised to -14 LUFS; captions also as "
         "SRT and WebVTT, the cut as OpenTimelineIO. Takes already in the preset's size and "
@@ -164,7 +169,7 @@ def _render_form(project: Project) -> None:
             "fit": fit,
             "burn_captions": burn,
             "keep_clip_audio": keep,
-            "use_music": music and project.music_id is not None,
+            "use_music": music and has_music,
         }
         if attempt(lambda: services().jobs.render(user(), project.id, settings)):
             st.success("Render queued")

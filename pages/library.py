@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from storage import assets as store
+from storage.assets import SOUND_NAMES
 from storage.models import Asset, AssetKind
 from studio.ui import attempt, open_project, services, user
 
@@ -14,7 +15,7 @@ KIND_HELP = {
     AssetKind.object: "a prop, vehicle or place to keep consistent",
     AssetKind.style: "a look (palette, texture, medium) for scenes to follow",
     AssetKind.frame: "a still a scene starts or ends on (first / last frame)",
-    AssetKind.music: "a music bed for the movie (MP3, WAV, AAC, FLAC)",
+    AssetKind.music: f"a music bed for the movie ({SOUND_NAMES})",
 }
 
 

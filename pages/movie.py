@@ -56,7 +56,11 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
     )
     if st.button("Save transitions"):
         for scene, row in zip(scenes, edited.to_dict("records"), strict=True):
-            wanted = {"kind": row["transition in"], "duration": row["transition s"] or 0.5}
+            seconds = row["transition s"]  # a cleared cell comes back as NaN
+            wanted = {
+                "kind": row["transition in"],
+                "duration": seconds if pd.notna(seconds) and seconds else 0.5,
+            }
             if (row["transition in"], row["transition s"]) != (
                 scene.transition,
                 scene.transition_seconds,
@@ -233,10 +237,14 @@ def _version(movie: Movie) -> None:
             ],
             strict=True,
         ):
+            file = media.path(key)
+            if not file.is_file():
+                col.caption(f"{label}: file missing")
+                continue
             col.download_button(
                 label,
-                media.path(key).read_bytes(),
-                file_name=f"v{movie.version}-{media.path(key).name}",
+                file.read_bytes,  # read when clicked, not on every rerun
+                file_name=f"v{movie.version}-{file.name}",
                 mime=mime,
                 key=f"download-{movie.id}-{label}",
             )

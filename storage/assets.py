@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from storage import audit, catalog
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
-from storage.media import MediaStore
-from storage.models import Asset, AssetKind, Role, Scene, SceneReference, User
+from storage.media import MediaStore, explain_os_error
+from storage.models import INGREDIENTS, Asset, AssetKind, Role, Scene, SceneReference, User
 from storage.permissions import require
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
@@ -87,6 +87,7 @@ SOUND_FORMATS = {
     "flac": ("audio/flac", "flac"),
     "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
 }
+SOUND_NAMES = "MP3, WAV, AAC, FLAC, M4A"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class CheckedSound:
 
 
 def check_sound(data: bytes, field: str = "file") -> CheckedSound:
-    """A music bed's facts, decoded for real (MP3, WAV, AAC, FLAC), or a refusal."""
+    """A music bed's facts, decoded for real (MP3, WAV, AAC, FLAC, M4A), or a refusal."""
 
     def refuse(message: str) -> InvalidInput:
         return InvalidInput([FieldError(field, message)])
@@ -111,15 +112,13 @@ def check_sound(data: bytes, field: str = "file") -> CheckedSound:
         with av.open(io.BytesIO(data)) as container:
             name = container.format.name
             if name not in SOUND_FORMATS or not container.streams.audio:
-                raise refuse(f"is not a sound file; allowed: MP3, WAV, AAC, FLAC (found {name})")
+                raise refuse(f"is not a sound file; allowed: {SOUND_NAMES} (found {name})")
             decoded = 0.0
             for frame in container.decode(audio=0):
                 decoded = max(decoded, (frame.time or 0.0) + frame.samples / frame.sample_rate)
     except av.error.FFmpegError as exc:
         reason = getattr(exc, "strerror", None) or exc
-        raise refuse(
-            f"cannot be decoded as sound ({reason}); allowed: MP3, WAV, AAC, FLAC"
-        ) from None
+        raise refuse(f"cannot be decoded as sound ({reason}); allowed: {SOUND_NAMES}") from None
     if decoded < 1.0:
         raise refuse(f"lasts {decoded:.1f} s; a music bed must last at least 1 s")
     mime, extension = SOUND_FORMATS[name]
@@ -148,11 +147,12 @@ def add_asset(
         )
     if errors:
         raise InvalidInput(errors)
+    with db.session() as s:  # who may upload, before any decoding
+        require(s, actor, project_id, Role.editor, "uploading to the library")
     checked: CheckedImage | CheckedSound = (
         check_sound(data) if kind == AssetKind.music else check_image(data)
     )
     with db.session() as s:
-        require(s, actor, project_id, Role.editor, "uploading images")
         if kind.ingredient and _ingredient_named(s, project_id, name) is not None:
             raise InvalidInput([FieldError("name", f"the library already has '{name}'")])
         key = f"projects/{project_id}/assets/{uuid.uuid4().hex}.{checked.extension}"
@@ -175,6 +175,8 @@ def add_asset(
             s.add(asset)
             s.flush()
             media.commit(temp, key)
+        except OSError as exc:
+            raise explain_os_error(exc, temp.parent) from None
         finally:
             temp.unlink(missing_ok=True)
         audit.record(s, actor, "asset.added", project_id, asset=asset.id, kind=kind.value)
@@ -195,7 +197,7 @@ def _ingredient_named(s: Session, project_id: int, name: str) -> Asset | None:
     return s.scalar(
         select(Asset).where(
             Asset.project_id == project_id,
-            Asset.kind != AssetKind.frame,
+            Asset.kind.in_(INGREDIENTS),
             Asset.name == name,
         )
     )
@@ -229,6 +231,8 @@ def check_scene_assets(s: Session, project_id: int, fields: dict[str, int | None
         asset = s.get(Asset, asset_id)
         if asset is None or asset.project_id != project_id:
             raise InvalidInput([FieldError(name, f"image {asset_id} is not in this project")])
+        if not AssetKind(asset.kind).image:
+            raise InvalidInput([FieldError(name, f"asset {asset_id} is a sound, not an image")])
 
 
 def set_references(db: Database, actor: User, scene_id: int, asset_ids: list[int]) -> None:
@@ -299,7 +303,7 @@ def references_for(s: Session, scene: Scene) -> list[Asset]:
     )
     library = s.scalars(
         select(Asset)
-        .where(Asset.project_id == scene.project_id, Asset.kind != AssetKind.frame)
+        .where(Asset.project_id == scene.project_id, Asset.kind.in_(INGREDIENTS))
         .order_by(Asset.id)
     )
     named = [a for a in library if a not in attached and _names(scene.prompt, a.name)]

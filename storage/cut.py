@@ -60,6 +60,11 @@ def update_cut(db: Database, actor: User, project_id: int, changes: dict[str, An
             "music_fade_out": clean_fade(check, "music_fade_out", raw.get("music_fade_out"), 3.0),
             "music_id": raw.get("music_id"),
         }
+        if cleaned["music_id"] is not None and (
+            isinstance(cleaned["music_id"], bool) or not isinstance(cleaned["music_id"], int)
+        ):
+            check.fail("music_id", f"{cleaned['music_id']!r} is not an asset id (a whole number)")
+            cleaned["music_id"] = None
         music = s.get(Asset, cleaned["music_id"]) if cleaned["music_id"] else None
         if cleaned["music_id"] and (
             music is None or music.project_id != project_id or music.kind != AssetKind.music
@@ -148,9 +153,9 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> dict[st
 
 
 def create_render_job(db: Database, actor: User, project_id: int, settings: dict[str, Any]) -> Job:
-    cleaned = clean_render_settings(settings)
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "rendering the movie")
+        cleaned = clean_render_settings(settings)
         job = Job(
             project_id=project_id,
             scene_id=None,

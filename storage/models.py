@@ -127,7 +127,8 @@ class Scene(Base):
 
 
 class AssetKind(enum.StrEnum):
-    """What an uploaded image is for: a scene's frame, or an ingredient of the library."""
+    """What an upload is for: a scene's frame, an ingredient of the library (images), or
+    the movie's music bed (sound)."""
 
     frame = "frame"
     character = "character"
@@ -137,7 +138,14 @@ class AssetKind(enum.StrEnum):
 
     @property
     def ingredient(self) -> bool:
-        return self in (AssetKind.character, AssetKind.object, AssetKind.style)
+        return self in INGREDIENTS
+
+    @property
+    def image(self) -> bool:
+        return self is not AssetKind.music
+
+
+INGREDIENTS = (AssetKind.character, AssetKind.object, AssetKind.style)
 
 
 class Asset(Base):

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from storage import assets, cut
+from storage import assets, catalog, cut
 from storage import projects as project_store
 from storage import scenes as scene_store
 from storage.db import Database
@@ -135,16 +135,21 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
 
 
 def _music(check: Checker, value: Any) -> dict[str, Any] | None:
-    """``{file, fade_in, fade_out}``: the file is read (and checked) when the board imports."""
+    """``{file, name, fade_in, fade_out}``: the file is read (and checked) when the board
+    imports; the name defaults to the file's."""
     if value is None:
         return None
     if isinstance(value, str):
         value = {"file": value}
     if not isinstance(value, dict) or not value.get("file"):
-        check.fail("music", "must be {file, fade_in, fade_out} with the sound file's path")
+        check.fail("music", "must be {file, name, fade_in, fade_out} with the sound file's path")
         return None
+    name = str(value.get("name") or Path(str(value["file"])).stem).strip()
+    if len(name) > catalog.MAX_TITLE_CHARS:
+        check.fail("music.name", f"is {len(name)} characters; at most {catalog.MAX_TITLE_CHARS}")
     return {
         "file": str(value["file"]),
+        "name": name,
         "fade_in": clean_fade(check, "music.fade_in", value.get("fade_in"), 2.0),
         "fade_out": clean_fade(check, "music.fade_out", value.get("fade_out"), 3.0),
     }
@@ -166,24 +171,25 @@ def import_storyboard(
         file = (path.parent / music["file"]).expanduser()
         try:
             sound = file.read_bytes()
+            assets.check_sound(sound, field="project.music.file")  # before anything is made
         except OSError as exc:
             raise StoryboardError(
                 f"{path}: project.music.file: cannot read {file} ({exc.strerror})"
             ) from None
+        except InvalidInput as exc:
+            raise StoryboardError(f"{path}: {exc}") from None
     project = project_store.create_project(db, actor, fields, default_model)
     try:
         scene_store.add_scenes(db, actor, project.id, rows)
         if sound is not None:
-            bed = assets.add_asset(
-                db, media, actor, project.id, "music", Path(music["file"]).stem, sound
-            )
+            bed = assets.add_asset(db, media, actor, project.id, "music", music["name"], sound)
             board_cut |= {
                 "music_id": bed.id,
                 "music_fade_in": music["fade_in"],
                 "music_fade_out": music["fade_out"],
             }
         cut.update_cut(db, actor, project.id, board_cut)
-    except InvalidInput as exc:  # a partial project never stays
+    except StudioError as exc:  # a partial project never stays (bad input, a full disk)
         project_store.delete_project(db, actor, project.id)
         raise StoryboardError(f"{path}: {exc}") from None
     return project
@@ -200,6 +206,7 @@ def export_storyboard(db: Database, actor: User, project_id: int, media: MediaSt
         bed = next(a for a in assets.list_assets(db, actor, project_id) if a.id == project.music_id)
         values["music"] = {
             "file": str(media.path(bed.media_key)),
+            "name": bed.name,
             "fade_in": project.music_fade_in,
             "fade_out": project.music_fade_out,
         }
@@ -209,7 +216,9 @@ def export_storyboard(db: Database, actor: User, project_id: int, media: MediaSt
             {
                 k: v
                 for k, v in scene_store.scene_values(s).items()
-                if v not in (None, "", "cut", []) and k not in LINK_FIELDS
+                if v not in (None, "", [])
+                and k not in LINK_FIELDS
+                and not (k == "transition" and v == "cut")
             }
             for s in scenes
         ],

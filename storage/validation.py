@@ -401,8 +401,8 @@ def clean_card(check: Checker, name: str, value: Any) -> dict[str, Any] | None:
             f"{name}.duration", f"{seconds:g} s is out of range; allowed: {low:g} to {high:g} s"
         )
     background = str(value.get("background") or "#000000")
-    try:
-        ImageColor.getrgb(background)
+    try:  # kept as #rrggbb, whatever was given: the colour picker shows only that form
+        background = "#{:02x}{:02x}{:02x}".format(*ImageColor.getrgb(background)[:3])
     except ValueError:
         check.fail(f"{name}.background", f"{background!r} is not a colour (#rrggbb or a name)")
     return {"text": text, "duration": seconds, "background": background}

@@ -161,10 +161,17 @@ def render(
     music: Annotated[bool, typer.Option(help="Add the project's music bed.")] = True,
     wait: Annotated[bool, typer.Option(help="Wait with a progress bar.")] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Copy the movie here (implies --wait).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Copy the movie here, a file or a folder (implies --wait)."
+        ),
     ] = None,
 ) -> None:
     """Render the project's movie from its selected takes; keeps it as a new version."""
+    folder = output if output and output.is_dir() else output.parent if output else None
+    if folder and not folder.is_dir():  # refused before anything is queued
+        typer.echo(f"--output: the folder {folder} does not exist", err=True)
+        raise typer.Exit(2)
     services = _services()
     user = services.user()
     settings = {"preset": preset, "aspect_ratio": aspect, "fit": fit, "burn_captions": captions,
@@ -182,12 +189,18 @@ def render(
         raise typer.Exit(1)
     movie = next(m for m in cut.list_movies(services.db, user, project) if m.job_id == job.id)
     source = services.media.path(movie.media_key)
-    target = output or source
+    target = source
     if output:
-        shutil.copyfile(source, output)
-        for key, suffix in ((movie.captions_srt_key, ".srt"), (movie.captions_vtt_key, ".vtt"),
-                            (movie.otio_key, ".otio")):  # fmt: skip
-            shutil.copyfile(services.media.path(key), output.with_suffix(suffix))
+        target = output / f"movie-v{movie.version}.mp4" if output.is_dir() else output
+        try:
+            shutil.copyfile(source, target)
+            for key, suffix in ((movie.captions_srt_key, ".srt"), (movie.captions_vtt_key, ".vtt"),
+                                (movie.otio_key, ".otio")):  # fmt: skip
+                shutil.copyfile(services.media.path(key), target.with_suffix(suffix))
+        except OSError as exc:
+            typer.echo(f"--output: cannot write {target} ({exc.strerror}); the movie is "
+                       f"kept as version {movie.version} at {source}", err=True)  # fmt: skip
+            raise typer.Exit(1) from None
     typer.echo(f"version {movie.version}: {movie.duration:.1f} s, {movie.width}x{movie.height}")
     typer.echo(target)
 
@@ -263,17 +276,17 @@ def status(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns a command's typer.Exit code instead of exiting
+        code = app(standalone_mode=False)
     except (StudioError, SettingsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
     except typer.TyperException as exc:  # a usage error: a bad option or argument
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def scene_form(
     spec = catalog.MODELS[model]
     st.caption(model_summary(spec))
     frames = [a for a in library if a.kind == AssetKind.frame]
-    ingredients = [a for a in library if a.kind != AssetKind.frame]
+    ingredients = [a for a in library if AssetKind(a.kind).ingredient]
     continuity_modes = [
         m
         for m in catalog.CONTINUITY_MODES

@@ -47,6 +47,8 @@ def test_import_generate_and_check_every_file(settings: Settings, tmp_path: Path
     try:
         generated = veogen(env, "generate", project, "--wait")
         assert generated.returncode == 0, generated.stderr
+        nowhere = veogen(env, "render", project, "--output", str(tmp_path / "no" / "cut.mp4"))
+        assert nowhere.returncode == 2 and "the folder" in nowhere.stderr  # nothing queued
         movie = tmp_path / "cut.mp4"
         rendered = veogen(env, "render", project, "--preset", "720p", "--output", str(movie))
         assert rendered.returncode == 0, rendered.stderr
@@ -56,6 +58,8 @@ def test_import_generate_and_check_every_file(settings: Settings, tmp_path: Path
             assert abs(float(video.duration / av.time_base) - 14.0) <= 1 / 24 + 0.03
             assert (video.streams.video[0].width, video.streams.video[0].height) == (1280, 720)
         assert all(movie.with_suffix(s).is_file() for s in (".srt", ".vtt", ".otio"))
+        into = veogen(env, "render", project, "--preset", "720p", "--output", str(tmp_path))
+        assert into.stdout.strip().splitlines()[-1] == str(tmp_path / "movie-v2.mp4")
     finally:
         engine.terminate()
         assert engine.wait(timeout=60) == 0

@@ -23,6 +23,7 @@ from storage.models import JobStatus, User
 from storage.users import local_user
 from studio.config import Settings
 from tests.helpers import make_worker, running, until
+from tests.test_veo_options import png
 
 
 def sound(seconds: float) -> bytes:
@@ -170,3 +171,20 @@ def test_captions_are_drafted_from_dialogue_else_notes_and_fit_the_scene() -> No
     assert all(c["start"] < c["end"] <= 8 for c in drafted)
     assert all(a["end"] < b["start"] for a, b in itertools.pairwise(drafted))
     assert draft_captions([], 8) == [] and caption_lines("", "") == ("notes", [])
+
+
+def test_a_music_bed_is_never_an_ingredient_or_a_frame(
+    film: tuple[Database, User, int, JobClient], tmp_path: Path
+) -> None:
+    db, owner, pid, _ = film
+    media = MediaStore(tmp_path)
+    bed = assets.add_asset(db, media, owner, pid, "music", "harbour", sound(2))
+    # the prompts say "harbour": a sound is not sent to Veo as a reference image
+    run_scene = scenes.list_scenes(db, owner, pid)[0]
+    with db.session() as s:
+        assert assets.references_for(s, s.get(scenes.Scene, run_scene.id)) == []
+    with pytest.raises(InvalidInput, match=rf"first_frame_id: asset {bed.id} is a sound"):
+        scenes.update_scene(db, owner, run_scene.id, {"first_frame_id": bed.id})
+    assets.add_asset(db, media, owner, pid, "character", "harbour", png())  # no name clash
+    with pytest.raises(InvalidInput, match=r"music_id: True is not an asset id"):
+        cut.update_cut(db, owner, pid, {"music_id": True})

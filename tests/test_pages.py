@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from storage import assets, jobs, projects, scenes
+from storage import assets, cut, jobs, projects, scenes
 from storage.models import JobStatus
 from studio.config import Settings
 from studio.services import Services
@@ -208,6 +208,12 @@ def test_movie_page_renders_a_version_to_play_and_download(
     assert any(m.value.startswith("**Version 1** · 4.0 s · 1280×720") for m in app.markdown)
     assert len(app.get("video")) == 1
     assert len(app.get("download_button")) == 4
+    [movie] = cut.list_movies(studio.db, studio.user(), pid)
+    studio.media.path(movie.captions_srt_key).unlink()
+    app = page("movie", pid)
+    assert not app.exception
+    assert any(c.value == "SRT: file missing" for c in app.caption)
+    assert len(app.get("download_button")) == 3
 
 
 def test_movie_page_drafts_captions_from_the_scene_dialogue(studio: Services) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import scenes
+from storage import assets, scenes
 from storage.db import Database
 from storage.media import MediaStore
 from storage.models import User
@@ -19,10 +19,11 @@ project:
   style: noir
   budget: 12.5
   title_card: {text: Lighthouse, duration: 2}
-  end_card: {text: The end, background: "#ffffff"}
-  music: {file: bed.wav, fade_in: 1, fade_out: 2}
+  end_card: {text: The end, background: white}
+  music: {file: bed.wav, name: Harbour theme, fade_in: 1, fade_out: 2}
 scenes:
-  - title: Storm
+  - title: cut
+    notes: cut
     prompt: A lighthouse in a storm
     duration: 4
     camera: zoom-in
@@ -43,7 +44,7 @@ def test_import_then_export_round_trips(db: Database, owner: User, tmp_path: Pat
     project = import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", media)
     rows = scenes.list_scenes(db, owner, project.id)
     assert [(s.title, s.aspect_ratio, s.style, s.duration) for s in rows] == [
-        ("Storm", "9:16", "noir", 4),
+        ("cut", "9:16", "noir", 4),  # a title that reads like a transition kind survives
         ("Scene 2", "16:9", "noir", 8),
     ]
     assert (rows[0].captions, rows[1].transition, rows[1].transition_seconds) == (
@@ -64,9 +65,11 @@ def test_import_then_export_round_trips(db: Database, owner: User, tmp_path: Pat
     twin = get_project(db, owner, copy.id)
     assert (twin.title_card, twin.end_card, twin.music_fade_out) == (
         made.title_card,
-        made.end_card,
+        {"text": "The end", "duration": 3.0, "background": "#ffffff"},  # names kept as hex
         2.0,
     )
+    [bed] = [a for a in assets.list_assets(db, owner, copy.id) if a.kind == "music"]
+    assert bed.name == "Harbour theme"
 
 
 def test_errors_name_line_field_and_allowed_values_and_save_nothing(
@@ -113,3 +116,14 @@ def test_errors_name_line_field_and_allowed_values_and_save_nothing(
 def test_malformed_files_give_one_clear_line(text: str, message: str) -> None:
     with pytest.raises(StoryboardError, match=message):
         parse(text, "f.yaml")
+
+
+def test_a_music_file_that_is_not_sound_names_the_field_and_saves_nothing(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    path = tmp_path / "board.yaml"
+    path.write_text("project: {name: X, music: {file: bed.wav}}\nscenes: [{prompt: a}]\n")
+    (tmp_path / "bed.wav").write_bytes(b"RIFF....not a wav")
+    with pytest.raises(StoryboardError, match=r"board.yaml: project.music.file: cannot be decoded"):
+        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", MediaStore(tmp_path))
+    assert list_projects(db, owner) == []

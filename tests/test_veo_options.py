@@ -96,7 +96,7 @@ def test_uploads_are_checked_by_decoding_and_stored_under_generated_names(
 def test_a_viewer_cannot_upload(db: Database, owner: User, stranger: User, tmp_path: Path) -> None:
     pid = project(db, owner)
     projects.add_member(db, owner, pid, stranger, Role.viewer)
-    with pytest.raises(PermissionDenied, match="uploading images needs editor"):
+    with pytest.raises(PermissionDenied, match="uploading to the library needs editor"):
         assets.add_asset(
             db, MediaStore(tmp_path), stranger, pid, AssetKind.character, "Mara", png()
         )

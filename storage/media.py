@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -48,6 +49,10 @@ class MediaStore:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def delete_project(self, project_id: int) -> None:
+        """Every file of a project (all its keys start so): takes, library, movies."""
+        shutil.rmtree(self.path(f"projects/{project_id}"), ignore_errors=True)
 
 
 def explain_os_error(exc: OSError, where: Path) -> StudioError:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from storage import audit, catalog
 from storage.db import Database
+from storage.media import MediaStore
 from storage.models import Membership, Project, Role, Scene, Take, User
 from storage.permissions import require, role_of
 from storage.validation import clean_project
@@ -144,7 +145,9 @@ def add_member(db: Database, actor: User, project_id: int, user: User, role: Rol
         audit.record(s, actor, "member.set", project_id, user=user.email, role=role.value)
 
 
-def delete_project(db: Database, actor: User, project_id: int) -> None:
+def delete_project(db: Database, media: MediaStore, actor: User, project_id: int) -> None:
+    """The project's rows and then its files (rows first: a file never outlives nothing)."""
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "deleting a project")
         s.delete(project)
+    media.delete_project(project_id)

@@ -190,7 +190,7 @@ def import_storyboard(
             }
         cut.update_cut(db, actor, project.id, board_cut)
     except StudioError as exc:  # a partial project never stays (bad input, a full disk)
-        project_store.delete_project(db, actor, project.id)
+        project_store.delete_project(db, media, actor, project.id)
         raise StoryboardError(f"{path}: {exc}") from None
     return project
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import assets, scenes
+from storage import assets, cut, scenes
 from storage.db import Database
 from storage.media import MediaStore
 from storage.models import User
@@ -127,3 +127,16 @@ def test_a_music_file_that_is_not_sound_names_the_field_and_saves_nothing(
     with pytest.raises(StoryboardError, match=r"board.yaml: project.music.file: cannot be decoded"):
         import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", MediaStore(tmp_path))
     assert list_projects(db, owner) == []
+
+
+def test_a_failed_import_leaves_no_files(db: Database, owner: User, tmp_path: Path) -> None:
+    path = tmp_path / "board.yaml"  # music is stored before the cut, whose music id is forced bad
+    path.write_text("project: {name: X, music: {file: bed.wav}}\nscenes: [{prompt: a}]\n")
+    (tmp_path / "bed.wav").write_bytes(sound(2))
+    media = MediaStore(tmp_path / "media")
+    real = cut.update_cut
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cut, "update_cut", lambda db, a, p, c: real(db, a, p, {**c, "music_id": -1}))
+        with pytest.raises(StoryboardError, match="music_id: -1 is not a sound"):
+            import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", media)
+    assert list_projects(db, owner) == [] and not any((tmp_path / "media").rglob("*.wav"))

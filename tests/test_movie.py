@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import threading
 import wave
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from storage.captions import caption_lines, draft_captions
 from storage.db import Database
 from storage.errors import InvalidInput
 from storage.media import MediaStore
-from storage.models import JobStatus, User
+from storage.models import JobStatus, Scene, Take, User
 from storage.users import local_user
 from studio.config import Settings
 from tests.helpers import make_worker, running, until
@@ -188,3 +189,49 @@ def test_a_music_bed_is_never_an_ingredient_or_a_frame(
     assets.add_asset(db, media, owner, pid, "character", "harbour", png())  # no name clash
     with pytest.raises(InvalidInput, match=r"music_id: True is not an asset id"):
         cut.update_cut(db, owner, pid, {"music_id": True})
+
+
+def test_renders_finishing_together_get_one_version_each(db: Database, owner: User) -> None:
+    pid = projects.create_project(db, owner, {"name": "Race"}, "veo-3.1-fast-generate-001").id
+    [scene] = scenes.add_scenes(db, owner, pid, [{"prompt": "a race", "duration": 4}])
+    with db.session() as s:  # a selected take on record is all a render job needs to queue
+        take = Take(
+            scene_id=scene.id,
+            backend="animatic",
+            model=scene.model,
+            media_key="t.mp4",
+            duration=4,
+            width=1280,
+            height=720,
+            fps=24,
+            codec="h264",
+            bytes=1,
+            params={},
+        )
+        s.add(take)
+        s.flush()
+        s.get(Scene, scene.id).selected_take_id = take.id
+    renders = [cut.create_render_job(db, owner, pid, {}) for _ in range(6)]
+    for job in renders:
+        jobs.claim_job(db, job.id)
+    made = {"media_key": "m.mp4", "captions_srt_key": "m.srt", "captions_vtt_key": "m.vtt",
+            "otio_key": "m.otio", "duration": 4.0, "width": 1280, "height": 720, "bytes": 1,
+            "render_s": 1.0, "copied_s": 4.0}  # fmt: skip
+    start, versions = threading.Barrier(len(renders)), []
+
+    def finish(job_id: int) -> None:
+        start.wait()
+        movie = cut.complete_render(db, job_id, dict(made))
+        versions.append(movie.version if movie else None)
+
+    threads = [threading.Thread(target=finish, args=(job.id,)) for job in renders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(versions) == [1, 2, 3, 4, 5, 6]  # type: ignore[type-var]
+    cancelled = cut.create_render_job(db, owner, pid, {})
+    jobs.claim_job(db, cancelled.id)
+    jobs.cancel_job(db, owner, cancelled.id)
+    assert cut.complete_render(db, cancelled.id, dict(made)) is None
+    assert len(cut.list_movies(db, owner, pid)) == 6

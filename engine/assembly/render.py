@@ -24,6 +24,7 @@ from engine.assembly.graph import build_audio, build_video, has_sound
 from engine.assembly.smart import (
     BT709_TAGS,
     EPS,
+    Ranges,
     Take,
     copy_ranges,
     copy_source,
@@ -163,9 +164,6 @@ class Chunk:
     copied: bool = False
 
 
-Ranges = dict[int, list[tuple[float, float]]]
-
-
 def chunks(timeline: Timeline, copies: Ranges | None = None) -> list[Chunk]:
     """The movie cut into stretches that each need only the takes on screen in them.
 
@@ -212,22 +210,22 @@ class _Unmatched(Exception):
 
 def _make_chunks(
     timeline: Timeline,
+    plan: list[Chunk],
     work: Path,
     progress: Progress,
     cancelled: Callable[[], bool],
-    copies: Ranges,
     source: Take | None,
-    ends: dict[Path, float],
+    takes: dict[Path, Take],
 ) -> list[Path]:
     """Each chunk to its own file: copied ones packet for packet, the others encoded with
     ``source``'s parameter sets (or the preset's settings when nothing is copied)."""
     preset, total = timeline.preset, timeline.duration
-    encoder = (matching_encoder(source) if source and copies else None) or [
+    encoder = (matching_encoder(source) if source else None) or [
         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(preset.crf)
     ]  # fmt: skip
-    tags = source.tags if source and copies else BT709_TAGS
+    tags = source.tags if source else BT709_TAGS
     files, done = [], 0.0
-    for number, chunk in enumerate(chunks(timeline, copies)):
+    for number, chunk in enumerate(plan):
         if cancelled():
             raise RenderCancelled()
         path = work / f"chunk{number:04d}.mp4"
@@ -243,7 +241,7 @@ def _make_chunks(
         # take shorter than its scene is held on that frame); trim the rest.
         first = chunk.piece.parts()[0].clip
         skip = (
-            min(chunk.offset, max(0.0, ends[first.path] - 1 / preset.fps))
+            min(chunk.offset, max(0.0, takes[first.path].end - 1 / preset.fps))
             if first
             else chunk.offset
         )
@@ -264,7 +262,7 @@ def _make_chunks(
             made = probe(path)
         except (IndexError, StopIteration, av.error.FFmpegError):
             raise AssemblyError("encoding", f"chunk {number} came out without a picture") from None
-        if copies and source and made.extradata != source.extradata:
+        if source and made.extradata != source.extradata:
             raise _Unmatched()
         files.append(path)
     return files
@@ -280,17 +278,18 @@ def _picture(
     wanted = ("h264", preset.width, preset.height, "yuv420p", preset.fps)
     source = copy_source(takes, wanted) if copy else None
     copies = copy_ranges(timeline, takes, source) if source else {}
+    source = source if copies else None  # nothing to match when nothing is copied
     plan = chunks(timeline, copies)
     copied = sum(c.length for c in plan if c.copied)
     by_path = {clip.path: take for clip, take in zip(timeline.clips, takes, strict=True)}
-    ends = {path: take.end for path, take in by_path.items()}
     if all(c.copied and c.offset < EPS and by_path[c.piece.clips[0].path].whole_copy(c.length)
            for c in plan):  # fmt: skip
         return [c.piece.clips[0].path.resolve() for c in plan], copied
     try:
-        return _make_chunks(timeline, work, progress, cancelled, copies, source, ends), copied
+        return _make_chunks(timeline, plan, work, progress, cancelled, source, by_path), copied
     except _Unmatched:
-        return _make_chunks(timeline, work, progress, cancelled, {}, None, ends), 0.0
+        everything = chunks(timeline)
+        return _make_chunks(timeline, everything, work, progress, cancelled, None, by_path), 0.0
 
 
 def render(

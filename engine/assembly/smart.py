@@ -151,14 +151,15 @@ def _busy(timeline: Timeline, parts: list[Part], k: int) -> list[tuple[float, fl
     return sorted(b for b in busy if b[1] > b[0])
 
 
-def copy_ranges(
-    timeline: Timeline, takes: list[Take], source: Take
-) -> dict[int, list[tuple[float, float]]]:
+Ranges = dict[int, list[tuple[float, float]]]  # part index -> stretches in its own time
+
+
+def copy_ranges(timeline: Timeline, takes: list[Take], source: Take) -> Ranges:
     """For each part (by index) the keyframe-aligned stretches, in its own time, that are
     copied from its take; only takes sharing ``source``'s parameter sets."""
     parts, fps = timeline.parts(), timeline.preset.fps
     by_clip = dict(zip(timeline.clips, takes, strict=True))
-    ranges: dict[int, list[tuple[float, float]]] = {}
+    ranges: Ranges = {}
     for k, part in enumerate(parts):
         take = by_clip.get(part.clip) if part.clip else None
         if take is None or take.format != source.format or take.extradata != source.extradata:

@@ -25,13 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fake Google server lives with the tests
 
 from engine.client import JobClient  # noqa: E402
-from engine.keys import Keys  # noqa: E402
 from engine.redis_server import embedded_url, start_embedded  # noqa: E402
 from storage import jobs, projects, scenes  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import JobStatus  # noqa: E402
+from storage.settings import load_settings  # noqa: E402
 from storage.users import local_user  # noqa: E402
-from studio.config import load_settings  # noqa: E402
 from tests.fake_google import TOKEN, FakeGoogle  # noqa: E402
 
 MODEL = "veo-3.1-fast-generate-001"
@@ -58,7 +57,7 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "VEOGEN_DATA_DIR": str(data),
             "VEOGEN_REDIS_URL": redis_url,
             "VEOGEN_REDIS_PREFIX": f"bench-{os.getpid()}",
-            "VEOGEN_BACKEND": "veo",
+            "VEOGEN_DRAFTS": "false",
             "VEOGEN_VEO_BASE_URL": fake.url,
             "VEOGEN_GOOGLE_ACCESS_TOKEN": TOKEN,
             "VEOGEN_VEO_POLL_SECONDS": str(max(0.2, seconds / 12)),
@@ -84,7 +83,7 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
         try:
             time.sleep(4)  # imports done, consumer group joined: the idle baseline
             idle = memory_mb(engine.pid, "VmRSS")
-            client = JobClient(db, redis_url, Keys(settings.redis_prefix), "veo")
+            client = JobClient(db, redis_url, settings.redis_prefix, drafts=False)
             started = time.monotonic()
             ids = [job.id for job in client.generate(owner, pid)]
             finished: dict[int, object] = {}

@@ -3,83 +3,71 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from collections.abc import Callable
 
-from engine.animatic import AnimaticSpec, render
-from engine.backend import JobProgress, Outcome
+from engine.animatic import AnimaticSpec, RenderResult, render
+from engine.backend import GenerateJob
+from engine.context import JobContext
 from storage import catalog
-from storage.media import MediaStore, explain_os_error
-from storage.models import Job
+from storage.contract import Generated, NewTake
+from storage.media import MediaStore, poster_key, take_key
 
 
-def take_seed(job: Job, sample: int) -> int:
+def take_seed(job: GenerateJob, sample: int) -> int:
     """The scene's seed when it has one (so a take can be reproduced), else one per job."""
-    base = job.params.get("seed")
+    base = job.scene.seed
     return (int(base) if base is not None else job.id * 7919) + sample
 
 
 class AnimaticBackend:
-    name = "animatic"
-
-    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
-        params = job.params
-        width, height = catalog.frame_size(params["resolution"], params["aspect_ratio"])
-        previous = params.get("previous") or {}
+    async def generate(self, job: GenerateJob, context: JobContext) -> Generated:
+        scene = job.scene
+        width, height = catalog.frame_size(scene.resolution, scene.aspect_ratio)
+        previous = scene.previous
         takes = []
-        for sample in range(job.takes):
+        for sample in range(job.samples):
             seed = take_seed(job, sample)
             spec = AnimaticSpec(
-                title=params["title"],
-                prompt=params["prompt"],
-                duration=params["duration"],
+                title=scene.title,
+                prompt=scene.prompt,
+                duration=scene.duration,
                 width=width,
                 height=height,
                 seed=seed,
-                style=params["style"],
-                camera=params["camera"],
-                palette_prompt=previous.get("prompt"),
-                palette_seed=previous.get("seed"),
+                style=scene.style,
+                camera=scene.camera,
+                palette_prompt=previous.prompt if previous else None,
+                palette_seed=previous.seed if previous else None,
             )
-            key = media.take_key(job.project_id, job.scene_id or 0, job.id, sample, "mp4")
-            poster_key = key.removesuffix(".mp4") + ".jpg"
+            key = take_key(job.project_id, job.scene_id, job.id, sample)
 
             def report(fraction: float, sample: int = sample) -> None:
-                progress.update(
-                    (sample + fraction) / job.takes, f"rendering take {sample + 1} of {job.takes}"
+                context.progress(
+                    (sample + fraction) / job.samples,
+                    f"rendering take {sample + 1} of {job.samples}",
                 )
 
-            result = await asyncio.to_thread(self._render_one, spec, media, key, poster_key, report)
+            result = await asyncio.to_thread(_render_one, spec, context.media, key, report)
             takes.append(
-                {
-                    "sample_index": sample,
-                    "backend": self.name,
-                    "model": job.model,
-                    "is_draft": True,
-                    "media_key": key,
-                    "poster_key": poster_key,
-                    "duration": result.duration,
-                    "width": result.width,
-                    "height": result.height,
-                    "fps": result.fps,
-                    "codec": result.codec,
-                    "bytes": result.bytes,
-                    "seed": seed,
-                    "params": dict(params),
-                    "cost_usd": 0.0,
-                }
+                NewTake(
+                    sample_index=sample,
+                    media_key=key,
+                    poster_key=poster_key(key),
+                    duration=result.duration,
+                    width=result.width,
+                    height=result.height,
+                    fps=result.fps,
+                    codec=result.codec,
+                    bytes=result.bytes,
+                    seed=seed,
+                    cost_usd=0.0,
+                )
             )
-        return Outcome(takes)
+        return Generated(tuple(takes))
 
-    @staticmethod
-    def _render_one(spec: AnimaticSpec, media: MediaStore, key: str, poster_key: str, report):  # type: ignore[no-untyped-def]
-        video, poster = media.temp_path(key), media.temp_path(poster_key)
-        try:
-            result = render(spec, video, poster, report)
-            media.commit(poster, poster_key)
-            media.commit(video, key)
-            return result
-        except OSError as exc:
-            raise explain_os_error(exc, Path(video).parent) from None
-        finally:
-            video.unlink(missing_ok=True)
-            poster.unlink(missing_ok=True)
+
+def _render_one(
+    spec: AnimaticSpec, media: MediaStore, key: str, report: Callable[[float], None]
+) -> RenderResult:
+    with media.writing(key) as video, media.writing(poster_key(key)) as poster:
+        return render(spec, video, poster, report)

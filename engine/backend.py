@@ -1,73 +1,52 @@
-"""What every generation backend implements, and how it reports progress and failure."""
+"""What runs a job: a provider's generator for a scene's takes, the assembler for a cut.
+
+The worker hands a backend the job's snapshot and a ``JobContext`` and gets typed results
+back (``storage.contract``); it picks the backend by the job's kind, and for a generation
+by the provider that the job was queued for.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from storage.media import MediaStore
-from storage.models import Job, JobStatus
-
-
-class JobCancelled(Exception):
-    """The user cancelled the job while it ran."""
+from engine.context import JobContext
+from storage.contract import CutSnapshot, Generated, NewMovie, SceneSnapshot
+from storage.models import Job
 
 
-class BackendError(Exception):
-    """A generation that cannot succeed; ``stage`` and ``reason`` are shown to the user."""
+@dataclass(frozen=True)
+class GenerateJob:
+    id: int
+    project_id: int
+    scene_id: int
+    samples: int  # takes asked for
+    scene: SceneSnapshot
 
-    def __init__(self, stage: str, reason: str, status: JobStatus = JobStatus.failed) -> None:
-        super().__init__(f"{stage}: {reason}")
-        self.stage = stage
-        self.reason = reason
-        self.status = status
-
-
-@dataclass
-class JobProgress:
-    """Written by the backend (from any thread), published to Redis by the worker."""
-
-    fraction: float = 0.0
-    stage: str = "starting"
-    cancelled: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def update(self, fraction: float, stage: str | None = None) -> None:
-        if self.cancelled:
-            raise JobCancelled()
-        self.fraction = max(self.fraction, min(1.0, fraction))
-        if stage:
-            self.stage = stage
+    @classmethod
+    def of(cls, job: Job) -> GenerateJob:
+        snapshot = SceneSnapshot.from_params(job.params)
+        return cls(job.id, job.project_id, job.scene_id or 0, job.takes, snapshot)
 
 
-@dataclass
-class Outcome:
-    """What a job produced: each take's SQL fields (a generation) or a movie's (a render),
-    and what it could not produce."""
+@dataclass(frozen=True)
+class RenderJob:
+    id: int
+    project_id: int
+    cut: CutSnapshot
 
-    takes: list[dict[str, Any]]
-    notice: str | None = None
-    movie: dict[str, Any] | None = None
-
-    def files(self) -> list[str]:
-        """The media keys it wrote, to remove if the job turns out cancelled."""
-        keys = [t[k] for t in self.takes for k in ("media_key", "poster_key") if t.get(k)]
-        if self.movie:
-            keys += [v for k, v in self.movie.items() if k.endswith("_key")]
-        return keys
-
-    @property
-    def seconds(self) -> float:
-        return self.movie["duration"] if self.movie else sum(t["duration"] for t in self.takes)
-
-    @property
-    def bytes(self) -> int:
-        return self.movie["bytes"] if self.movie else sum(t["bytes"] for t in self.takes)
+    @classmethod
+    def of(cls, job: Job) -> RenderJob:
+        return cls(job.id, job.project_id, CutSnapshot.from_params(job.params))
 
 
-class Backend(Protocol):
-    name: str
+class Generator(Protocol):
+    """A provider's backend: makes a scene's takes in the media store."""
 
-    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
-        """Produce the job's takes in the media store."""
-        ...
+    async def generate(self, job: GenerateJob, context: JobContext) -> Generated: ...
+
+
+class Renderer(Protocol):
+    """Makes a project's movie from a cut, in the media store."""
+
+    async def render(self, job: RenderJob, context: JobContext) -> NewMovie: ...

@@ -14,10 +14,11 @@ from typing import Any
 import redis
 
 from engine.keys import PROGRESS_TTL_S, Keys
-from engine.redis_server import QueueUnavailable, connect
+from engine.redis_server import connect
 from storage import cut
 from storage import jobs as job_store
 from storage.db import Database
+from storage.errors import QueueUnavailable
 from storage.models import Job, User
 
 
@@ -29,18 +30,31 @@ class Progress:
 
 
 class JobClient:
-    def __init__(self, db: Database, redis_url: str, keys: Keys, backend: str) -> None:
+    """Queues, cancels and watches jobs. ``drafts``: generations are local animatic drafts
+    rather than their models' providers' (billed) work."""
+
+    def __init__(self, db: Database, redis_url: str, prefix: str, drafts: bool) -> None:
         self.db = db
         self.redis_url = redis_url
-        self.keys = keys
-        self.backend = backend
+        self.keys = Keys(prefix)
+        self.drafts = drafts
         self._redis: redis.Redis | None = None
 
     @property
-    def redis(self) -> redis.Redis:
+    def queue(self) -> redis.Redis:
         if self._redis is None:
             self._redis = connect(self.redis_url)
         return self._redis
+
+    def plan(
+        self,
+        actor: User,
+        project_id: int,
+        scene_ids: list[int] | None = None,
+        takes: int | None = None,
+    ) -> job_store.Plan:
+        """What ``generate`` would queue and spend (and whether the budget allows it)."""
+        return job_store.plan_generation(self.db, actor, project_id, self.drafts, scene_ids, takes)
 
     def generate(
         self,
@@ -50,16 +64,16 @@ class JobClient:
         takes: int | None = None,
     ) -> list[Job]:
         """Queue one generation job per scene; raises before saving anything if Redis is down."""
-        queue = self.redis
+        queue = self.queue
         created = job_store.create_generation_jobs(
-            self.db, actor, project_id, self.backend, scene_ids, takes
+            self.db, actor, project_id, self.drafts, scene_ids, takes
         )
         self._submit(queue, created)
         return created
 
     def render(self, actor: User, project_id: int, settings: dict[str, Any]) -> Job:
         """Queue a render of the project's movie with these export settings."""
-        queue = self.redis
+        queue = self.queue
         job = cut.create_render_job(self.db, actor, project_id, settings)
         self._submit(queue, [job])
         return job
@@ -85,13 +99,13 @@ class JobClient:
         # A running job's engine sees this within a second and stops rendering. If Redis is
         # away, SQL already says cancelled and the engine checks it before keeping a result.
         with contextlib.suppress(redis.RedisError, OSError):
-            self.redis.set(self.keys.cancel(job_id), 1, ex=PROGRESS_TTL_S)
+            self.queue.set(self.keys.cancel(job_id), 1, ex=PROGRESS_TTL_S)
         return job
 
     def progress(self, job_ids: list[int]) -> dict[int, Progress]:
         if not job_ids:
             return {}
-        with self.redis.pipeline(transaction=False) as pipe:
+        with self.queue.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
                 pipe.hgetall(self.keys.progress(job_id))
             replies = pipe.execute()

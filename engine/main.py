@@ -7,43 +7,23 @@ import contextlib
 import logging
 import signal
 import subprocess
+from collections.abc import Iterator
 
-import redis.asyncio as aioredis
-
-from engine.animatic_backend import AnimaticBackend
-from engine.backend import Backend
-from engine.google_client import GcsReader, vertex_client
 from engine.keys import Keys
+from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
-from engine.quota import QuotaGate
+from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
-from engine.veo_backend import VeoBackend
 from engine.worker import Worker, engine_name
-from storage import catalog
+from storage.catalog import Catalog
 from storage.db import Database
-from storage.media import MediaStore
+from storage.media import LocalMediaStore
 from storage.metrics import MetricsWriter
-from studio.config import Settings
-from studio.google_auth import google_credentials
-
-
-def backends_for(settings: Settings, db: Database, queue: aioredis.Redis) -> dict[str, Backend]:
-    """The animatic and the movie assembler always; Veo when it is the configured backend."""
-    backends: dict[str, Backend] = {"animatic": AnimaticBackend(), "assembler": MovieBackend()}
-    if settings.backend == "veo":
-        credentials = google_credentials(settings)
-        backends["veo"] = VeoBackend(
-            settings,
-            db,
-            vertex_client(settings, credentials),
-            QuotaGate(queue, Keys(settings.redis_prefix)),
-            GcsReader(settings, credentials) if settings.veo_output_gcs_uri else None,
-        )
-    return backends
+from storage.settings import Settings
 
 
 @contextlib.contextmanager
-def queue_url(settings: Settings):  # type: ignore[no-untyped-def]
+def queue_url(settings: Settings) -> Iterator[str]:
     """The configured Redis URL, or the embedded server's (started here if none answers)."""
     if settings.redis_url:
         yield settings.redis_url
@@ -68,17 +48,23 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     connect(url).close()  # one clear line if Redis is not there
-    catalog.use_prices(settings.prices)
-    db = Database(settings.db_url)
+    providers = load_providers(settings)
+    catalog = Catalog([p.spec for p in providers], settings.prices)
+    db = Database(settings.db_url, catalog=catalog)
     name = engine_name()
     queue = engine_client(url)
+    keys = Keys(settings.redis_prefix)
+    backends = Backends(providers, EngineKit(settings, catalog, queue, keys))
+    if not settings.drafts:
+        backends.build_all()
     worker = Worker(
         db,
         queue,
-        Keys(settings.redis_prefix),
-        backends_for(settings, db, queue),
-        MediaStore(settings.media_dir),
-        MetricsWriter(settings.metrics_dir, name),
+        keys,
+        backends,
+        MovieBackend(),
+        LocalMediaStore(settings.media_dir),
+        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
         concurrency=concurrency,
         claim_idle_s=settings.claim_idle_seconds,
         max_attempts=settings.max_attempts,

@@ -24,7 +24,7 @@ end
 
 def backoff_seconds(attempt: int, base: float, cap: float = 60.0) -> float:
     """Exponential back-off with jitter: between half and all of base*2^attempt, capped."""
-    return random.uniform(0.5, 1.0) * min(cap, base * 2**attempt)
+    return random.uniform(0.5, 1.0) * min(cap, base * 2.0**attempt)
 
 
 class QuotaGate:

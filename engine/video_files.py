@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from engine.backend import BackendError
+from storage.errors import JobFailed
 
 POSTER_WIDTH = 640
 
@@ -48,9 +48,9 @@ def probe(path: Path, poster: Path | None = None) -> VideoFacts:
             codec = stream.codec_context.name
             still = _frame_near(container, stream, duration / 2)
     except (av.error.FFmpegError, IndexError) as exc:
-        raise BackendError("download", f"the video Veo returned cannot be read ({exc})") from None
+        raise JobFailed("download", f"the video Veo returned cannot be read ({exc})") from None
     if still is None or duration <= 0:
-        raise BackendError("download", "the video Veo returned has no frames")
+        raise JobFailed("download", "the video Veo returned has no frames")
     if poster is not None:
         still.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
         still.save(poster, format="JPEG", quality=85)
@@ -75,8 +75,13 @@ def _frame_near(
     for frame in container.decode(stream):
         first = first or frame
         if frame.time is None or frame.time >= seconds:
-            return frame.to_image()
-    return first.to_image() if first is not None else None
+            return _image(frame)
+    return _image(first) if first is not None else None
+
+
+def _image(frame: av.VideoFrame) -> Image.Image:
+    image: Image.Image = frame.to_image()
+    return image
 
 
 def last_frame_png(path: Path) -> bytes:
@@ -87,9 +92,9 @@ def last_frame_png(path: Path) -> bytes:
             for frame in container.decode(video=0):
                 last = frame
     except av.error.FFmpegError as exc:
-        raise BackendError("continuity", f"cannot read the previous take ({exc})") from None
+        raise JobFailed("continuity", f"cannot read the previous take ({exc})") from None
     if last is None:
-        raise BackendError("continuity", "the previous take has no frames")
+        raise JobFailed("continuity", "the previous take has no frames")
     out = io.BytesIO()
     last.to_image().save(out, format="PNG")
     return out.getvalue()

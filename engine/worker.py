@@ -15,22 +15,24 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
-from typing import Any
+from typing import cast
 
 import redis
 import redis.asyncio as aioredis
 
-from engine.backend import Backend, BackendError, JobCancelled, JobProgress, Outcome
+from engine.backend import GenerateJob, Generator, Renderer, RenderJob
+from engine.context import JobContext
 from engine.keys import GROUP, PROGRESS_TTL_S, Keys
+from engine.listeners import JobListener
 from storage import cut
 from storage import jobs as job_store
+from storage.contract import Generated, Result
 from storage.db import Database
-from storage.errors import StudioError
+from storage.errors import JobCancelled, JobFailed, StudioError
 from storage.media import MediaStore
-from storage.metrics import MetricsWriter, compact
-from storage.models import Job, JobStatus, utcnow
+from storage.models import Job, JobKind, JobStatus, utcnow
 
 log = logging.getLogger("veogen.engine")
 
@@ -39,14 +41,20 @@ log = logging.getLogger("veogen.engine")
 class _Running:
     job: Job
     message_id: bytes
-    progress: JobProgress
+    context: JobContext
     published: tuple[float, str] | None = None
     reported: float = 0.0
 
 
+StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None
+
+
+def _progressed(item: _Running) -> Callable[[JobListener], None]:
+    return lambda listener: listener.job_progress(item.job, item.reported)
+
+
 PUBLISH_INTERVAL_S = 0.5
-FLUSH_INTERVAL_S = 2.0
-COMPACT_INTERVAL_S = 60.0
+HOUSEKEEPING_INTERVAL_S = 2.0
 
 
 def engine_name() -> str:
@@ -59,16 +67,20 @@ class Worker:
         db: Database,
         queue: aioredis.Redis,
         keys: Keys,
-        backends: dict[str, Backend],
+        generators: Callable[[str], Generator],
+        renderer: Renderer,
         media: MediaStore,
-        metrics: MetricsWriter,
+        listeners: list[JobListener],
         concurrency: int = 4,
         claim_idle_s: float = 60.0,
         max_attempts: int = 3,
         name: str | None = None,
     ) -> None:
+        """``generators`` gives the backend of a provider by name (raising ``JobFailed``
+        when this engine cannot run it); ``renderer`` assembles movies."""
         self.db, self.queue, self.keys = db, queue, keys
-        self.backends, self.media, self.metrics = backends, media, metrics
+        self.generators, self.renderer, self.media = generators, renderer, media
+        self.listeners = listeners
         self.concurrency = concurrency
         self.claim_idle_ms = int(claim_idle_s * 1000)
         self.max_attempts = max_attempts
@@ -116,11 +128,14 @@ class Worker:
             for task in (housekeeping, pulse):
                 task.cancel()
             await asyncio.gather(housekeeping, pulse, return_exceptions=True)
-            await asyncio.to_thread(self.metrics.flush)
+            await self._tell_housekeeping()
 
     async def _read(self, count: int) -> list[tuple[bytes, int]]:
-        reply = await self.queue.xreadgroup(
-            GROUP, self.name, {self.keys.stream: ">"}, count=count, block=1000
+        reply = cast(
+            StreamReply,  # the shape of a RESP2 reply, which this client speaks
+            await self.queue.xreadgroup(
+                GROUP, self.name, {self.keys.stream: ">"}, count=count, block=1000
+            ),
         )
         return [
             (mid, int(fields[b"job_id"])) for _, entries in reply or [] for mid, fields in entries
@@ -150,66 +165,58 @@ class Worker:
             await self._ack(message_id)  # cancelled while queued, finished, or unknown
             done = (await asyncio.to_thread(job_store.find_jobs, self.db, [job_id])).get(job_id)
             if done is not None and done.status == JobStatus.cancelled:
-                self._record("cancelled", done)
+                self._tell(lambda listener: listener.job_cancelled(done, None))
             return
-        if job.attempts == 1:
-            self._record("queued", job, ts=job.created_at.replace(tzinfo=UTC))
-        self._record("started", job, queue_wait_s=(utcnow() - job.created_at).total_seconds())
+        wait_s = (utcnow() - job.created_at).total_seconds()
+        self._tell(lambda listener: listener.job_started(job, wait_s))
         if job.attempts > self.max_attempts:
-            await self._fail(
-                job,
-                "engine",
-                f"gave up after {self.max_attempts} attempts; each ended with its engine stopping",
+            reason = (
+                f"gave up after {self.max_attempts} attempts; each ended with its engine stopping"
             )
+            await self._fail(job, JobFailed("engine", reason), 0.0)
             await self._ack(message_id)
             return
-        progress = JobProgress()
-        self.running[job.id] = _Running(job, message_id, progress)
-        started = time.monotonic()
+        context = JobContext(self.db, job, self.media)
+        self.running[job.id] = _Running(job, message_id, context)
         try:
-            await self._run(job, progress, started)
+            await self._run(job, context)
         finally:
             self.running.pop(job.id, None)
-        await self._publish([_Running(job, message_id, progress)])
+        await self._publish([_Running(job, message_id, context)])
         await self._ack(message_id)
 
-    async def _run(self, job: Job, progress: JobProgress, started: float) -> None:
-        backend = self.backends.get(job.backend)
-        outcome = Outcome([])
+    async def _execute(self, job: Job, context: JobContext) -> Result:
+        """Run the job by its kind: a render by the assembler, a generation by its provider."""
+        if job.kind == JobKind.render:
+            return await self.renderer.render(RenderJob.of(job), context)
+        return await self.generators(job.backend).generate(GenerateJob.of(job), context)
+
+    async def _save(self, job: Job, result: Result) -> bool:
+        """Record the result with the job's success; False if the job had already ended."""
+        if isinstance(result, Generated):
+            takes = await asyncio.to_thread(job_store.complete_job, self.db, job.id, result)
+            return takes is not None
+        movie = await asyncio.to_thread(cut.complete_render, self.db, job.id, result)
+        return movie is not None
+
+    async def _run(self, job: Job, context: JobContext) -> None:
+        started = time.monotonic()
+        result: Result | None = None
         try:
-            if backend is None:
-                raise BackendError(
-                    "engine", f"this engine has no {job.backend!r} backend configured"
-                )
-            outcome = await backend.generate(job, self.media, progress)
-            if outcome.movie is not None:
-                saved: object = await asyncio.to_thread(
-                    cut.complete_render, self.db, job.id, outcome.movie
-                )
-            else:
-                saved = await asyncio.to_thread(
-                    job_store.complete_job, self.db, job.id, outcome.takes, outcome.notice
-                )
-            if saved is None:
+            result = await self._execute(job, context)
+            if not await self._save(job, result):
                 ended = (await asyncio.to_thread(job_store.find_jobs, self.db, [job.id]))[job.id]
                 if ended.status == JobStatus.cancelled:
-                    raise JobCancelled()  # cancelled while it rendered
+                    raise JobCancelled()  # cancelled while it ran
                 # another engine finished this job first (it took over a delivery this one
                 # held too long): its records use the same files, so leave them be
                 log.warning("job %s: already %s by another engine", job.id, ended.status)
                 return
-            progress.fraction, progress.stage = 1.0, "done"
-            self._record(
-                "succeeded",
-                job,
-                render_s=time.monotonic() - started,
-                video_s=outcome.seconds,
-                bytes=outcome.bytes,
-                estimated_cost_usd=job.estimated_cost_usd,
-                takes=len(outcome.takes),
-            )
+            context.fraction, context.stage = 1.0, "done"
+            run_s = time.monotonic() - started
+            self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
         except JobCancelled:
-            for key in outcome.files():
+            for key in result.keys if result else []:
                 self.media.delete(key)
             await asyncio.to_thread(
                 job_store.fail_job,
@@ -219,32 +226,46 @@ class Worker:
                 "cancelled by a user",
                 JobStatus.cancelled,
             )
-            progress.stage = "cancelled"
-            self._record("cancelled", job, render_s=time.monotonic() - started)
-        except BackendError as exc:
-            await self._fail(job, exc.stage, exc.reason, exc.status, time.monotonic() - started)
-            progress.stage = exc.status.value
+            context.stage = "cancelled"
+            run_s = time.monotonic() - started
+            self._tell(lambda listener: listener.job_cancelled(job, run_s))
+        except JobFailed as exc:
+            await self._fail(job, exc, time.monotonic() - started)
+            context.stage = "blocked" if exc.blocked else "failed"
         except StudioError as exc:
-            await self._fail(job, "storage", str(exc), render_s=time.monotonic() - started)
-            progress.stage = "failed"
+            await self._fail(job, JobFailed("storage", str(exc)), time.monotonic() - started)
+            context.stage = "failed"
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.id)
-            await self._fail(
-                job, "engine", f"{type(exc).__name__}: {exc}", render_s=time.monotonic() - started
-            )
-            progress.stage = "failed"
+            reason = f"{type(exc).__name__}: {exc}"
+            await self._fail(job, JobFailed("engine", reason), time.monotonic() - started)
+            context.stage = "failed"
 
-    async def _fail(
-        self,
-        job: Job,
-        stage: str,
-        reason: str,
-        status: JobStatus = JobStatus.failed,
-        render_s: float | None = None,
-    ) -> None:
-        await asyncio.to_thread(job_store.fail_job, self.db, job.id, stage, reason, status)
-        event = "blocked" if status == JobStatus.blocked else "failed"
-        self._record(event, job, error=f"{stage}: {reason}", render_s=render_s)
+    async def _fail(self, job: Job, error: JobFailed, run_s: float) -> None:
+        status = JobStatus.blocked if error.blocked else JobStatus.failed
+        await asyncio.to_thread(
+            job_store.fail_job, self.db, job.id, error.stage, error.reason, status
+        )
+        self._tell(
+            lambda listener: listener.job_failed(
+                job, error.stage, error.reason, error.blocked, run_s
+            )
+        )
+
+    def _tell(self, hook: Callable[[JobListener], None]) -> None:
+        """Call ``hook`` on every listener; one that fails is logged, the job goes on."""
+        for listener in self.listeners:
+            try:
+                hook(listener)
+            except Exception:
+                log.exception("listener %s failed", type(listener).__name__)
+
+    async def _tell_housekeeping(self) -> None:
+        for listener in self.listeners:
+            try:
+                await listener.housekeeping()
+            except Exception:
+                log.exception("listener %s failed in housekeeping", type(listener).__name__)
 
     async def _pulse(self) -> None:
         """Publish progress, notice cancels, and keep running jobs' messages ours."""
@@ -261,10 +282,11 @@ class Worker:
                         pipe.exists(self.keys.cancel(item.job.id))
                     cancelled = await pipe.execute()
                 for item, flag in zip(running, cancelled, strict=True):
-                    item.progress.cancelled = item.progress.cancelled or bool(flag)
-                    if item.progress.fraction - item.reported >= 0.25:
-                        item.reported = item.progress.fraction
-                        self._record("progress", item.job, progress=round(item.reported, 3))
+                    if flag:
+                        item.context.cancel()
+                    if item.context.fraction - item.reported >= 0.25:
+                        item.reported = item.context.fraction
+                        self._tell(_progressed(item))
                 if time.monotonic() - last_claim > self.claim_idle_ms / 3000:
                     await self.queue.xclaim(
                         self.keys.stream,
@@ -285,7 +307,7 @@ class Worker:
         changed = [
             item
             for item in running
-            if item.published != (item.progress.fraction, item.progress.stage)
+            if item.published != (item.context.fraction, item.context.stage)
         ]
         if not changed:
             return
@@ -295,43 +317,22 @@ class Worker:
                 pipe.hset(
                     key,
                     mapping={
-                        "fraction": item.progress.fraction,
-                        "stage": item.progress.stage,
+                        "fraction": item.context.fraction,
+                        "stage": item.context.stage,
                         "engine": self.name,
                     },
                 )
                 pipe.expire(key, PROGRESS_TTL_S)
             await pipe.execute()
         for item in changed:
-            item.published = (item.progress.fraction, item.progress.stage)
+            item.published = (item.context.fraction, item.context.stage)
 
     async def _ack(self, message_id: bytes) -> None:
         await self.queue.xack(self.keys.stream, GROUP, message_id)
         await self.queue.xdel(self.keys.stream, message_id)
 
-    def _record(self, event: str, job: Job, **fields: Any) -> None:
-        self.metrics.record(
-            event,
-            job_id=job.id,
-            project_id=job.project_id,
-            scene_id=job.scene_id,
-            backend=job.backend,
-            model=job.model,
-            attempt=job.attempts,
-            takes=fields.pop("takes", job.takes),
-            **{k: v for k, v in fields.items() if v is not None},
-        )
-
     async def _housekeeping(self, stop: asyncio.Event) -> None:
-        """Flush metric segments often; compact them now and then, one engine at a time."""
-        last_compact = time.monotonic()
+        """Give listeners their turn (flushing metrics, say) every couple of seconds."""
         while not stop.is_set():
-            await asyncio.sleep(FLUSH_INTERVAL_S)
-            await asyncio.to_thread(self.metrics.flush)
-            if time.monotonic() - last_compact > COMPACT_INTERVAL_S:
-                last_compact = time.monotonic()
-                if await self.queue.set(self.keys.compaction_lock, self.name, nx=True, ex=120):
-                    try:
-                        await asyncio.to_thread(compact, self.metrics.directory, self.name)
-                    finally:
-                        await self.queue.delete(self.keys.compaction_lock)
+            await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+            await self._tell_housekeeping()

@@ -8,7 +8,7 @@ import streamlit as st
 from storage import assets as store
 from storage.assets import SOUND_NAMES
 from storage.models import Asset, AssetKind
-from studio.ui import attempt, open_project, services, user
+from studio.ui import act, attempt, open_project, services, user
 
 KIND_HELP = {
     AssetKind.character: "a person or creature to keep consistent across scenes",
@@ -34,8 +34,8 @@ def _upload(project_id: int) -> None:
         file = st.file_uploader("Image (JPEG or PNG, up to 20 MB)", type=["jpg", "jpeg", "png"])
         if not st.form_submit_button("Upload", type="primary"):
             return
-    if file is None:
-        st.error("file: choose an image to upload")
+    if file is None or kind is None:
+        st.error("file: choose a file to upload")
         return
     added = attempt(
         lambda: store.add_asset(
@@ -56,11 +56,11 @@ def _upload(project_id: int) -> None:
 
 def _card(asset: Asset) -> None:
     with st.container(border=True):
-        path = services().media.path(asset.media_key)
-        if path.is_file() and asset.kind == AssetKind.music:
-            st.audio(str(path))
-        elif path.is_file():
-            st.image(str(path), width="stretch")
+        media = services().media
+        if media.exists(asset.media_key) and asset.kind == AssetKind.music:
+            st.audio(media.playback(asset.media_key))
+        elif media.exists(asset.media_key):
+            st.image(media.playback(asset.media_key), width="stretch")
         st.markdown(f"**{asset.name}** · {asset.kind}")
         size = f"{asset.seconds:.0f} s" if asset.seconds else f"{asset.width}×{asset.height}"
         st.caption(
@@ -68,13 +68,10 @@ def _card(asset: Asset) -> None:
             + (f" · {asset.description}" if asset.description else "")
         )
         if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):
-            deleted = attempt(
-                lambda: (
-                    store.delete_asset(services().db, services().media, user(), asset.id) or True
-                )
+            act(
+                lambda: store.delete_asset(services().db, services().media, user(), asset.id),
+                f"Deleted '{asset.name}'",
             )
-            if deleted:
-                st.rerun()
 
 
 def render() -> None:

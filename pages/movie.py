@@ -3,6 +3,7 @@ versions to play, compare and download."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -12,9 +13,9 @@ from storage import assets, cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.captions import caption_lines, draft_captions
-from storage.models import AssetKind, JobStatus, Movie, Project, Scene, Take
+from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Scene, Take
 from storage.validation import TRANSITIONS
-from studio.ui import attempt, open_project, services, user
+from studio.ui import act, attempt, messages, open_project, services, user
 
 PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
 
@@ -55,18 +56,17 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         },
     )
     if st.button("Save transitions"):
+        wanted = {}
         for scene, row in zip(scenes, edited.to_dict("records"), strict=True):
             seconds = row["transition s"]  # a cleared cell comes back as NaN
-            wanted = {
+            wanted[scene.id] = {
                 "kind": row["transition in"],
                 "duration": seconds if pd.notna(seconds) and seconds else 0.5,
             }
-            if (row["transition in"], row["transition s"]) != (
-                scene.transition,
-                scene.transition_seconds,
-            ):
-                _update_scene(scene.id, {"transition": wanted})
-        st.rerun()
+        act(
+            lambda: cut.set_transitions(services().db, user(), project.id, wanted),
+            "Transitions saved",
+        )
     with st.expander("Captions"):
         for number, scene in enumerate(scenes, 1):
             st.markdown(f"**{number}. {scene.title}** · {scene.duration} s")
@@ -146,7 +146,9 @@ def _cards_and_music(project: Project) -> None:
 def _render_form(project: Project) -> None:
     st.subheader("Export")
     cols = st.columns(3)
-    preset = cols[0].selectbox("Preset", cut.PRESETS, index=1, format_func=PRESET_LABELS.get)
+    preset = cols[0].selectbox(
+        "Preset", cut.PRESETS, index=1, format_func=lambda p: PRESET_LABELS[p]
+    )
     aspect = cols[1].selectbox("Shape", cut.ASPECTS)
     fit = cols[2].selectbox(
         "Other shapes", cut.FITS, format_func=lambda f: f"{f} to fill the frame"
@@ -181,8 +183,11 @@ def _render_form(project: Project) -> None:
 
 @st.fragment(run_every=1.0)
 def _renders(project_id: int) -> None:
+    messages("renders")
     renders = [
-        j for j in job_store.list_jobs(services().db, user(), project_id, 20) if j.kind == "render"
+        j
+        for j in job_store.list_jobs(services().db, user(), project_id, 20)
+        if j.kind == JobKind.render
     ]
     active = [j for j in renders if not JobStatus(j.status).finished]
     live = attempt(lambda: services().jobs.progress([j.id for j in active])) or {}
@@ -200,8 +205,7 @@ def _renders(project_id: int) -> None:
         elif status in (JobStatus.failed, JobStatus.cancelled):
             cols[0].error(f"render {job.id} {status.value} at {job.error_stage}: {job.error}")
         if not status.finished and cols[1].button("Cancel", key=f"cancel-render-{job.id}"):
-            attempt(lambda j=job.id: services().jobs.cancel(user(), j))
-            st.rerun(scope="fragment")
+            act(partial(services().jobs.cancel, user(), job.id), area="renders")
 
 
 def _version(movie: Movie) -> None:
@@ -221,11 +225,10 @@ def _version(movie: Movie) -> None:
                 else ""
             )
         )
-        path = media.path(movie.media_key)
-        if not path.is_file():
+        if not media.exists(movie.media_key):
             st.error(f"version {movie.version}: its file {movie.media_key} is missing")
             return
-        st.video(str(path))
+        st.video(media.playback(movie.media_key))
         cols = st.columns(4)
         for col, (label, key, mime) in zip(
             cols,
@@ -237,14 +240,13 @@ def _version(movie: Movie) -> None:
             ],
             strict=True,
         ):
-            file = media.path(key)
-            if not file.is_file():
+            if not media.exists(key):
                 col.caption(f"{label}: file missing")
                 continue
             col.download_button(
                 label,
-                file.read_bytes,  # read when clicked, not on every rerun
-                file_name=f"v{movie.version}-{file.name}",
+                partial(media.read, key),  # read when clicked, not on every rerun
+                file_name=f"v{movie.version}-{key.rsplit('/', 1)[-1]}",
                 mime=mime,
                 key=f"download-{movie.id}-{label}",
             )

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from storage import catalog
 from storage import projects as store
-from studio.ui import attempt, services, user
+from studio.ui import act, attempt, messages, services, user
 
 
 def _create_form() -> None:
     with st.expander("New project", expanded=False), st.form("new-project", clear_on_submit=True):
         name = st.text_input("Name", max_chars=catalog.MAX_TITLE_CHARS)
         description = st.text_area("Description")
+        models = services().catalog.models
         model = st.selectbox(
             "Model",
-            list(catalog.MODELS),
-            index=list(catalog.MODELS).index(services().settings.default_model),
+            list(models),
+            index=list(models).index(services().settings.default_model),
+            format_func=lambda m: models[m].label,
         )
-        spec = catalog.MODELS[model]
+        spec = models[model]
         cols = st.columns(3)
         aspect = cols[0].selectbox("Aspect ratio", spec.aspect_ratios)
         resolution = cols[1].selectbox("Resolution", spec.resolutions)
@@ -42,6 +46,7 @@ def _create_form() -> None:
 
 def render() -> None:
     st.title("Projects")
+    messages()
     _create_form()
     show_archived = st.toggle("Show archived")
     summaries = store.list_projects(services().db, user(), include_archived=show_archived)
@@ -66,14 +71,10 @@ def render() -> None:
                 st.switch_page("storyboard")
             with cols[4].popover("Manage"):
                 new_name = st.text_input("Rename to", value=project.name, key=f"name-{project.id}")
-                rename = lambda p=project.id, n=new_name: store.update_project(  # noqa: E731
-                    services().db, user(), p, {"name": n}
-                )
-                if st.button("Rename", key=f"rename-{project.id}") and attempt(rename):
-                    st.rerun()
+                if st.button("Rename", key=f"rename-{project.id}"):
+                    changes = {"name": new_name}
+                    act(partial(store.update_project, services().db, user(), project.id, changes))
                 label = "Restore" if project.archived else "Archive"
-                archive = lambda p=project.id, a=not project.archived: store.set_archived(  # noqa: E731
-                    services().db, user(), p, a
-                )
-                if st.button(label, key=f"archive-{project.id}") and attempt(archive):
-                    st.rerun()
+                if st.button(label, key=f"archive-{project.id}"):
+                    wanted = not project.archived
+                    act(partial(store.set_archived, services().db, user(), project.id, wanted))

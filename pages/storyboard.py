@@ -12,26 +12,24 @@ from storage import scenes as store
 from storage.models import Asset, Project, Scene, Take
 from studio.planning_ui import improve_panel, plan_panel
 from studio.scene_form import scene_form
-from studio.ui import attempt, open_project, services, user
+from studio.ui import act, attempt, open_project, services, user
 
 
 def _save(scene_id: int | None, project_id: int, fields: dict[str, Any]) -> bool:
-    """Add or update the scene, then attach its ingredients; False if refused."""
-    references = fields.pop("references")
+    """Add or update the scene with its ingredients, in one step; False if refused."""
     db, me = services().db, user()
     if scene_id is None:
         saved = attempt(lambda: store.add_scene(db, me, project_id, fields))
     else:
         saved = attempt(lambda: store.update_scene(db, me, scene_id, fields))
-    if saved is None:
-        return False
-    return attempt(lambda: assets.set_references(db, me, saved.id, references) or True) or False
+    return saved is not None
 
 
 def _poster(scene: Scene, takes: list[Take]) -> None:
     chosen = next((t for t in takes if t.id == scene.selected_take_id), None)
-    if chosen and chosen.poster_key and services().media.exists(chosen.poster_key):
-        st.image(str(services().media.path(chosen.poster_key)), width="stretch")
+    media = services().media
+    if chosen and chosen.poster_key and media.exists(chosen.poster_key):
+        st.image(media.playback(chosen.poster_key), width="stretch")
         if chosen.is_draft:
             st.caption("Draft preview (animatic)")
     else:
@@ -52,19 +50,15 @@ def _scene_card(
         cols = st.columns(4)
         db, me = services().db, user()
         if cols[0].button("↑", key=f"up-{scene.id}", disabled=number == 1, help="Move earlier"):
-            attempt(lambda: store.move_scene(db, me, scene.id, number - 2))
-            st.rerun()
+            act(lambda: store.move_scene(db, me, scene.id, number - 2))
         if cols[1].button("↓", key=f"down-{scene.id}", disabled=number == count, help="Move later"):
-            attempt(lambda: store.move_scene(db, me, scene.id, number))
-            st.rerun()
+            act(lambda: store.move_scene(db, me, scene.id, number))
         if cols[2].button(
             "", icon=":material/content_copy:", key=f"dup-{scene.id}", help="Duplicate"
         ):
-            attempt(lambda: store.duplicate_scene(db, me, scene.id))
-            st.rerun()
+            act(lambda: store.duplicate_scene(db, me, scene.id))
         if cols[3].button("", icon=":material/delete:", key=f"del-{scene.id}", help="Delete"):
-            attempt(lambda: store.delete_scene(db, me, scene.id))
-            st.rerun()
+            act(lambda: store.delete_scene(db, me, scene.id), f"Deleted '{scene.title}'")
         if st.button("Edit", icon=":material/edit:", key=f"edit-{scene.id}", width="stretch"):
             st.session_state["editing"] = scene.id
             st.rerun()
@@ -85,6 +79,7 @@ def _editor(
         changes = scene_form(
             f"edit-{scene.id}",
             store.scene_values(scene),
+            services().catalog,
             library,
             assets.attached_references(db, me, scene.id),
             {t.id: f"take {t.id} of '{t.params.get('title', '')}'" for t in others},
@@ -108,6 +103,7 @@ def render() -> None:
         fields = scene_form(
             "add-scene",
             {**store.project_defaults(project), "title": f"Scene {len(scenes) + 1}"},
+            services().catalog,
             library,
         )
         if fields is not None and _save(None, project.id, fields):

@@ -26,9 +26,9 @@ def render() -> None:
         cols = st.columns(min(3, len(own)))
         for index, take in enumerate(own):
             with cols[index % len(cols)], st.container(border=True):
-                path = services().media.path(take.media_key)
-                if path.is_file():
-                    st.video(str(path))
+                media = services().media
+                if media.exists(take.media_key):
+                    st.video(media.playback(take.media_key))
                 else:
                     st.error(
                         f"take {take.id}: its file {take.media_key} is missing from the media store"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 import warnings
 from dataclasses import dataclass
 
@@ -19,10 +18,11 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import audit, catalog
+from storage import audit
+from storage.catalog import MAX_REFERENCE_IMAGES, MAX_TITLE_CHARS, Catalog
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
-from storage.media import MediaStore, explain_os_error
+from storage.media import MediaStore, asset_key
 from storage.models import INGREDIENTS, Asset, AssetKind, Role, Scene, SceneReference, User
 from storage.permissions import require
 
@@ -109,7 +109,7 @@ def check_sound(data: bytes, field: str = "file") -> CheckedSound:
     if len(data) > MAX_SOUND_BYTES:
         raise refuse(f"is {len(data) / 2**20:.0f} MB; at most {MAX_SOUND_BYTES // 2**20} MB")
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             name = container.format.name
             if name not in SOUND_FORMATS or not container.streams.audio:
                 raise refuse(f"is not a sound file; allowed: {SOUND_NAMES} (found {name})")
@@ -141,10 +141,8 @@ def add_asset(
     errors = []
     if not name:
         errors.append(FieldError("name", "is required"))
-    elif len(name) > catalog.MAX_TITLE_CHARS:
-        errors.append(
-            FieldError("name", f"is {len(name)} characters; at most {catalog.MAX_TITLE_CHARS}")
-        )
+    elif len(name) > MAX_TITLE_CHARS:
+        errors.append(FieldError("name", f"is {len(name)} characters; at most {MAX_TITLE_CHARS}"))
     if errors:
         raise InvalidInput(errors)
     with db.session() as s:  # who may upload, before any decoding
@@ -155,30 +153,23 @@ def add_asset(
     with db.session() as s:
         if kind.ingredient and _ingredient_named(s, project_id, name) is not None:
             raise InvalidInput([FieldError("name", f"the library already has '{name}'")])
-        key = f"projects/{project_id}/assets/{uuid.uuid4().hex}.{checked.extension}"
-        temp = media.temp_path(key)
-        try:
-            temp.write_bytes(checked.data)
-            asset = Asset(
-                project_id=project_id,
-                kind=kind,
-                name=name,
-                description=description,
-                media_key=key,
-                mime_type=checked.mime_type,
-                width=getattr(checked, "width", 0),
-                height=getattr(checked, "height", 0),
-                seconds=getattr(checked, "seconds", None),
-                bytes=len(checked.data),
-                created_by=actor.id,
-            )
-            s.add(asset)
-            s.flush()
-            media.commit(temp, key)
-        except OSError as exc:
-            raise explain_os_error(exc, temp.parent) from None
-        finally:
-            temp.unlink(missing_ok=True)
+        key = asset_key(project_id, checked.extension)
+        asset = Asset(
+            project_id=project_id,
+            kind=kind,
+            name=name,
+            description=description,
+            media_key=key,
+            mime_type=checked.mime_type,
+            width=getattr(checked, "width", 0),
+            height=getattr(checked, "height", 0),
+            seconds=getattr(checked, "seconds", None),
+            bytes=len(checked.data),
+            created_by=actor.id,
+        )
+        s.add(asset)
+        s.flush()  # the row is sound before the file lands; a failed write rolls it back
+        media.write(key, checked.data)
         audit.record(s, actor, "asset.added", project_id, asset=asset.id, kind=kind.value)
     return asset
 
@@ -242,27 +233,34 @@ def set_references(db: Database, actor: User, scene_id: int, asset_ids: list[int
         if scene is None:
             raise NotFound(f"scene {scene_id}: no such scene")
         require(s, actor, scene.project_id, Role.editor, "attaching ingredients")
-        chosen = list(dict.fromkeys(asset_ids))
-        assets = {a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_(chosen)))}
-        for asset_id in chosen:
-            asset = assets.get(asset_id)
-            if (
-                asset is None
-                or asset.project_id != scene.project_id
-                or not AssetKind(asset.kind).ingredient
-            ):
-                raise InvalidInput(
-                    [FieldError("references", f"image {asset_id} is not an ingredient here")]
-                )
-        _check_reference_count(scene, len(chosen))
-        for row in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene_id)):
-            s.delete(row)
-        s.flush()
-        s.add_all(
-            SceneReference(scene_id=scene_id, asset_id=asset_id, position=i)
-            for i, asset_id in enumerate(chosen)
+        attach_references(s, db.catalog, scene, asset_ids)
+        audit.record(
+            s, actor, "scene.references", scene.project_id, scene=scene_id, assets=asset_ids
         )
-        audit.record(s, actor, "scene.references", scene.project_id, scene=scene_id, assets=chosen)
+
+
+def attach_references(s: Session, catalog: Catalog, scene: Scene, asset_ids: list[int]) -> None:
+    """Inside the caller's transaction: replace the scene's hand-attached ingredients."""
+    chosen = list(dict.fromkeys(asset_ids))
+    assets = {a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_(chosen)))}
+    for asset_id in chosen:
+        asset = assets.get(asset_id)
+        if (
+            asset is None
+            or asset.project_id != scene.project_id
+            or not AssetKind(asset.kind).ingredient
+        ):
+            raise InvalidInput(
+                [FieldError("references", f"image {asset_id} is not an ingredient here")]
+            )
+    _check_reference_count(catalog, scene, len(chosen))
+    for row in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene.id)):
+        s.delete(row)
+    s.flush()
+    s.add_all(
+        SceneReference(scene_id=scene.id, asset_id=asset_id, position=i)
+        for i, asset_id in enumerate(chosen)
+    )
 
 
 def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
@@ -281,9 +279,9 @@ def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
         )
 
 
-def _check_reference_count(scene: Scene, count: int) -> None:
-    spec = catalog.MODELS[scene.model]
-    allowed = min(spec.reference_images, catalog.MAX_REFERENCE_IMAGES)
+def _check_reference_count(catalog: Catalog, scene: Scene, count: int) -> None:
+    spec = catalog.model(scene.model)
+    allowed = min(spec.reference_images, MAX_REFERENCE_IMAGES)
     if count > allowed:
         takes = f"takes at most {allowed}" if allowed else "takes no reference images"
         raise InvalidInput(
@@ -291,7 +289,7 @@ def _check_reference_count(scene: Scene, count: int) -> None:
         )
 
 
-def references_for(s: Session, scene: Scene) -> list[Asset]:
+def references_for(s: Session, scene: Scene, catalog: Catalog) -> list[Asset]:
     """The ingredients a scene uses: those attached by hand, then those its prompt names."""
     attached = list(
         s.scalars(
@@ -308,7 +306,7 @@ def references_for(s: Session, scene: Scene) -> list[Asset]:
     )
     named = [a for a in library if a not in attached and _names(scene.prompt, a.name)]
     chosen = attached + named
-    _check_reference_count(scene, len(chosen))
+    _check_reference_count(catalog, scene, len(chosen))
     return chosen
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import audit
+from storage.contract import CaptionLine, CardSpec, CutClip, CutSnapshot, MusicBed, NewMovie
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
 from storage.jobs import lock_project, move_job
@@ -20,6 +21,7 @@ from storage.models import (
     Asset,
     AssetKind,
     Job,
+    JobKind,
     JobStatus,
     Movie,
     Project,
@@ -30,13 +32,12 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.validation import Checker, clean_card, clean_fade
+from storage.validation import Checker, clean_card, clean_fade, clean_transition
 
-ASSEMBLER = "assembler"
+ASSEMBLER = "assembler"  # a render job's backend: the engine's movie assembler
 PRESETS = ("720p", "1080p", "4k")
 ASPECTS = ("16:9", "9:16", "1:1")
 FITS = ("pad", "crop")
-RENDER_SETTINGS = ("preset", "aspect_ratio", "fit", "burn_captions", "keep_clip_audio", "use_music")
 CUT_FIELDS = ("title_card", "end_card", "music_id", "music_fade_in", "music_fade_out")
 
 
@@ -96,7 +97,7 @@ def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> dict[str, Any]:
+def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnapshot:
     """The cut as the assembler renders it; refuses a scene without a usable take."""
     scenes = list(
         s.scalars(select(Scene).where(Scene.project_id == project.id).order_by(Scene.position))
@@ -123,33 +124,28 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> dict[st
         take = s.get(Take, scene.selected_take_id)
         assert take is not None
         clips.append(
-            {
-                "scene_id": scene.id,
-                "title": scene.title,
-                "media_key": take.media_key,
-                "take_id": take.id,
-                "duration": take.duration,
-                "transition": scene.transition,
-                "transition_seconds": scene.transition_seconds,
-                "captions": list(scene.captions or []),
-            }
+            CutClip(
+                scene_id=scene.id,
+                title=scene.title,
+                take_id=take.id,
+                media_key=take.media_key,
+                duration=take.duration,
+                transition=scene.transition,
+                transition_seconds=scene.transition_seconds,
+                captions=tuple(CaptionLine(**c) for c in scene.captions or []),
+            )
         )
     music = s.get(Asset, project.music_id) if project.music_id and settings["use_music"] else None
-    return {
+    return CutSnapshot(
         **settings,
-        "name": project.name,
-        "clips": clips,
-        "title_card": project.title_card,
-        "end_card": project.end_card,
-        "music": {
-            "media_key": music.media_key,
-            "name": music.name,
-            "fade_in": project.music_fade_in,
-            "fade_out": project.music_fade_out,
-        }
+        name=project.name,
+        clips=tuple(clips),
+        title_card=CardSpec(**project.title_card) if project.title_card else None,
+        end_card=CardSpec(**project.end_card) if project.end_card else None,
+        music=MusicBed(music.media_key, music.name, project.music_fade_in, project.music_fade_out)
         if music
         else None,
-    }
+    )
 
 
 def create_render_job(db: Database, actor: User, project_id: int, settings: dict[str, Any]) -> Job:
@@ -159,11 +155,11 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
         job = Job(
             project_id=project_id,
             scene_id=None,
-            kind="render",
+            kind=JobKind.render,
             backend=ASSEMBLER,
             model=ASSEMBLER,
             takes=1,
-            params=_snapshot(s, project, cleaned),
+            params=_snapshot(s, project, cleaned).to_params(),
             created_by=actor.id,
         )
         s.add(job)
@@ -172,7 +168,7 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
     return job
 
 
-def complete_render(db: Database, job_id: int, fields: dict[str, Any]) -> Movie | None:
+def complete_render(db: Database, job_id: int, movie: NewMovie) -> Movie | None:
     """Record the render as the project's next version; None if the job was cancelled."""
     with db.session() as s:
         job = s.get(Job, job_id)
@@ -184,18 +180,26 @@ def complete_render(db: Database, job_id: int, fields: dict[str, Any]) -> Movie 
         ):
             return None
         latest = s.scalar(select(func.max(Movie.version)).where(Movie.project_id == job.project_id))
-        settings = {k: job.params[k] for k in RENDER_SETTINGS}
-        settings["copied_s"] = fields.pop("copied_s", 0.0)  # picture copied from the takes
-        movie = Movie(
+        settings = {k: job.params[k] for k in CutSnapshot.SETTINGS}
+        settings["copied_s"] = movie.copied_s  # picture copied from the takes
+        row = Movie(
             project_id=job.project_id,
             job_id=job_id,
             version=(latest or 0) + 1,
             settings=settings,
             created_by=job.created_by,
-            **fields,
+            media_key=movie.media_key,
+            captions_srt_key=movie.captions_srt_key,
+            captions_vtt_key=movie.captions_vtt_key,
+            otio_key=movie.otio_key,
+            duration=movie.duration,
+            width=movie.width,
+            height=movie.height,
+            bytes=movie.bytes,
+            render_s=movie.render_s,
         )
-        s.add(movie)
-    return movie
+        s.add(row)
+    return row
 
 
 def list_movies(db: Database, actor: User, project_id: int) -> list[Movie]:
@@ -207,3 +211,33 @@ def list_movies(db: Database, actor: User, project_id: int) -> list[Movie]:
                 select(Movie).where(Movie.project_id == project_id).order_by(Movie.version.desc())
             )
         )
+
+
+def set_transitions(
+    db: Database, actor: User, project_id: int, transitions: dict[int, Any]
+) -> list[Scene]:
+    """Set the cut into each scene (``{scene_id: "cut" | {kind, duration}}``) together:
+    every scene's is saved, or none, and each refusal names its scene."""
+    with db.session() as s:
+        require(s, actor, project_id, Role.editor, "editing the cut")
+        scenes = {
+            scene.id: scene
+            for scene in s.scalars(select(Scene).where(Scene.project_id == project_id))
+        }
+        ordered = sorted(scenes.values(), key=lambda scene: scene.position)
+        check = Checker({})
+        cleaned = {}
+        for scene_id, wanted in transitions.items():
+            scene = scenes.get(scene_id)
+            if scene is None:
+                raise NotFound(f"scene {scene_id}: not a scene of project {project_id}")
+            one = Checker({})
+            cleaned[scene_id] = clean_transition(one, wanted, scene.duration)
+            number = ordered.index(scene) + 1
+            for error in one.errors:
+                check.fail(f"scene {number} '{scene.title}' {error.field}", error.message)
+        check.done()
+        for scene_id, (kind, seconds) in cleaned.items():
+            scenes[scene_id].transition, scenes[scene_id].transition_seconds = kind, seconds
+        audit.record(s, actor, "cut.transitions", project_id, scenes=sorted(cleaned))
+    return ordered

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -13,16 +14,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import StudioError
+from storage.catalog import Catalog
+from storage.errors import DatabaseUnavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class DatabaseUnavailable(StudioError):
-    pass
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     # WAL lets the studio read while the engine writes; the timeout rides out short writes.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -32,10 +30,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 class Database:
-    """The engine and session factory of one metadata database."""
+    """One metadata database, and the catalog its rules are checked against (models'
+    limits, prices and providers' billing), so every caller checks the same rules."""
 
-    def __init__(self, url: str, connect_args: dict | None = None) -> None:
+    def __init__(
+        self, url: str, connect_args: dict[str, Any] | None = None, catalog: Catalog | None = None
+    ) -> None:
         self.url = url
+        self.catalog = catalog or Catalog()
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
-"""The errors the data layer raises; each carries a message fit to show a user."""
+"""Every error the studio, the CLI and the engines raise on purpose, in one family.
+
+Each ``StudioError`` carries a message fit to show a user as it is; nothing else should
+reach a user. ``JobCancelled`` is not an error: it is how a cancel stops a running job.
+"""
 
 from __future__ import annotations
 
@@ -40,3 +44,44 @@ class Conflict(StudioError):
 
 class BudgetExceeded(Conflict):
     """Queueing would spend more than the project's budget has left."""
+
+
+class SettingsError(StudioError):
+    """A setting has a value the studio cannot use; the message names the variable."""
+
+
+class CredentialsMissing(StudioError):
+    """Google credentials were needed and none could be found or used."""
+
+
+class DatabaseUnavailable(StudioError):
+    pass
+
+
+class QueueUnavailable(StudioError):
+    """Redis, which carries jobs to the engines, cannot be reached."""
+
+
+class StorageFull(StudioError):
+    pass
+
+
+class StoryboardError(StudioError):
+    """The file cannot be read as a storyboard; the message names file, line and field."""
+
+
+class JobFailed(StudioError):
+    """A job that cannot succeed; ``stage`` and ``reason`` are shown to the user.
+
+    ``blocked`` marks a refusal by a provider's safety filters rather than a failure.
+    """
+
+    def __init__(self, stage: str, reason: str, blocked: bool = False) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason
+        self.blocked = blocked
+
+
+class JobCancelled(Exception):
+    """A user cancelled the job while it ran; raised to stop the work where it stands."""

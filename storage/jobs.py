@@ -6,19 +6,23 @@ conditional UPDATE, so a cancel and an engine finishing at the same moment canno
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.orm import Session
 
-from storage import audit, catalog
+from storage import audit
 from storage.assets import references_for
+from storage.catalog import Billing, Catalog
+from storage.contract import Generated, ImageRef, PreviousScene, SceneSnapshot, TakeRef
 from storage.db import Database
 from storage.errors import BudgetExceeded, Conflict, FieldError, InvalidInput, NotFound
 from storage.models import (
     Asset,
     AssetKind,
     Job,
+    JobKind,
     JobStatus,
     Project,
     Role,
@@ -28,62 +32,140 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.scenes import scene_estimate, scene_values
+from storage.scenes import scene_estimate
 from storage.validation import require_takes
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A project's budget as queueing sees it: the limit, what is spent or reserved, and
+    what is left (None: the project has no budget)."""
+
+    limit: float | None
+    committed: float
+
+    @property
+    def left(self) -> float | None:
+        return None if self.limit is None else max(0.0, self.limit - self.committed)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What queueing these scenes would do: who generates them, at what estimated cost,
+    and whether it is billed against the budget."""
+
+    scenes: list[Scene]
+    takes: list[int]
+    estimate: float
+    billed: bool
+    budget: Budget
+
+    @property
+    def fits(self) -> bool:
+        left = self.budget.left
+        return not self.billed or left is None or self.estimate <= left + 1e-9
+
+
+def _chosen(
+    s: Session, project_id: int, scene_ids: list[int] | None
+) -> tuple[list[Scene], list[Scene]]:
+    """The project's scenes in order, and those chosen (all when ``scene_ids`` is None)."""
+    ordered = list(
+        s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
+    )
+    if scene_ids is None:
+        return ordered, ordered
+    by_id = {scene.id: scene for scene in ordered}
+    missing = [i for i in scene_ids if i not in by_id]
+    if missing:
+        raise NotFound(f"scene {missing[0]}: not a scene of project {project_id}")
+    return ordered, [by_id[i] for i in dict.fromkeys(scene_ids)]
+
+
+def _plan(
+    s: Session,
+    catalog: Catalog,
+    project: Project,
+    chosen: list[Scene],
+    takes: int | None,
+    drafts: bool,
+) -> Plan:
+    if not chosen:
+        raise InvalidInput([FieldError("scenes", "the project has no scenes to generate")])
+    counts = [
+        require_takes(scene.takes if takes is None else takes, catalog.model(scene.model))
+        for scene in chosen
+    ]
+    billed = any(catalog.backend_for(scene.model, drafts).billing.billed for scene in chosen)
+    return Plan(
+        scenes=chosen,
+        takes=counts,
+        estimate=round(
+            sum(scene_estimate(sc, catalog, n) for sc, n in zip(chosen, counts, strict=True)), 4
+        ),
+        billed=billed,
+        budget=Budget(project.budget_usd, committed_usd(s, project.id)),
+    )
+
+
+def plan_generation(
+    db: Database,
+    actor: User,
+    project_id: int,
+    drafts: bool,
+    scene_ids: list[int] | None = None,
+    takes: int | None = None,
+) -> Plan:
+    """What ``create_generation_jobs`` would queue and spend, without queueing it."""
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.viewer, "estimating a generation")
+        _, chosen = _chosen(s, project_id, scene_ids)
+        return _plan(s, db.catalog, project, chosen, takes, drafts)
 
 
 def create_generation_jobs(
     db: Database,
     actor: User,
     project_id: int,
-    backend: str,
+    drafts: bool,
     scene_ids: list[int] | None = None,
     takes: int | None = None,
 ) -> list[Job]:
     """One queued job per scene (all scenes when ``scene_ids`` is None), saved together.
 
-    A billed backend reserves each job's estimate against the project budget in the same
-    transaction, under a lock on the project row, so queueing from several studios or
-    CLIs at the same moment can never overspend.
+    Each job's backend is its scene's model's provider, or the local animatic in draft
+    mode. A billed provider's jobs reserve their estimate against the project budget in
+    the same transaction, under a lock on the project row, so queueing from several
+    studios or CLIs at the same moment can never overspend.
     """
+    catalog = db.catalog
     with db.session() as s:
         lock_project(s, project_id)
         project = require(s, actor, project_id, Role.editor, "generating scenes")
-        ordered = list(
-            s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
-        )
-        if scene_ids is None:
-            chosen = ordered
-        else:
-            by_id = {scene.id: scene for scene in ordered}
-            missing = [i for i in scene_ids if i not in by_id]
-            if missing:
-                raise NotFound(f"scene {missing[0]}: not a scene of project {project_id}")
-            chosen = [by_id[i] for i in dict.fromkeys(scene_ids)]
-        if not chosen:
-            raise InvalidInput([FieldError("scenes", "the project has no scenes to generate")])
-        billed = backend in catalog.BILLED_BACKENDS
+        ordered, chosen = _chosen(s, project_id, scene_ids)
+        plan = _plan(s, catalog, project, chosen, takes, drafts)
+        if not plan.fits:
+            _refuse_budget(project, plan)
         jobs = []
-        for scene in chosen:
-            count = require_takes(scene.takes if takes is None else takes, scene.model)
-            estimate = scene_estimate(scene, count)
+        for scene, count in zip(plan.scenes, plan.takes, strict=True):
+            provider = catalog.backend_for(scene.model, drafts)
+            estimate = scene_estimate(scene, catalog, count)
             jobs.append(
                 Job(
                     project_id=project_id,
                     scene_id=scene.id,
-                    backend=backend,
+                    kind=JobKind.generate,
+                    backend=provider.name,
                     model=scene.model,
                     takes=count,
-                    params=_job_params(s, scene, ordered),
+                    params=scene_snapshot(s, catalog, scene, ordered).to_params(),
                     estimated_cost_usd=estimate,
-                    reserved_usd=estimate if billed else 0.0,
+                    reserved_usd=estimate if provider.billing.billed else 0.0,
                     created_by=actor.id,
                 )
             )
-        if billed and project.budget_usd is not None:
-            _check_budget(s, project, sum(j.reserved_usd for j in jobs), len(jobs))
         s.add_all(jobs)
         s.flush()
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])
@@ -108,58 +190,65 @@ def committed_usd(s: Session, project_id: int) -> float:
     )
 
 
-def spent_or_reserved(db: Database, actor: User, project_id: int) -> float:
-    with db.session() as s:
-        require(s, actor, project_id, Role.viewer, "viewing the budget")
-        return committed_usd(s, project_id)
+def _refuse_budget(project: Project, plan: Plan) -> None:
+    budget = plan.budget
+    raise BudgetExceeded(
+        f"budget: queueing {len(plan.scenes)} job(s) would cost an estimated "
+        f"${plan.estimate:,.2f}, but '{project.name}' has ${budget.left or 0:,.2f} left of its "
+        f"${budget.limit or 0:,.2f} budget (${budget.committed:,.2f} spent or reserved); "
+        "raise the budget or queue fewer takes"
+    )
 
 
-def _check_budget(s: Session, project: Project, wanted: float, count: int) -> None:
-    assert project.budget_usd is not None
-    committed = committed_usd(s, project.id)
-    left = max(0.0, project.budget_usd - committed)
-    if wanted > left + 1e-9:
-        raise BudgetExceeded(
-            f"budget: queueing {count} job(s) would cost an estimated ${wanted:,.2f}, but "
-            f"'{project.name}' has ${left:,.2f} left of its ${project.budget_usd:,.2f} budget "
-            f"(${committed:,.2f} spent or reserved); raise the budget or queue fewer takes"
-        )
-
-
-def _job_params(s: Session, scene: Scene, ordered: list[Scene]) -> dict[str, Any]:
+def scene_snapshot(
+    s: Session, catalog: Catalog, scene: Scene, ordered: list[Scene]
+) -> SceneSnapshot:
     """What the backend renders: a snapshot, so later edits do not change a queued job.
 
     The previous scene's take is looked up when the job runs, not now, so "generate all"
     can chain scenes that have no takes yet.
     """
-    params = scene_values(scene)
-    params["position"] = scene.position
-    for name in ("first_frame", "last_frame"):
-        asset = s.get(Asset, params.pop(f"{name}_id") or 0)
-        if asset is not None:
-            params[name] = {"media_key": asset.media_key, "mime_type": asset.mime_type}
-    extend = s.get(Take, params.pop("extend_take_id") or 0)
-    if extend is not None:
-        params["extend_take"] = {"take_id": extend.id, "media_key": extend.media_key}
-    params["references"] = [
-        {
-            "name": asset.name,
-            "media_key": asset.media_key,
-            "mime_type": asset.mime_type,
-            "reference_type": "style" if asset.kind == AssetKind.style else "asset",
-        }
-        for asset in references_for(s, scene)
-    ]
+
+    def frame(asset_id: int | None) -> ImageRef | None:
+        asset = s.get(Asset, asset_id) if asset_id else None
+        return ImageRef(asset.media_key, asset.mime_type, asset.name) if asset else None
+
+    extend = s.get(Take, scene.extend_take_id) if scene.extend_take_id else None
     index = ordered.index(scene)
-    if scene.continuity != "none" and index > 0:
-        previous = ordered[index - 1]
-        params["previous"] = {
-            "scene_id": previous.id,
-            "title": previous.title,
-            "prompt": previous.prompt,
-            "seed": previous.seed,
-        }
-    return params
+    previous = ordered[index - 1] if scene.continuity != "none" and index > 0 else None
+    return SceneSnapshot(
+        title=scene.title,
+        prompt=scene.prompt,
+        model=scene.model,
+        duration=scene.duration,
+        aspect_ratio=scene.aspect_ratio,
+        resolution=scene.resolution,
+        style=scene.style,
+        camera=scene.camera,
+        negative_prompt=scene.negative_prompt,
+        seed=scene.seed,
+        notes=scene.notes,
+        continuity=scene.continuity,
+        person_generation=scene.person_generation,
+        generate_audio=scene.generate_audio,
+        enhance_prompt=scene.enhance_prompt,
+        position=scene.position,
+        first_frame=frame(scene.first_frame_id),
+        last_frame=frame(scene.last_frame_id),
+        references=tuple(
+            ImageRef(
+                asset.media_key,
+                asset.mime_type,
+                asset.name,
+                "style" if asset.kind == AssetKind.style else "asset",
+            )
+            for asset in references_for(s, scene, catalog)
+        ),
+        extend_take=TakeRef(extend.id, extend.media_key, extend.backend) if extend else None,
+        previous=PreviousScene(previous.id, previous.title, previous.prompt, previous.seed)
+        if previous
+        else None,
+    )
 
 
 def get_job(db: Database, job_id: int) -> Job:
@@ -221,26 +310,27 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
     return get_job(db, job_id)
 
 
-# Stages at which Veo itself reported that nothing was produced, so nothing is billed.
-UNBILLED_STAGES = ("veo", "safety")
-
-
-def _reservation_after(status: JobStatus, stage: str | None = None) -> Any:
+def _reservation_after(
+    status: JobStatus, stage: str | None = None, billing: Billing | None = None
+) -> Any:
     """What a job that ends without takes still counts against the budget.
 
-    Nothing, if Veo never accepted it or said it produced nothing; otherwise its estimate
-    stays reserved (cancelled, timed out, failed while saving: Google may bill it). A
-    submission whose answer was lost ("unconfirmed") may have been accepted, so it keeps it.
+    Nothing, if the provider never accepted it or said it produced nothing (its billing
+    names those stages); otherwise its estimate stays reserved (cancelled, timed out,
+    failed while saving: the provider may bill it). A submission whose answer was lost
+    ("unconfirmed") may have been accepted, so it keeps it.
     """
     if stage == "unconfirmed":
         return Job.reserved_usd
-    if status == JobStatus.blocked or stage in UNBILLED_STAGES:
+    unbilled = billing.unbilled_stages if billing else frozenset()
+    if status == JobStatus.blocked or stage in unbilled:
         return 0.0
     return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
 
 
 def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
-    result = s.execute(update(Job).where(Job.id == job_id, Job.status.in_(from_)).values(**values))
+    moved = update(Job).where(Job.id == job_id, Job.status.in_(from_)).values(**values)
+    result = cast(CursorResult[Any], s.execute(moved))  # an UPDATE's result has a row count
     return result.rowcount == 1
 
 
@@ -276,13 +366,11 @@ def save_operation(db: Database, job_id: int, operation_name: str) -> None:
         )
 
 
-def complete_job(
-    db: Database, job_id: int, takes: list[dict[str, Any]], notice: str | None = None
-) -> list[Take] | None:
+def complete_job(db: Database, job_id: int, generated: Generated) -> list[Take] | None:
     """Record the takes and mark the job succeeded together; None if it was cancelled.
 
-    The job's reservation becomes what its takes cost; ``notice`` says what it lacks (the
-    samples a safety filter kept back).
+    The job's reservation becomes what its takes cost; its notice says what it lacks (the
+    samples a safety filter kept back). Each take keeps the job's snapshot as its params.
     """
     with db.session() as s:
         if not move_job(
@@ -291,13 +379,25 @@ def complete_job(
             (JobStatus.running,),
             status=JobStatus.succeeded,
             finished_at=utcnow(),
-            reserved_usd=round(sum(t["cost_usd"] for t in takes), 4),
-            notice=notice,
+            reserved_usd=round(sum(t.cost_usd for t in generated.takes), 4),
+            notice=generated.notice,
         ):
             return None
         job = s.get(Job, job_id)
         assert job is not None and job.scene_id is not None
-        rows = [Take(scene_id=job.scene_id, job_id=job_id, **fields) for fields in takes]
+        drafts = db.catalog.provider(job.backend).drafts
+        rows = [
+            Take(
+                scene_id=job.scene_id,
+                job_id=job_id,
+                backend=job.backend,
+                model=job.model,
+                is_draft=drafts,
+                params=dict(job.params),
+                **asdict(take),
+            )
+            for take in generated.takes
+        ]
         s.add_all(rows)
         s.flush()
         scene = s.get(Scene, job.scene_id)
@@ -309,7 +409,10 @@ def complete_job(
 def fail_job(
     db: Database, job_id: int, stage: str, reason: str, status: JobStatus = JobStatus.failed
 ) -> bool:
+    """End a live job without takes, keeping what its provider may bill reserved."""
     with db.session() as s:
+        job = s.get(Job, job_id)
+        provider = db.catalog.providers.get(job.backend) if job else None
         return move_job(
             s,
             job_id,
@@ -318,7 +421,7 @@ def fail_job(
             error_stage=stage,
             error=reason[:4000],
             finished_at=utcnow(),
-            reserved_usd=_reservation_after(status, stage),
+            reserved_usd=_reservation_after(status, stage, provider.billing if provider else None),
         )
 
 

@@ -1,7 +1,9 @@
-"""The media store: files of takes and posters under keys the project generates.
+"""The media store: takes, posters, uploads and movies, spoken of by key everywhere above.
 
-A key is a relative path built only from ids, never from anything a user typed, and every
-lookup is checked to stay inside the store's root.
+A key is a relative path built only from ids, never from anything a user typed. Everything
+outside this module (pages, the CLI, storyboard files, backends) reads and writes media
+through ``MediaStore``, so object storage can replace the local folder with no change above
+the store. ``LocalMediaStore`` is its one implementation today.
 """
 
 from __future__ import annotations
@@ -10,52 +12,121 @@ import errno
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
-from storage.errors import NotFound, StudioError
-
-
-class StorageFull(StudioError):
-    pass
+from storage.errors import NotFound, StorageFull, StudioError
 
 
-class MediaStore:
+def take_key(project_id: int, scene_id: int, job_id: int, sample: int) -> str:
+    return f"projects/{project_id}/scenes/{scene_id}/job{job_id}-take{sample}.mp4"
+
+
+def poster_key(video_key: str) -> str:
+    return video_key.rsplit(".", 1)[0] + ".jpg"
+
+
+def movie_key(project_id: int, job_id: int, extension: str) -> str:
+    return f"projects/{project_id}/movies/job{job_id}.{extension}"
+
+
+def asset_key(project_id: int, extension: str) -> str:
+    return f"projects/{project_id}/assets/{uuid.uuid4().hex}.{extension}"
+
+
+def project_prefix(project_id: int) -> str:
+    """Every key of a project starts so: takes, library, movies."""
+    return f"projects/{project_id}/"
+
+
+class MediaStore(Protocol):
+    def exists(self, key: str) -> bool: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The file for reading, in binary."""
+        ...
+
+    def writing(self, key: str) -> AbstractContextManager[Path]:
+        """A private local file to write ``key`` into: it becomes ``key`` when the block
+        ends, whole, or is removed if the block raises (a full disk names itself)."""
+        ...
+
+    def write(self, key: str, data: bytes) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def local_path(self, key: str) -> Path:
+        """A file on this machine holding ``key``, for ffmpeg and PyAV."""
+        ...
+
+    def playback(self, key: str) -> str:
+        """What a browser player is given: a URL, or a local path the studio serves."""
+        ...
+
+
+class LocalMediaStore:
+    """Media as files under one folder; writes land by rename, so no reader sees half."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    @staticmethod
-    def take_key(project_id: int, scene_id: int, job_id: int, sample: int, ext: str) -> str:
-        return f"projects/{project_id}/scenes/{scene_id}/job{job_id}-take{sample}.{ext}"
-
-    def path(self, key: str) -> Path:
+    def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root):
             raise NotFound(f"media {key!r}: outside the media store")
         return path
 
-    def temp_path(self, key: str) -> Path:
-        """A private file beside ``key`` to write into before ``commit`` makes it visible."""
-        final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        return final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
-
-    def commit(self, temp: Path, key: str) -> Path:
-        final = self.path(key)
-        os.replace(temp, final)
-        return final
-
     def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
+        return self._path(key).is_file()
+
+    def read(self, key: str) -> bytes:
+        with self.open(key) as file:
+            return file.read()
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise NotFound(f"media {key}: the file is missing from the media store") from None
+
+    @contextmanager
+    def writing(self, key: str) -> Iterator[Path]:
+        final = self._path(key)
+        temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            yield temp
+            os.replace(temp, final)
+        except OSError as exc:
+            raise _explain(exc, final.parent) from None
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def write(self, key: str, data: bytes) -> None:
+        with self.writing(key) as temp:
+            temp.write_bytes(data)
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        self._path(key).unlink(missing_ok=True)
 
-    def delete_project(self, project_id: int) -> None:
-        """Every file of a project (all its keys start so): takes, library, movies."""
-        shutil.rmtree(self.path(f"projects/{project_id}"), ignore_errors=True)
+    def delete_prefix(self, prefix: str) -> None:
+        shutil.rmtree(self._path(prefix), ignore_errors=True)
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+    def playback(self, key: str) -> str:
+        # Streamlit's media widgets serve a local path themselves
+        return str(self._path(key))
 
 
-def explain_os_error(exc: OSError, where: Path) -> StudioError:
+def _explain(exc: OSError, where: Path) -> StudioError:
     if exc.errno == errno.ENOSPC:
         return StorageFull(f"media store: the disk holding {where} is full")
     return StudioError(f"media store: cannot write {where}: {exc.strerror}")

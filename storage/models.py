@@ -45,6 +45,11 @@ class JobStatus(enum.StrEnum):
         return self not in (JobStatus.queued, JobStatus.running)
 
 
+class JobKind(enum.StrEnum):
+    generate = "generate"  # a scene's takes, by its provider (or the animatic)
+    render = "render"  # the project's cut, by the assembler
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,7 +191,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     scene_id: Mapped[int | None] = mapped_column(ForeignKey("scenes.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16), default="generate")
+    kind: Mapped[JobKind] = mapped_column(String(16), default=JobKind.generate)
     status: Mapped[JobStatus] = mapped_column(String(16), default=JobStatus.queued)
     backend: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(80))

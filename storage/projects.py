@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage import audit, catalog
+from storage import audit
 from storage.db import Database
-from storage.media import MediaStore
+from storage.media import MediaStore, project_prefix
 from storage.models import Membership, Project, Role, Scene, Take, User
 from storage.permissions import require, role_of
 from storage.validation import clean_project
@@ -28,7 +28,7 @@ class ProjectSummary:
 def create_project(
     db: Database, actor: User, fields: dict[str, Any], default_model: str
 ) -> Project:
-    cleaned = clean_project(fields, default_model)
+    cleaned = clean_project(fields, default_model, db.catalog)
     with db.session() as s:
         project = Project(created_by=actor.id, **cleaned)
         s.add(project)
@@ -60,7 +60,7 @@ def update_project(db: Database, actor: User, project_id: int, changes: dict[str
     """Rename or change defaults; the fields not given keep their values."""
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "changing a project")
-        cleaned = clean_project({**project_values(project), **changes}, project.model)
+        cleaned = clean_project({**project_values(project), **changes}, project.model, db.catalog)
         for key, value in cleaned.items():
             setattr(project, key, value)
         audit.record(s, actor, "project.updated", project.id, fields=sorted(changes))
@@ -92,7 +92,12 @@ def list_projects(
         ids = [p.id for p, _ in rows]
         scenes = s.execute(
             select(
-                Scene.project_id, Scene.model, Scene.duration, Scene.takes, Scene.generate_audio
+                Scene.project_id,
+                Scene.model,
+                Scene.resolution,
+                Scene.duration,
+                Scene.takes,
+                Scene.generate_audio,
             ).where(Scene.project_id.in_(ids))
         ).all()
         takes = dict(
@@ -114,7 +119,9 @@ def list_projects(
                 takes=takes.get(project.id, 0),
                 estimated_cost_usd=round(
                     sum(
-                        catalog.estimate_cost(r.model, r.duration, r.takes, r.generate_audio)
+                        db.catalog.estimate(
+                            r.model, r.resolution, r.duration, r.takes, r.generate_audio
+                        )
                         for r in own
                     ),
                     2,
@@ -150,4 +157,4 @@ def delete_project(db: Database, media: MediaStore, actor: User, project_id: int
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "deleting a project")
         s.delete(project)
-    media.delete_project(project_id)
+    media.delete_prefix(project_prefix(project_id))

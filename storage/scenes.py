@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audit, catalog
-from storage.assets import check_scene_assets
+from storage import audit
+from storage.assets import attach_references, check_scene_assets
+from storage.catalog import Catalog
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
 from storage.models import Project, Role, Scene, SceneReference, Take, User
@@ -25,10 +26,12 @@ def project_defaults(project: Project) -> dict[str, Any]:
     }
 
 
-def scene_estimate(scene: Scene, takes: int | None = None) -> float:
-    """The scene's cost at list price: seconds x price (with or without sound) x takes."""
+def scene_estimate(scene: Scene, catalog: Catalog, takes: int | None = None) -> float:
+    """The scene's cost at its model's price for its resolution, with or without sound."""
     count = scene.takes if takes is None else takes
-    return catalog.estimate_cost(scene.model, scene.duration, count, scene.generate_audio)
+    return catalog.estimate(
+        scene.model, scene.resolution, scene.duration, count, scene.generate_audio
+    )
 
 
 def scene_values(scene: Scene) -> dict[str, Any]:
@@ -93,15 +96,20 @@ def get_scene(db: Database, actor: User, scene_id: int) -> Scene:
 def add_scenes(
     db: Database, actor: User, project_id: int, rows: list[dict[str, Any]]
 ) -> list[Scene]:
-    """Append scenes in one transaction: all are saved, or none (errors name the scene)."""
+    """Append scenes in one transaction: all are saved, or none (errors name the scene).
+
+    A row may carry ``references``: the ingredient ids attached to it by hand.
+    """
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "adding scenes")
         start = s.scalar(select(func.count()).where(Scene.project_id == project_id)) or 0
-        cleaned, errors = [], []
+        cleaned, attached, errors = [], [], []
         for offset, raw in enumerate(rows):
             defaults = {**project_defaults(project), "title": f"Scene {start + offset + 1}"}
+            fields = dict(raw)
+            attached.append(fields.pop("references", None))
             try:
-                cleaned.append(clean_scene(raw, defaults))
+                cleaned.append(clean_scene(fields, defaults, db.catalog))
             except InvalidInput as exc:
                 prefix = f"scene {start + offset + 1}" if len(rows) > 1 else ""
                 errors += [FieldError(f"{prefix} {e.field}".strip(), e.message) for e in exc.errors]
@@ -114,6 +122,10 @@ def add_scenes(
             for i, fields in enumerate(cleaned)
         ]
         s.add_all(scenes)
+        s.flush()
+        for scene, references in zip(scenes, attached, strict=True):
+            if references is not None:
+                attach_references(s, db.catalog, scene, references)
         audit.record(s, actor, "scenes.added", project_id, count=len(scenes))
     return scenes
 
@@ -123,12 +135,18 @@ def add_scene(db: Database, actor: User, project_id: int, fields: dict[str, Any]
 
 
 def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, Any]) -> Scene:
+    """Change the fields given (and, with ``references``, the ingredients attached by
+    hand) in one transaction: a refusal of any part saves none of it."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
-        cleaned = clean_scene(changes, scene_values(scene))
+        fields = dict(changes)
+        references = fields.pop("references", None)
+        cleaned = clean_scene(fields, scene_values(scene), db.catalog)
         _check_links(s, scene.project_id, cleaned)
         for key, value in cleaned.items():
             setattr(scene, key, value)
+        if references is not None:
+            attach_references(s, db.catalog, scene, references)
         audit.record(
             s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes)
         )
@@ -140,7 +158,7 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
         ordered = _ordered(s, scene.project_id)
-        values = clean_scene(scene_values(scene), scene_values(scene))
+        values = clean_scene(scene_values(scene), scene_values(scene), db.catalog)
         values["title"] = f"{scene.title} (copy)"[:120]
         copy = Scene(project_id=scene.project_id, position=0, **values)
         s.add(copy)

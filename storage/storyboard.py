@@ -6,17 +6,19 @@ the line and field of each problem; export writes a file that imports back the s
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from storage import assets, catalog, cut
+from storage import assets, cut
 from storage import projects as project_store
 from storage import scenes as scene_store
+from storage.catalog import MAX_TITLE_CHARS, Catalog
 from storage.db import Database
-from storage.errors import InvalidInput, StudioError
+from storage.errors import InvalidInput, StoryboardError, StudioError
 from storage.media import MediaStore
 from storage.models import Project, User
 from storage.validation import (
@@ -30,10 +32,6 @@ from storage.validation import (
 
 TOP_LEVEL = ("project", "scenes")
 CUT_KEYS = ("title_card", "end_card", "music")
-
-
-class StoryboardError(StudioError):
-    """The file cannot be read as a storyboard; the message names file, line and field."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,9 @@ class _Lines:
         return node.start_mark.line + 1
 
 
-def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def parse(
+    text: str, catalog: Catalog, name: str = "storyboard"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validated project fields and scene rows, or one error listing every problem."""
     try:
         data = yaml.safe_load(text)
@@ -75,6 +75,7 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
         ) from None
     if not isinstance(data, dict):
         raise StoryboardError(f"{name}:1: a storyboard is a mapping with 'project' and 'scenes'")
+    assert nodes is not None  # a mapping was loaded from it
     lines = _Lines(nodes)
     problems = [
         f"{name}:{lines.of(k)}: {k}: is not a known key; allowed: project, scenes"
@@ -103,7 +104,7 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
     ]
     try:
         project = clean_project(
-            project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001"
+            project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001", catalog
         )
     except InvalidInput as exc:
         problems += [
@@ -120,7 +121,7 @@ def parse(text: str, name: str = "storyboard") -> tuple[dict[str, Any], list[dic
             )
             continue
         try:
-            clean_scene(raw, {**defaults, "title": f"Scene {index + 1}"})
+            clean_scene(raw, {**defaults, "title": f"Scene {index + 1}"}, catalog)
             rows.append({k: v for k, v in raw.items() if v is not None})
         except InvalidInput as exc:
             problems += [
@@ -145,8 +146,8 @@ def _music(check: Checker, value: Any) -> dict[str, Any] | None:
         check.fail("music", "must be {file, name, fade_in, fade_out} with the sound file's path")
         return None
     name = str(value.get("name") or Path(str(value["file"])).stem).strip()
-    if len(name) > catalog.MAX_TITLE_CHARS:
-        check.fail("music.name", f"is {len(name)} characters; at most {catalog.MAX_TITLE_CHARS}")
+    if len(name) > MAX_TITLE_CHARS:
+        check.fail("music.name", f"is {len(name)} characters; at most {MAX_TITLE_CHARS}")
     return {
         "file": str(value["file"]),
         "name": name,
@@ -163,7 +164,7 @@ def import_storyboard(
         text = path.read_text()
     except OSError as exc:
         raise StoryboardError(f"{path}: cannot read ({exc.strerror})") from None
-    fields, rows = parse(text, str(path))
+    fields, rows = parse(text, db.catalog, str(path))
     board_cut = fields.pop("cut")
     music = board_cut.pop("music")
     sound = None
@@ -195,8 +196,18 @@ def import_storyboard(
     return project
 
 
-def export_storyboard(db: Database, actor: User, project_id: int, media: MediaStore) -> str:
+@dataclass(frozen=True)
+class Exported:
+    """A storyboard's text, and the media files it names, to write beside it: file names
+    relative to the storyboard, each with the media key it is read from."""
+
+    text: str
+    files: dict[str, str]
+
+
+def export_storyboard(db: Database, actor: User, project_id: int) -> Exported:
     project = project_store.get_project(db, actor, project_id)
+    files = {}
     scenes = scene_store.list_scenes(db, actor, project_id)
     values = project_store.project_values(project)
     for key in ("title_card", "end_card"):
@@ -204,8 +215,10 @@ def export_storyboard(db: Database, actor: User, project_id: int, media: MediaSt
             values[key] = getattr(project, key)
     if project.music_id:
         bed = next(a for a in assets.list_assets(db, actor, project_id) if a.id == project.music_id)
+        file = f"music-{project_id}.{bed.media_key.rsplit('.', 1)[-1]}"
+        files[file] = bed.media_key
         values["music"] = {
-            "file": str(media.path(bed.media_key)),
+            "file": file,
             "name": bed.name,
             "fade_in": project.music_fade_in,
             "fade_out": project.music_fade_out,
@@ -223,4 +236,12 @@ def export_storyboard(db: Database, actor: User, project_id: int, media: MediaSt
             for s in scenes
         ],
     }
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return Exported(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), files)
+
+
+def write_export(exported: Exported, path: Path, media: MediaStore) -> None:
+    """The storyboard at ``path`` and the files it names beside it."""
+    path.write_text(exported.text)
+    for name, key in exported.files.items():
+        with media.open(key) as source, (path.parent / name).open("wb") as target:
+            shutil.copyfileobj(source, target)

@@ -145,12 +145,14 @@ def _unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...], check: Checker
             check.fail(str(key), f"is not a known field; known fields: {', '.join(known)}")
 
 
-def clean_project(raw: Mapping[str, Any], default_model: str) -> dict[str, Any]:
+def clean_project(
+    raw: Mapping[str, Any], default_model: str, models: catalog.Catalog
+) -> dict[str, Any]:
     """Validated project fields, or ``InvalidInput`` naming each bad one."""
     check = Checker(raw)
     _unknown_keys(raw, PROJECT_FIELDS, check)
-    model = check.choice("model", tuple(catalog.MODELS), default_model)
-    spec = catalog.MODELS.get(model, catalog.MODELS[default_model])
+    model = check.choice("model", tuple(models.models), default_model)
+    spec = models.models.get(model) or models.model(default_model)
     budget = raw.get("budget")
     if budget is not None and budget != "":
         try:
@@ -177,15 +179,17 @@ def clean_project(raw: Mapping[str, Any], default_model: str) -> dict[str, Any]:
     return cleaned
 
 
-def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+def clean_scene(
+    raw: Mapping[str, Any], defaults: Mapping[str, Any], models: catalog.Catalog
+) -> dict[str, Any]:
     """Validated scene fields; a missing field takes its value from ``defaults``.
 
     ``defaults`` holds the project's defaults, or the scene's current values on an edit.
     """
     check = Checker(raw)
     _unknown_keys(raw, SCENE_FIELDS + LINK_FIELDS, check)
-    model = check.choice("model", tuple(catalog.MODELS), defaults["model"])
-    spec = catalog.MODELS.get(model, catalog.MODELS[defaults["model"]])
+    model = check.choice("model", tuple(models.models), defaults["model"])
+    spec = models.models.get(model) or models.model(defaults["model"])
     limit = spec.max_prompt_chars
 
     def pick(name: str, allowed: tuple[str, ...], fallback: str) -> str:
@@ -194,7 +198,7 @@ def clean_scene(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str
             name, allowed, inherited if inherited in allowed else fallback, spec.label
         )
 
-    cleaned = {
+    cleaned: dict[str, Any] = {
         "title": check.text(
             "title", limit=catalog.MAX_TITLE_CHARS, default=defaults.get("title", "")
         ),
@@ -301,9 +305,8 @@ def _closest(value: Any, allowed: tuple[int, ...]) -> int:
     return min(allowed, key=lambda a: (abs(a - number), -a))
 
 
-def require_takes(value: Any, model: str) -> int:
+def require_takes(value: Any, spec: catalog.ModelSpec) -> int:
     check = Checker({"takes": value})
-    spec = catalog.MODELS[model]
     takes = check.integer("takes", low=1, high=spec.max_samples, default=1, scope=spec.label)
     check.done()
     assert takes is not None

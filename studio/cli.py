@@ -15,9 +15,10 @@ from storage import cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.errors import StudioError
-from storage.models import JobStatus
-from storage.storyboard import export_storyboard, import_storyboard
-from studio.config import SettingsError, load_settings
+from storage.models import Job, JobStatus
+from storage.reports import project_status
+from storage.settings import load_settings
+from storage.storyboard import export_storyboard, import_storyboard, write_export
 from studio.services import Services
 
 app = typer.Typer(help="VeoGen Studio: plan, generate and assemble AI video.", no_args_is_help=True)
@@ -59,7 +60,7 @@ def engine(
     concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
 ) -> None:
     """Start an engine process that consumes the job queue."""
-    from engine.main import run_engine
+    from engine import run_engine
 
     run_engine(load_settings(), concurrency)
 
@@ -87,14 +88,16 @@ def import_(path: Path) -> None:
 def export(
     project: int, output: Annotated[Path | None, typer.Option("--output", "-o")] = None
 ) -> None:
-    """Write a project's storyboard as YAML (to stdout, or to --output)."""
+    """Write a project's storyboard as YAML (to stdout, or to --output with its music)."""
     services = _services()
-    text = export_storyboard(services.db, services.user(), project, services.media)
+    exported = export_storyboard(services.db, services.user(), project)
     if output:
-        output.write_text(text)
-        typer.echo(f"wrote {output}")
+        write_export(exported, output, services.media)
+        typer.echo(f"wrote {output}" + "".join(f" and {name}" for name in exported.files))
     else:
-        typer.echo(text, nl=False)
+        typer.echo(exported.text, nl=False)
+        for name in exported.files:
+            typer.echo(f"note: {name} is not written to stdout; use --output", err=True)
 
 
 @app.command()
@@ -128,7 +131,7 @@ def generate(
             raise typer.Exit(1)
 
 
-def _wait(services: Services, job_ids: list[int], label: str = "generating") -> list:  # type: ignore[type-arg]
+def _wait(services: Services, job_ids: list[int], label: str = "generating") -> list[Job]:
     """Block until the jobs finish, with a bar; returns those that did not succeed."""
     with typer.progressbar(length=1000, label=label) as bar:
         shown = 0
@@ -188,18 +191,20 @@ def render(
         )
         raise typer.Exit(1)
     movie = next(m for m in cut.list_movies(services.db, user, project) if m.job_id == job.id)
-    source = services.media.path(movie.media_key)
-    target = source
+    media = services.media
+    target = media.local_path(movie.media_key)
     if output:
         target = output / f"movie-v{movie.version}.mp4" if output.is_dir() else output
+        files = {target: movie.media_key, target.with_suffix(".srt"): movie.captions_srt_key,
+                 target.with_suffix(".vtt"): movie.captions_vtt_key,
+                 target.with_suffix(".otio"): movie.otio_key}  # fmt: skip
         try:
-            shutil.copyfile(source, target)
-            for key, suffix in ((movie.captions_srt_key, ".srt"), (movie.captions_vtt_key, ".vtt"),
-                                (movie.otio_key, ".otio")):  # fmt: skip
-                shutil.copyfile(services.media.path(key), target.with_suffix(suffix))
+            for path, key in files.items():
+                with media.open(key) as source, path.open("wb") as copy:
+                    shutil.copyfileobj(source, copy)
         except OSError as exc:
             typer.echo(f"--output: cannot write {target} ({exc.strerror}); the movie is "
-                       f"kept as version {movie.version} at {source}", err=True)  # fmt: skip
+                       f"kept as version {movie.version}", err=True)  # fmt: skip
             raise typer.Exit(1) from None
     typer.echo(f"version {movie.version}: {movie.duration:.1f} s, {movie.width}x{movie.height}")
     typer.echo(target)
@@ -215,51 +220,12 @@ def status(
 ) -> None:
     """Scenes, jobs and takes of a project, with the takes' media files."""
     services = _services()
-    user = services.user()
     while wait and job_store.active_count(services.db, project):
         time.sleep(0.5)
-    scenes = scene_store.list_scenes(services.db, user, project)
-    jobs = job_store.list_jobs(services.db, user, project)
-    takes = scene_store.list_takes(services.db, user, project)
-    report = {
-        "project": project,
-        "scenes": [
-            {
-                "number": i + 1,
-                "id": s.id,
-                "title": s.title,
-                "duration": s.duration,
-                "selected_take": s.selected_take_id,
-                "takes": [
-                    {
-                        "id": t.id,
-                        "file": str(services.media.path(t.media_key)),
-                        "poster": str(services.media.path(t.poster_key)) if t.poster_key else None,
-                        "backend": t.backend,
-                        "draft": t.is_draft,
-                        "duration": t.duration,
-                        "width": t.width,
-                        "height": t.height,
-                    }
-                    for t in takes
-                    if t.scene_id == s.id
-                ],
-            }
-            for i, s in enumerate(scenes)
-        ],
-        "jobs": [
-            {
-                "id": j.id,
-                "scene_id": j.scene_id,
-                "status": str(j.status),
-                "attempts": j.attempts,
-                "error": f"{j.error_stage}: {j.error}" if j.error else None,
-                "notice": j.notice,
-                "cost_usd": j.reserved_usd,
-            }
-            for j in jobs
-        ],
-    }
+    report = project_status(services.db, services.user(), project)
+    for scene in report["scenes"]:
+        for take in scene["takes"]:  # a local path beside each key, for scripts to open
+            take["file"] = str(services.media.local_path(take["media_key"]))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -278,14 +244,14 @@ def main() -> None:
     try:
         # without standalone mode click returns a command's typer.Exit code instead of exiting
         code = app(standalone_mode=False)
-    except (StudioError, SettingsError) as exc:
+    except StudioError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except typer.Abort:
         sys.exit(130)
     except typer.TyperException as exc:  # a usage error: a bad option or argument
-        exc.show()  # type: ignore[attr-defined]
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        exc.show()  # type: ignore[attr-defined]  # click's UsageError, not the base class
+        sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

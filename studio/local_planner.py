@@ -67,9 +67,10 @@ def _characters(script: str) -> list[str]:
     return [word for word, count in counts.items() if count > 1 and word not in OPENERS]
 
 
-def plan_locally(script: str, model: str, max_scenes: int = 24) -> list[dict[str, object]]:
-    """Scene rows (the fields ``add_scenes`` takes) for ``script``."""
-    spec = catalog.MODELS[model]
+def plan_locally(
+    script: str, spec: catalog.ModelSpec, max_scenes: int = 24
+) -> list[dict[str, object]]:
+    """Scene rows (the fields ``add_scenes`` takes) for ``script``, fitted to ``spec``."""
     longest = max(spec.durations) * WORDS_PER_SECOND
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", script) if p.strip()]
     pieces: list[tuple[str, bool]] = []  # (text, continues the piece before it)
@@ -97,7 +98,7 @@ def plan_locally(script: str, model: str, max_scenes: int = 24) -> list[dict[str
                 "camera": CAMERAS[index % len(CAMERAS)],
                 "continuity": "previous" if continues and spec.first_frame else "none",
                 "notes": notes,
-                "model": model,
+                "model": spec.name,
             }
         )
     return rows

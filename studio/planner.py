@@ -9,19 +9,17 @@ local planner answers instead, and the result says so.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 
 import google.auth.exceptions
 import httpx2
-from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
 from storage import catalog
 from storage.errors import StudioError
-from studio.config import Settings
-from studio.google_auth import google_credentials
+from storage.google import gemini_client
+from storage.settings import Settings
 from studio.local_planner import improve_locally, plan_locally
 
 PLAN_INSTRUCTIONS = (
@@ -80,37 +78,16 @@ GEMINI_ERRORS = (
 TIMEOUT_MS = 60_000  # the studio waits this long for a plan before planning locally
 
 
-def gemini_client(settings: Settings) -> genai.Client | None:
-    """An API-key client, else Vertex when Veo is configured, else None (plan locally)."""
-    options = types.HttpOptions(
-        base_url=settings.gemini_base_url, retry_options=None, timeout=TIMEOUT_MS
-    )
-    key = settings.gemini_api_key or os.environ.get("GEMINI_API_KEY")
-    if key:
-        return genai.Client(api_key=key, http_options=options)
-    if settings.backend == "veo" and os.environ.get("GOOGLE_CLOUD_PROJECT"):
-        return genai.Client(
-            vertexai=True,
-            project=os.environ["GOOGLE_CLOUD_PROJECT"],
-            location=os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1",
-            credentials=google_credentials(settings),
-            http_options=types.HttpOptions(
-                base_url=settings.veo_base_url, retry_options=None, timeout=TIMEOUT_MS
-            ),
-        )
-    return None
-
-
 NOT_CONFIGURED = "Gemini is not configured (set VEOGEN_GEMINI_API_KEY): planned locally"
 
 
-def plan_script(settings: Settings, script: str, model: str) -> Plan:
+def plan_script(settings: Settings, script: str, spec: catalog.ModelSpec) -> Plan:
     if not script.strip():
         return Plan([], "local", "the script is empty")
     try:
-        client = gemini_client(settings)
+        client = gemini_client(settings, timeout_ms=TIMEOUT_MS)
         if client is None:
-            return Plan(plan_locally(script, model), "local", NOT_CONFIGURED + " by paragraphs.")
+            return Plan(plan_locally(script, spec), "local", NOT_CONFIGURED + " by paragraphs.")
         response = client.models.generate_content(
             model=settings.gemini_model,
             contents=script,
@@ -126,13 +103,12 @@ def plan_script(settings: Settings, script: str, model: str) -> Plan:
             plan = StoryboardPlan.model_validate_json(response.text or "")
     except GEMINI_ERRORS as exc:
         note = f"Gemini could not plan it ({_reason(exc)}): planned locally by paragraphs."
-        return Plan(plan_locally(script, model), "local", note)
-    return Plan([_fitted(scene, model) for scene in plan.scenes], "gemini")
+        return Plan(plan_locally(script, spec), "local", note)
+    return Plan([_fitted(scene, spec) for scene in plan.scenes], "gemini")
 
 
-def _fitted(scene: PlannedScene, model: str) -> dict[str, object]:
+def _fitted(scene: PlannedScene, spec: catalog.ModelSpec) -> dict[str, object]:
     """Gemini's scene within the model's limits: nearest duration, a known camera move."""
-    spec = catalog.MODELS[model]
     notes = scene.continuity_notes.strip()
     if scene.characters:
         notes = f"{notes}\nCharacters: {', '.join(scene.characters)}.".strip()
@@ -143,13 +119,13 @@ def _fitted(scene: PlannedScene, model: str) -> dict[str, object]:
         "camera": scene.camera if scene.camera in catalog.CAMERA_MOVES else "static",
         "continuity": "previous" if scene.continues_previous and spec.first_frame else "none",
         "notes": notes[: catalog.MAX_NOTES_CHARS],
-        "model": model,
+        "model": spec.name,
     }
 
 
 def improve_prompt(settings: Settings, prompt: str, style: str, camera: str) -> Suggestion:
     try:
-        client = gemini_client(settings)
+        client = gemini_client(settings, timeout_ms=TIMEOUT_MS)
         if client is None:
             return Suggestion(
                 prompt,

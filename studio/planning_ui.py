@@ -25,7 +25,8 @@ def plan_panel(project: Project) -> None:
     key = f"plan-{project.id}"  # a plan belongs to the project (and model) it was made for
     if st.button("Plan scenes", icon=":material/auto_awesome:", disabled=not script.strip()):
         with st.spinner("Planning scenes…"):
-            st.session_state[key] = plan_script(services().settings, script, project.model)
+            spec = services().catalog.model(project.model)
+            st.session_state[key] = plan_script(services().settings, script, spec)
     plan = st.session_state.get(key)
     if plan is None:
         return
@@ -33,7 +34,7 @@ def plan_panel(project: Project) -> None:
         st.info(plan.note)
     if not plan.rows:
         return
-    spec = catalog.MODELS[project.model]
+    spec = services().catalog.model(project.model)
     edited = st.data_editor(
         pd.DataFrame(plan.rows)[PLAN_COLUMNS],
         key=f"plan-editor-{project.id}",
@@ -47,15 +48,19 @@ def plan_panel(project: Project) -> None:
         },
     )
     rows = [
-        {**{k: v for k, v in row.items() if pd.notna(v)}, "model": project.model}
+        {**{str(k): v for k, v in row.items() if pd.notna(v)}, "model": project.model}
         for row in edited.to_dict("records")
         if str(row.get("prompt") or "").strip()
     ]
     cols = st.columns(2)
     add = cols[0].button(f"Add {len(rows)} scene(s) to the storyboard", type="primary")
-    if add and attempt(lambda: scene_store.add_scenes(services().db, user(), project.id, rows)):
+    if (
+        add
+        and attempt(lambda: scene_store.add_scenes(services().db, user(), project.id, rows))
+        is not None
+    ):
         del st.session_state[key]
-        st.rerun()
+        st.rerun()  # only once saved: a refusal stays on screen with the plan
     if cols[1].button("Discard the plan"):
         del st.session_state[key]
         st.rerun()

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from engine.redis_server import embedded_url, start_embedded
+from engine import queue_address, start_embedded
 from storage.db import Database
-from studio.config import Settings
+from storage.settings import Settings
 
 APP = Path(__file__).with_name("app.py")
 ROOT = APP.parent.parent
@@ -47,7 +47,7 @@ def up(settings: Settings, port: int) -> int:
     try:
         if not settings.redis_url:
             children.append(("redis", start_embedded(settings.redis_dir)))
-            env["VEOGEN_REDIS_URL"] = embedded_url(settings.redis_dir)
+            env["VEOGEN_REDIS_URL"] = queue_address(settings)
         children.append(
             ("engine", subprocess.Popen([sys.executable, "-m", "studio.cli", "engine"], env=env))
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -16,17 +17,22 @@ CONTINUITY_LABELS = {
 }
 
 
-def _index(options: tuple | list, value: Any) -> int:  # type: ignore[type-arg]
+def _index(options: Sequence[Any], value: Any) -> int:
     return list(options).index(value) if value in options else 0
 
 
 def model_summary(spec: catalog.ModelSpec) -> str:
     """What the model does and costs, in one line for the form."""
-    price = f"${spec.price_per_second:.2f}/s"
-    if spec.price_per_second_audio is not None:
-        price = f"${spec.price_per_second_audio:.2f}/s with sound, {price} without"
+    prices = []
+    for resolution, price in spec.prices.items():
+        each = f"${price.video:.2f}/s"
+        if price.audio is not None and price.audio != price.video:
+            each = f"${price.audio:.2f}/s with sound, {each} without"
+        elif price.audio is not None:
+            each = f"${price.audio:.2f}/s with or without sound"
+        prices.append(f"{resolution} {each}")
     features = ", ".join(spec.features()) or "prompt only"
-    return f"{spec.label}: {features} · {price} · up to {spec.max_samples} takes"
+    return f"{spec.label}: {features} · {'; '.join(prices)} · up to {spec.max_samples} takes"
 
 
 def _asset_choice(label: str, frames: list[Asset], current: int | None, key: str) -> int | None:
@@ -44,6 +50,7 @@ def _asset_choice(label: str, frames: list[Asset], current: int | None, key: str
 def scene_form(
     key: str,
     values: dict[str, Any],
+    models: catalog.Catalog,
     library: list[Asset],
     references: list[int] | None = None,
     extendable: dict[int, str] | None = None,
@@ -52,14 +59,15 @@ def scene_form(
 
     ``extendable`` names the project's Veo takes a scene may continue with extension.
     """
+    names = list(models.models)
     model = st.selectbox(
         "Model",
-        list(catalog.MODELS),
-        index=list(catalog.MODELS).index(values["model"]),
-        format_func=lambda m: catalog.MODELS[m].label,
+        names,
+        index=_index(names, values["model"]),
+        format_func=lambda m: models.models[m].label,
         key=f"{key}-model",
     )
-    spec = catalog.MODELS[model]
+    spec = models.model(model)
     st.caption(model_summary(spec))
     frames = [a for a in library if a.kind == AssetKind.frame]
     ingredients = [a for a in library if AssetKind(a.kind).ingredient]
@@ -78,7 +86,7 @@ def scene_form(
             "Prompt", value=values.get("prompt", ""), max_chars=spec.max_prompt_chars
         )
         negative = st.text_input("Negative prompt", value=values.get("negative_prompt", ""))
-        cols = st.columns(4)
+        cols = list(st.columns(4))
         duration = cols[0].selectbox(
             "Duration (s)", spec.durations, index=_index(spec.durations, values.get("duration"))
         )
@@ -91,7 +99,7 @@ def scene_form(
             "Resolution", spec.resolutions, index=_index(spec.resolutions, values.get("resolution"))
         )
         takes = cols[3].number_input("Takes", 1, spec.max_samples, int(values.get("takes") or 1))
-        cols = st.columns(4)
+        cols = list(st.columns(4))
         style = cols[0].selectbox(
             "Style", catalog.STYLES, index=_index(catalog.STYLES, values.get("style"))
         )
@@ -105,9 +113,9 @@ def scene_form(
             "Continuity",
             continuity_modes,
             index=_index(continuity_modes, values.get("continuity")),
-            format_func=CONTINUITY_LABELS.get,
+            format_func=lambda m: CONTINUITY_LABELS[m],
         )
-        cols = st.columns(3)
+        cols = list(st.columns(3))
         people = cols[0].selectbox(
             "People",
             catalog.PERSON_GENERATION,
@@ -125,7 +133,7 @@ def scene_form(
             "Let Veo enhance the prompt", value=bool(values.get("enhance_prompt", True))
         )
         first = last = None
-        cols = st.columns(2)
+        cols = list(st.columns(2))
         if spec.first_frame:
             with cols[0]:
                 first = _asset_choice(
@@ -147,13 +155,13 @@ def scene_form(
             )
         chosen: list[int] = []
         if spec.reference_images and ingredients:
-            names = {a.id: f"{a.name} ({a.kind})" for a in ingredients}
+            labels = {a.id: f"{a.name} ({a.kind})" for a in ingredients}
             chosen = st.multiselect(
                 f"Reference images (up to {spec.reference_images}; ingredients the prompt "
                 "names are added by themselves)",
-                list(names),
-                default=[i for i in references or [] if i in names],
-                format_func=names.get,
+                list(labels),
+                default=[i for i in references or [] if i in labels],
+                format_func=lambda i: labels[i],
                 max_selections=spec.reference_images,
             )
         notes = st.text_area("Notes", value=values.get("notes", ""))

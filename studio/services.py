@@ -6,15 +6,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from engine.client import JobClient
-from engine.keys import Keys
-from engine.redis_server import embedded_url
-from storage import catalog
+from engine import JobClient, catalog_for, queue_address
+from storage.catalog import Catalog
 from storage.db import Database
-from storage.media import MediaStore
+from storage.media import LocalMediaStore, MediaStore
 from storage.models import User
+from storage.settings import Settings
 from storage.users import local_user
-from studio.config import Settings
 
 if TYPE_CHECKING:
     from storage.metrics_reader import MetricsReader
@@ -24,28 +22,25 @@ if TYPE_CHECKING:
 class Services:
     settings: Settings
 
-    def __post_init__(self) -> None:
-        catalog.use_prices(self.settings.prices)
+    @cached_property
+    def catalog(self) -> Catalog:
+        return catalog_for(self.settings)
 
     @cached_property
     def db(self) -> Database:
-        db = Database(self.settings.db_url)
+        db = Database(self.settings.db_url, catalog=self.catalog)
         db.migrate()
         return db
-
-    @property
-    def redis_url(self) -> str:
-        return self.settings.redis_url or embedded_url(self.settings.redis_dir)
 
     @cached_property
     def jobs(self) -> JobClient:
         return JobClient(
-            self.db, self.redis_url, Keys(self.settings.redis_prefix), self.settings.backend
+            self.db, queue_address(self.settings), self.settings.redis_prefix, self.settings.drafts
         )
 
     @cached_property
     def media(self) -> MediaStore:
-        return MediaStore(self.settings.media_dir)
+        return LocalMediaStore(self.settings.media_dir)
 
     @cached_property
     def metrics(self) -> MetricsReader:

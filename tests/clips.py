@@ -1,11 +1,32 @@
-"""Real test clips: H.264 video of flat frames that change, with an optional AAC tone."""
+"""Real test media: H.264 clips of flat frames that change (with an optional AAC tone),
+WAV sounds and PNG images."""
 
 from __future__ import annotations
 
 import io
+import wave
 
 import av
 import numpy as np
+from PIL import Image
+
+
+def png(width: int = 320, height: int = 180, color: str = "teal", kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, kind)
+    return out.getvalue()
+
+
+def sound(seconds: float) -> bytes:
+    """A WAV tone of ``seconds``: a music bed."""
+    out = io.BytesIO()
+    samples = (0.2 * np.sin(np.arange(int(seconds * 48000)) * 0.05) * 32767).astype("<i2")
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(samples.tobytes())
+    return out.getvalue()
 
 
 def mp4_bytes(

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from storage.db import Database
 from storage.models import User
+from storage.settings import Settings, load_settings
 from storage.users import get_or_create_user, local_user
-from studio.config import Settings, load_settings
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -4,29 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
-from engine.animatic_backend import AnimaticBackend
 from engine.keys import Keys
+from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
+from engine.providers import Backends, EngineKit, Provider, load_providers
 from engine.redis_server import engine_client
 from engine.worker import Worker
 from storage.db import Database
-from storage.media import MediaStore
+from storage.media import LocalMediaStore
 from storage.metrics import MetricsWriter
-from studio.config import Settings
+from storage.settings import Settings
 
 
-def make_worker(settings: Settings, db: Database, name: str, **options: object) -> Worker:
+def make_worker(
+    settings: Settings,
+    db: Database,
+    name: str,
+    providers: list[Provider] | None = None,
+    **options: float,
+) -> Worker:
+    """An engine as ``veogen engine`` builds it, in this process: the configured providers
+    (the animatic, Veo) built when their first job comes, the assembler, the metrics."""
+    queue = engine_client(settings.redis_url or "")
+    keys = Keys(settings.redis_prefix)
+    kit = EngineKit(settings, db.catalog, queue, keys)
     return Worker(
         db,
-        engine_client(settings.redis_url),
-        Keys(settings.redis_prefix),
-        {"animatic": AnimaticBackend(), "assembler": MovieBackend()},
-        MediaStore(settings.media_dir),
-        MetricsWriter(settings.metrics_dir, name),
+        queue,
+        keys,
+        Backends(providers or load_providers(settings), kit),
+        MovieBackend(),
+        LocalMediaStore(settings.media_dir),
+        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
         name=name,
-        **options,  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]  # concurrency, claim_idle_s, max_attempts
     )
 
 
@@ -42,7 +55,7 @@ async def running(worker: Worker) -> AsyncIterator[asyncio.Event]:
         await worker.queue.aclose()
 
 
-async def until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+async def until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:

@@ -7,8 +7,6 @@ editor can finish the cut in Resolve or Premiere from full-quality sources.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import opentimelineio as otio
 
 from engine.assembly.timeline import Timeline
@@ -89,14 +87,10 @@ def otio_timeline(timeline: Timeline, name: str) -> otio.schema.Timeline:
     return result
 
 
-def write_exports(timeline: Timeline, movie: Path, name: str) -> dict[str, Path]:
-    """SRT, WebVTT and OTIO files beside ``movie``; returns them by kind."""
-    paths = {
-        "srt": movie.with_suffix(".srt"),
-        "vtt": movie.with_suffix(".vtt"),
-        "otio": movie.with_suffix(".otio"),
+def exports(timeline: Timeline, name: str) -> dict[str, str]:
+    """The captions as SRT and WebVTT and the cut as OpenTimelineIO, by file extension."""
+    return {
+        "srt": srt(timeline),
+        "vtt": webvtt(timeline),
+        "otio": otio.adapters.write_to_string(otio_timeline(timeline, name), "otio_json"),
     }
-    paths["srt"].write_text(srt(timeline))
-    paths["vtt"].write_text(webvtt(timeline))
-    otio.adapters.write_to_file(otio_timeline(timeline, name), str(paths["otio"]))
-    return paths

@@ -33,20 +33,9 @@ from engine.assembly.smart import (
     probe,
 )
 from engine.assembly.timeline import Timeline
+from storage.errors import JobCancelled, JobFailed
 
 Progress = Callable[[float, str], None]
-
-
-class AssemblyError(Exception):
-    """The movie cannot be made; ``stage`` and the message say where and why."""
-
-    def __init__(self, stage: str, reason: str) -> None:
-        super().__init__(f"{stage}: {reason}")
-        self.stage, self.reason = stage, reason
-
-
-class RenderCancelled(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,8 @@ class Rendered:
 
 
 def ffmpeg() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    path: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return path
 
 
 def check_clips(timeline: Timeline) -> list[Take]:
@@ -69,13 +59,13 @@ def check_clips(timeline: Timeline) -> list[Take]:
     for number, clip in enumerate(timeline.clips, 1):
         where = f"scene {number} '{clip.title}'"
         if not clip.path.is_file():
-            raise AssemblyError("takes", f"{where}: its selected take's file is missing")
+            raise JobFailed("takes", f"{where}: its selected take's file is missing")
         try:
             takes.append(probe(clip.path))
         except IndexError:
-            raise AssemblyError("takes", f"{where}: its take has no video stream") from None
+            raise JobFailed("takes", f"{where}: its take has no video stream") from None
         except (av.error.FFmpegError, StopIteration) as exc:
-            raise AssemblyError("takes", f"{where}: its take cannot be read ({exc})") from None
+            raise JobFailed("takes", f"{where}: its take cannot be read ({exc})") from None
     parts = timeline.parts()
     scene = 0
     for k, part in enumerate(parts):
@@ -83,7 +73,7 @@ def check_clips(timeline: Timeline) -> list[Take]:
         out = parts[k + 1].overlap if k + 1 < len(parts) else 0.0
         if part.overlap + out > part.length + EPS:
             where = f"scene {scene} '{part.name}'" if part.clip else part.name
-            raise AssemblyError(
+            raise JobFailed(
                 "timeline",
                 f"{where}: its transitions in ({part.overlap:.2f} s) and out ({out:.2f} s) "
                 f"are longer together than its {part.length:g} s",
@@ -103,20 +93,23 @@ def _run(args: list[str], total: float, stage: str, progress: Progress, share: t
             text=True,
         )
         assert child.stdout is not None
-        for line in child.stdout:
-            if cancelled():
-                child.kill()
-                child.wait()
-                raise RenderCancelled()
-            if line.startswith("out_time_us=") and line.strip() != "out_time_us=N/A":
-                done = int(line.split("=", 1)[1]) / 1e6
-                progress(low + (high - low) * min(1.0, done / total), stage)
+        try:
+            for line in child.stdout:
+                if cancelled():
+                    raise JobCancelled()
+                if line.startswith("out_time_us=") and line.strip() != "out_time_us=N/A":
+                    done = int(line.split("=", 1)[1]) / 1e6
+                    progress(low + (high - low) * min(1.0, done / total), stage)
+        except BaseException:  # a cancel, or a progress callback that raised
+            child.kill()  # ffmpeg must not live on
+            child.wait()
+            raise
         child.wait()
         errors.seek(0)
         log = errors.read()
     if child.returncode != 0:
         tail = "; ".join(line for line in log.strip().splitlines()[-3:] if line.strip())
-        raise AssemblyError(stage, f"ffmpeg failed: {tail[-600:]}")
+        raise JobFailed(stage, f"ffmpeg failed: {tail[-600:]}")
     return log
 
 
@@ -132,8 +125,9 @@ def _measure_loudness(
     )  # fmt: skip
     found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
     if not found:
-        raise AssemblyError("measuring loudness", "ffmpeg reported no loudness figures")
-    return json.loads(found[-1])
+        raise JobFailed("measuring loudness", "ffmpeg reported no loudness figures")
+    figures: dict[str, str] = json.loads(found[-1])
+    return figures
 
 
 def _sound(timeline: Timeline, progress: Progress, cancelled: Callable[[], bool]) -> str:
@@ -227,7 +221,7 @@ def _make_chunks(
     files, done = [], 0.0
     for number, chunk in enumerate(plan):
         if cancelled():
-            raise RenderCancelled()
+            raise JobCancelled()
         path = work / f"chunk{number:04d}.mp4"
         share = (0.05 + 0.9 * done / total, 0.05 + 0.9 * (done + chunk.length) / total)
         done += chunk.length
@@ -261,7 +255,7 @@ def _make_chunks(
         try:
             made = probe(path)
         except (IndexError, StopIteration, av.error.FFmpegError):
-            raise AssemblyError("encoding", f"chunk {number} came out without a picture") from None
+            raise JobFailed("encoding", f"chunk {number} came out without a picture") from None
         if source and made.extradata != source.extradata:
             raise _Unmatched()
         files.append(path)

@@ -68,6 +68,7 @@ def probe(path: Path) -> Take:
         next(container.decode(stream))
         container.seek(0)
         ctx, tb = stream.codec_context, stream.time_base
+        assert tb is not None  # an MP4 video stream always has one
         first, keyframes, end, options = None, [], 0.0, {}
         for packet in container.demux(stream):
             if packet.pts is None:
@@ -186,7 +187,8 @@ def extract(path: Path, start: float, end: float, out: Path) -> None:
         stream = src.streams.video[0]
         copy = dst.add_stream_from_template(stream)
         tb, origin = stream.time_base, stream.start_time or 0
-        shift = None
+        assert tb is not None  # an MP4 video stream always has one
+        shift: int | None = None
         src.seek(origin + int(Fraction(start) / tb), stream=stream, backward=True)
         for packet in src.demux(stream):
             if packet.pts is None:
@@ -199,6 +201,7 @@ def extract(path: Path, start: float, end: float, out: Path) -> None:
             if shift is None:
                 shift = packet.pts
             packet.pts -= shift
-            packet.dts -= shift
+            if packet.dts is not None:
+                packet.dts -= shift
             packet.stream = copy
             dst.mux(packet)

@@ -13,8 +13,8 @@ from storage import jobs, projects, scenes
 from storage.db import Database
 from storage.metrics_reader import MetricsReader
 from storage.models import JobStatus, User
+from storage.settings import Settings
 from storage.users import local_user
-from studio.config import Settings
 from tests.helpers import make_worker, running, until
 
 
@@ -25,7 +25,7 @@ def setup(settings: Settings, sqlite_db: Database) -> tuple[Database, User, int,
     scenes.add_scenes(
         sqlite_db, user, pid, [{"prompt": "sea", "duration": 4}, {"prompt": "sky", "duration": 4}]
     )
-    client = JobClient(sqlite_db, settings.redis_url, Keys(settings.redis_prefix), "animatic")
+    client = JobClient(sqlite_db, settings.redis_url, settings.redis_prefix, drafts=True)
     return sqlite_db, user, pid, client
 
 
@@ -94,7 +94,7 @@ def test_unreachable_redis_refuses_before_saving_jobs(sqlite_db: Database) -> No
     user = local_user(sqlite_db)
     pid = projects.create_project(sqlite_db, user, {"name": "Q"}, "veo-3.1-fast-generate-001").id
     scenes.add_scene(sqlite_db, user, pid, {"prompt": "sea"})
-    client = JobClient(sqlite_db, "redis://127.0.0.1:1/0", Keys("x"), "animatic")
+    client = JobClient(sqlite_db, "redis://127.0.0.1:1/0", "x", drafts=True)
     with pytest.raises(QueueUnavailable, match=r"Redis at redis://127.0.0.1:1/0 is not reachable"):
         client.generate(user, pid)
     assert jobs.list_jobs(sqlite_db, user, pid) == []

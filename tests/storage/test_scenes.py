@@ -99,7 +99,7 @@ def test_projects_list_counts_and_archive(db: Database, owner: User) -> None:
     )
     [summary] = projects.list_projects(db, owner)
     assert (summary.scenes, summary.takes, summary.seconds) == (2, 0, 12)
-    assert summary.estimated_cost_usd == pytest.approx(0.15 * (16 + 4))  # with sound
+    assert summary.estimated_cost_usd == pytest.approx(0.10 * (16 + 4))  # 720p, with sound
     projects.update_project(db, owner, pid, {"name": "Renamed"})
     projects.set_archived(db, owner, pid, True)
     assert projects.list_projects(db, owner) == []

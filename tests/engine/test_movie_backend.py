@@ -14,17 +14,17 @@ import numpy as np
 import pytest
 
 from engine.client import JobClient
-from engine.keys import Keys
 from storage import assets, cut, jobs, projects, scenes
 from storage.captions import caption_lines, draft_captions
+from storage.contract import NewMovie
 from storage.db import Database
 from storage.errors import InvalidInput
-from storage.media import MediaStore
+from storage.media import LocalMediaStore
 from storage.models import JobStatus, Scene, Take, User
+from storage.settings import Settings
 from storage.users import local_user
-from studio.config import Settings
+from tests.clips import png
 from tests.helpers import make_worker, running, until
-from tests.test_veo_options import png
 
 
 def sound(seconds: float) -> bytes:
@@ -65,7 +65,7 @@ def film(settings: Settings, sqlite_db: Database) -> tuple[Database, User, int, 
              "transition": {"kind": "crossfade", "duration": 1}},
         ],
     )  # fmt: skip
-    client = JobClient(db, settings.redis_url, Keys(settings.redis_prefix), "animatic")
+    client = JobClient(db, settings.redis_url, settings.redis_prefix, drafts=True)
     return db, owner, pid, client
 
 
@@ -76,7 +76,7 @@ def test_a_render_job_makes_a_version_with_its_captions_and_cut(
     with pytest.raises(InvalidInput, match=r"no selected take yet: 1\. Night, 2\. Dawn"):
         client.render(owner, pid, {})
     run_jobs(settings, db, [j.id for j in client.generate(owner, pid)])
-    media = MediaStore(settings.media_dir)
+    media = LocalMediaStore(settings.media_dir)
     bed = assets.add_asset(db, media, owner, pid, "music", "Bed", sound(5))
     cut.update_cut(
         db, owner, pid,
@@ -88,15 +88,15 @@ def test_a_render_job_makes_a_version_with_its_captions_and_cut(
     [movie] = cut.list_movies(db, owner, pid)
     assert (movie.version, movie.width, movie.height) == (1, 720, 720)
     assert movie.duration == pytest.approx(1 + 4 + 4 - 1)
-    with av.open(str(media.path(movie.media_key))) as video:
+    with av.open(str(media.local_path(movie.media_key))) as video:
         assert abs(float(video.duration / av.time_base) - 8.0) <= 1 / 24 + 0.03
         assert video.streams.audio
     assert (
-        media.path(movie.captions_srt_key)
+        media.local_path(movie.captions_srt_key)
         .read_text()
         .startswith("1\n00:00:01,500 --> 00:00:03,000\nMidnight\n")
     )
-    assert media.path(movie.otio_key).is_file()
+    assert media.exists(movie.otio_key)
     assert (movie.settings["fit"], movie.settings["copied_s"]) == ("crop", 0.0)
     again = client.render(owner, pid, {"preset": "720p"})
     run_jobs(settings, db, [again.id])
@@ -111,9 +111,9 @@ def test_a_missing_take_fails_the_render_naming_its_scene(
 ) -> None:
     db, owner, pid, client = film
     run_jobs(settings, db, [j.id for j in client.generate(owner, pid)])
-    media = MediaStore(settings.media_dir)
+    media = LocalMediaStore(settings.media_dir)
     second = scenes.list_takes(db, owner, pid)[-1]
-    media.path(second.media_key).unlink()
+    media.local_path(second.media_key).unlink()
     job = client.render(owner, pid, {"preset": "720p"})
     run_jobs(settings, db, [job.id])
     failed = jobs.get_job(db, job.id)
@@ -156,7 +156,7 @@ def test_the_cut_is_validated_with_the_field_and_limit(
         match=r"file: cannot be decoded as sound \(Invalid data found when processing input\)",
     ):
         assets.add_asset(
-            db, MediaStore(tmp_path), owner, pid, "music", "Noise", b"RIFF....not a wav"
+            db, LocalMediaStore(tmp_path), owner, pid, "music", "Noise", b"RIFF....not a wav"
         )
 
 
@@ -178,12 +178,12 @@ def test_a_music_bed_is_never_an_ingredient_or_a_frame(
     film: tuple[Database, User, int, JobClient], tmp_path: Path
 ) -> None:
     db, owner, pid, _ = film
-    media = MediaStore(tmp_path)
+    media = LocalMediaStore(tmp_path)
     bed = assets.add_asset(db, media, owner, pid, "music", "harbour", sound(2))
     # the prompts say "harbour": a sound is not sent to Veo as a reference image
     run_scene = scenes.list_scenes(db, owner, pid)[0]
     with db.session() as s:
-        assert assets.references_for(s, s.get(scenes.Scene, run_scene.id)) == []
+        assert assets.references_for(s, s.get(scenes.Scene, run_scene.id), db.catalog) == []
     with pytest.raises(InvalidInput, match=rf"first_frame_id: asset {bed.id} is a sound"):
         scenes.update_scene(db, owner, run_scene.id, {"first_frame_id": bed.id})
     assets.add_asset(db, media, owner, pid, "character", "harbour", png())  # no name clash
@@ -214,14 +214,13 @@ def test_renders_finishing_together_get_one_version_each(db: Database, owner: Us
     renders = [cut.create_render_job(db, owner, pid, {}) for _ in range(6)]
     for job in renders:
         jobs.claim_job(db, job.id)
-    made = {"media_key": "m.mp4", "captions_srt_key": "m.srt", "captions_vtt_key": "m.vtt",
-            "otio_key": "m.otio", "duration": 4.0, "width": 1280, "height": 720, "bytes": 1,
-            "render_s": 1.0, "copied_s": 4.0}  # fmt: skip
+    made = NewMovie("m.mp4", "m.srt", "m.vtt", "m.otio", duration=4.0, width=1280, height=720,
+                    bytes=1, render_s=1.0, copied_s=4.0)  # fmt: skip
     start, versions = threading.Barrier(len(renders)), []
 
     def finish(job_id: int) -> None:
         start.wait()
-        movie = cut.complete_render(db, job_id, dict(made))
+        movie = cut.complete_render(db, job_id, made)
         versions.append(movie.version if movie else None)
 
     threads = [threading.Thread(target=finish, args=(job.id,)) for job in renders]
@@ -233,5 +232,5 @@ def test_renders_finishing_together_get_one_version_each(db: Database, owner: Us
     cancelled = cut.create_render_job(db, owner, pid, {})
     jobs.claim_job(db, cancelled.id)
     jobs.cancel_job(db, owner, cancelled.id)
-    assert cut.complete_render(db, cancelled.id, dict(made)) is None
+    assert cut.complete_render(db, cancelled.id, made) is None
     assert len(cut.list_movies(db, owner, pid)) == 6

@@ -13,19 +13,14 @@ import pytest
 from PIL import Image
 
 from engine.client import JobClient
-from engine.google_client import GcsReader, vertex_client
-from engine.keys import Keys
-from engine.quota import QuotaGate
-from engine.redis_server import engine_client
-from engine.veo_backend import VeoBackend
 from storage import assets, jobs, projects, scenes
+from storage.contract import Generated, NewTake
 from storage.db import Database
 from storage.errors import InvalidInput
-from storage.media import MediaStore
+from storage.media import LocalMediaStore
 from storage.models import JobStatus, Take, User
+from storage.settings import Settings, load_settings
 from storage.users import local_user
-from studio.config import Settings, load_settings
-from studio.google_auth import google_credentials
 from tests.fake_google import LOST, TOKEN, FakeGoogle, Outcome
 from tests.helpers import make_worker, running, until
 
@@ -57,7 +52,7 @@ def veo_env(settings: Settings, fake: FakeGoogle, **extra: str) -> Settings:
     return load_settings(
         {
             **settings.as_env(),
-            "VEOGEN_BACKEND": "veo",
+            "VEOGEN_DRAFTS": "false",
             "VEOGEN_VEO_BASE_URL": fake.url,
             "VEOGEN_GCS_BASE_URL": fake.url,
             "VEOGEN_GOOGLE_ACCESS_TOKEN": TOKEN,
@@ -69,27 +64,15 @@ def veo_env(settings: Settings, fake: FakeGoogle, **extra: str) -> Settings:
     )
 
 
-def veo_backend(settings: Settings, db: Database) -> VeoBackend:
-    credentials = google_credentials(settings)
-    return VeoBackend(
-        settings,
-        db,
-        vertex_client(settings, credentials),
-        QuotaGate(engine_client(settings.redis_url), Keys(settings.redis_prefix)),
-        GcsReader(settings, credentials),
-    )
-
-
 def generate(
     settings: Settings, db: Database, owner: User, pid: int, scene_ids: list[int] | None = None
 ) -> list[int]:
     """Queue the scenes, run one in-process engine until every job has ended."""
-    client = JobClient(db, settings.redis_url, Keys(settings.redis_prefix), "veo")
+    client = JobClient(db, settings.redis_url or "", settings.redis_prefix, drafts=False)
     ids = [j.id for j in client.generate(owner, pid, scene_ids)]
 
     async def run() -> None:
         worker = make_worker(settings, db, "veo-test", concurrency=8)
-        worker.backends["veo"] = veo_backend(settings, db)
         async with running(worker):
             await until(
                 lambda: all(JobStatus(j.status).finished for j in jobs.find_jobs(db, ids).values()),
@@ -114,7 +97,7 @@ def test_every_scene_option_reaches_its_field_and_the_take_is_real(
     veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int], tmp_path: Path
 ) -> None:
     db, owner, pid = film
-    media = MediaStore(veo_settings.media_dir)
+    media = LocalMediaStore(veo_settings.media_dir)
     first = assets.add_asset(db, media, owner, pid, "frame", "open", png("red"))
     last = assets.add_asset(db, media, owner, pid, "frame", "close", png("blue"))
     assets.add_asset(db, media, owner, pid, "character", "Mara", png("green"))
@@ -169,7 +152,7 @@ def test_every_scene_option_reaches_its_field_and_the_take_is_real(
     for take in takes:
         assert not take.is_draft and take.cost_usd == pytest.approx(0.40 * 8)
         assert (take.width, take.height, take.codec) == (180, 320, "h264")
-        with av.open(str(media.path(take.media_key))) as video:
+        with av.open(str(media.local_path(take.media_key))) as video:
             assert video.streams.audio, "Veo 3 takes keep their sound"
         assert media.exists(take.poster_key)
     assert job.reserved_usd == pytest.approx(2 * 0.40 * 8)
@@ -308,23 +291,21 @@ def test_a_scene_extends_an_earlier_veo_take_but_not_a_draft(
     generate(veo_settings, db, owner, pid, [later.id])
     sent = fake.submissions[-1]["instances"][0]
     video = base64.b64decode(sent["video"]["bytesBase64Encoded"])
-    assert video == MediaStore(veo_settings.media_dir).path(take.media_key).read_bytes()
-    draft = jobs.create_generation_jobs(db, owner, pid, "animatic", [opening.id])[0]
+    assert video == LocalMediaStore(veo_settings.media_dir).read(take.media_key)
+    draft = jobs.create_generation_jobs(db, owner, pid, True, [opening.id])[0]
     jobs.claim_job(db, draft.id)
-    [draft_take] = jobs.complete_job(db, draft.id, [{**_take_fields(take), "is_draft": True}])
+    [draft_take] = jobs.complete_job(db, draft.id, Generated((_copy_of(take),)))
     with pytest.raises(InvalidInput, match=f"take {draft_take.id} is an animatic draft"):
         scenes.update_scene(db, owner, later.id, {"extend_take_id": draft_take.id})
     with pytest.raises(InvalidInput, match="extend_take_id: a scene that extends a take"):
         scenes.update_scene(db, owner, later.id, {"continuity": "previous"})
 
 
-def _take_fields(take: Take) -> dict[str, object]:
-    columns = ("backend", "model", "media_key", "duration", "width", "height", "fps", "codec")
-    return {name: getattr(take, name) for name in columns} | {
-        "bytes": 1,
-        "params": {},
-        "cost_usd": 0,
-    }
+def _copy_of(take: Take) -> NewTake:
+    """A sample that reuses ``take``'s file."""
+    columns = ("media_key", "duration", "width", "height", "fps", "codec")
+    fields = {name: getattr(take, name) for name in columns}
+    return NewTake(sample_index=0, poster_key=None, bytes=1, seed=None, cost_usd=0, **fields)
 
 
 def test_a_submission_whose_answer_was_lost_is_never_resent(

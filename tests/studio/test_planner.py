@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import Settings, load_settings
+from storage.catalog import Catalog
+from storage.settings import Settings, load_settings
 from studio.local_planner import improve_locally, plan_locally
 from studio.planner import improve_prompt, plan_script, word_diff
 from tests.fake_google import FakeGoogle
 
 MODEL = "veo-3.1-generate-001"
+SPEC = Catalog().model(MODEL)
 SCRIPT = """\
 Mara wakes before dawn in a lighthouse. She climbs the spiral stairs with a lamp.
 
@@ -50,9 +52,9 @@ def test_without_gemini_the_script_is_planned_locally_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
-    plan = plan_script(offline(tmp_path), SCRIPT, MODEL)
+    plan = plan_script(offline(tmp_path), SCRIPT, SPEC)
     assert plan.planner == "local" and "Gemini is not configured" in (plan.note or "")
-    assert plan.rows == plan_locally(SCRIPT, MODEL)  # deterministic
+    assert plan.rows == plan_locally(SCRIPT, SPEC)  # deterministic
     # the long middle paragraph splits where a scene would outlast 8 s of narration
     assert [(r["duration"], r["continuity"]) for r in plan.rows] == [
         (6, "none"),
@@ -92,7 +94,7 @@ def test_gemini_plans_with_a_response_schema_and_the_plan_is_fitted(
             }
         )
     ]
-    plan = plan_script(gemini(fake, tmp_path), SCRIPT, MODEL)
+    plan = plan_script(gemini(fake, tmp_path), SCRIPT, SPEC)
     assert plan.planner == "gemini" and plan.note is None
     assert [(r["duration"], r["camera"], r["continuity"]) for r in plan.rows] == [
         (8, "static", "none"),
@@ -112,10 +114,10 @@ def test_gemini_plans_with_a_response_schema_and_the_plan_is_fitted(
 def test_a_gemini_failure_falls_back_to_the_local_planner_with_the_reason(
     fake: FakeGoogle, tmp_path: Path
 ) -> None:
-    plan = plan_script(gemini(fake, tmp_path), SCRIPT, MODEL)  # nothing scripted: a 500
+    plan = plan_script(gemini(fake, tmp_path), SCRIPT, SPEC)  # nothing scripted: a 500
     assert plan.planner == "local"
     assert plan.note.startswith("Gemini could not plan it (500 INTERNAL")
-    assert plan.rows == plan_locally(SCRIPT, MODEL)
+    assert plan.rows == plan_locally(SCRIPT, SPEC)
 
 
 def test_improving_a_prompt_is_a_diff_to_accept_or_reject(
@@ -151,6 +153,6 @@ def test_an_unreachable_gemini_falls_back_with_the_reason(tmp_path: Path) -> Non
             "VEOGEN_GEMINI_BASE_URL": "http://127.0.0.1:9",  # nothing listens there
         }
     )
-    plan = plan_script(settings, SCRIPT, MODEL)
+    plan = plan_script(settings, SCRIPT, SPEC)
     assert plan.planner == "local" and plan.note.startswith("Gemini could not plan it (")
     assert improve_prompt(settings, "a cat", "none", "static").planner == "local"

@@ -5,12 +5,14 @@ from pathlib import Path
 import pytest
 
 from storage import assets, cut, scenes
+from storage.catalog import Catalog
 from storage.db import Database
-from storage.media import MediaStore
+from storage.errors import StoryboardError
+from storage.media import LocalMediaStore
 from storage.models import User
 from storage.projects import get_project, list_projects
-from storage.storyboard import StoryboardError, export_storyboard, import_storyboard, parse
-from tests.test_movie import sound
+from storage.storyboard import export_storyboard, import_storyboard, parse, write_export
+from tests.clips import sound
 
 GOOD = """\
 project:
@@ -37,7 +39,7 @@ scenes:
 
 
 def test_import_then_export_round_trips(db: Database, owner: User, tmp_path: Path) -> None:
-    media = MediaStore(tmp_path / "media")
+    media = LocalMediaStore(tmp_path / "media")
     path = tmp_path / "board.yaml"
     path.write_text(GOOD)
     (tmp_path / "bed.wav").write_bytes(sound(3))
@@ -56,8 +58,13 @@ def test_import_then_export_round_trips(db: Database, owner: User, tmp_path: Pat
     made = get_project(db, owner, project.id)
     assert made.title_card == {"text": "Lighthouse", "duration": 2.0, "background": "#000000"}
     assert (made.music_fade_in, made.music_fade_out) == (1.0, 2.0) and made.music_id
-    again = tmp_path / "again.yaml"
-    again.write_text(export_storyboard(db, owner, project.id, media))
+    (tmp_path / "out").mkdir()
+    again = tmp_path / "out" / "again.yaml"  # the music bed is written beside it
+    exported = export_storyboard(db, owner, project.id)
+    write_export(exported, again, media)
+    assert [again.parent / name for name in exported.files] == [
+        again.parent / f"music-{project.id}.wav"
+    ]
     copy = import_storyboard(db, owner, again, "veo-3.1-fast-generate-001", media)
     assert [scenes.scene_values(s) for s in scenes.list_scenes(db, owner, copy.id)] == [
         scenes.scene_values(s) for s in rows
@@ -81,11 +88,11 @@ def test_errors_name_line_field_and_allowed_values_and_save_nothing(
     )
     with pytest.raises(StoryboardError) as err:
         import_storyboard(
-            db, owner, path, "veo-3.1-fast-generate-001", MediaStore(tmp_path / "media")
+            db, owner, path, "veo-3.1-fast-generate-001", LocalMediaStore(tmp_path / "media")
         )
     lines = str(err.value).splitlines()
     assert (
-        f"{path}:3: project.resolution: '8k' is not allowed for Veo 3.1 Fast; allowed: 720p, 1080p"
+        f"{path}:3: project.resolution: '8k' is not allowed for Veo 3.1 Fast; allowed: 720p, 1080p, 4k"
         in lines
     )
     assert (
@@ -115,7 +122,7 @@ def test_errors_name_line_field_and_allowed_values_and_save_nothing(
 )
 def test_malformed_files_give_one_clear_line(text: str, message: str) -> None:
     with pytest.raises(StoryboardError, match=message):
-        parse(text, "f.yaml")
+        parse(text, Catalog(), "f.yaml")
 
 
 def test_a_music_file_that_is_not_sound_names_the_field_and_saves_nothing(
@@ -125,7 +132,7 @@ def test_a_music_file_that_is_not_sound_names_the_field_and_saves_nothing(
     path.write_text("project: {name: X, music: {file: bed.wav}}\nscenes: [{prompt: a}]\n")
     (tmp_path / "bed.wav").write_bytes(b"RIFF....not a wav")
     with pytest.raises(StoryboardError, match=r"board.yaml: project.music.file: cannot be decoded"):
-        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", MediaStore(tmp_path))
+        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", LocalMediaStore(tmp_path))
     assert list_projects(db, owner) == []
 
 
@@ -133,7 +140,7 @@ def test_a_failed_import_leaves_no_files(db: Database, owner: User, tmp_path: Pa
     path = tmp_path / "board.yaml"  # music is stored before the cut, whose music id is forced bad
     path.write_text("project: {name: X, music: {file: bed.wav}}\nscenes: [{prompt: a}]\n")
     (tmp_path / "bed.wav").write_bytes(sound(2))
-    media = MediaStore(tmp_path / "media")
+    media = LocalMediaStore(tmp_path / "media")
     real = cut.update_cut
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cut, "update_cut", lambda db, a, p, c: real(db, a, p, {**c, "music_id": -1}))

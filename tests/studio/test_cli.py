@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 
 from storage.metrics_reader import MetricsReader
-from studio.config import Settings
+from storage.settings import Settings
 
 BOARD = """\
 project: {name: Three scenes, resolution: 720p}

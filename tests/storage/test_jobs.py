@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.errors import BudgetExceeded
 from storage.models import JobStatus, User
 
-MODEL = "veo-3.1-fast-generate-001"  # 8 s with sound: 0.15 x 8 = $1.20 a take
+MODEL = "veo-3.1-fast-generate-001"  # 8 s of 720p with sound: 0.10 x 8 = $0.80 a take
 
 
 def budgeted(db: Database, owner: User, budget: float, scene_count: int = 1) -> int:
@@ -23,44 +23,44 @@ def budgeted(db: Database, owner: User, budget: float, scene_count: int = 1) -> 
 
 
 def test_queueing_past_the_budget_is_refused_with_what_is_left(db: Database, owner: User) -> None:
-    pid = budgeted(db, owner, budget=3.0)
-    jobs.create_generation_jobs(db, owner, pid, "veo", takes=2)  # $2.40 reserved
+    pid = budgeted(db, owner, budget=2.0)
+    jobs.create_generation_jobs(db, owner, pid, False, takes=2)  # $1.60 reserved
     with pytest.raises(BudgetExceeded) as err:
-        jobs.create_generation_jobs(db, owner, pid, "veo", takes=1)
+        jobs.create_generation_jobs(db, owner, pid, False, takes=1)
     assert str(err.value).startswith(
-        "budget: queueing 1 job(s) would cost an estimated $1.20, but 'Film' has $0.60 left "
-        "of its $3.00 budget ($2.40 spent or reserved)"
+        "budget: queueing 1 job(s) would cost an estimated $0.80, but 'Film' has $0.40 left "
+        "of its $2.00 budget ($1.60 spent or reserved)"
     )
     # the animatic bills nothing, so drafts are never refused
-    jobs.create_generation_jobs(db, owner, pid, "animatic", takes=4)
+    jobs.create_generation_jobs(db, owner, pid, True, takes=4)
 
 
 def test_a_job_that_ends_without_takes_gives_its_reservation_back(
     db: Database, owner: User
 ) -> None:
-    pid = budgeted(db, owner, budget=1.20)
-    (job,) = jobs.create_generation_jobs(db, owner, pid, "veo")
+    pid = budgeted(db, owner, budget=0.80)
+    (job,) = jobs.create_generation_jobs(db, owner, pid, False)
     jobs.claim_job(db, job.id)
     jobs.fail_job(db, job.id, "veo", "invalid argument")
-    (again,) = jobs.create_generation_jobs(db, owner, pid, "veo")
+    (again,) = jobs.create_generation_jobs(db, owner, pid, False)
     # cancelled after Veo accepted it: the generation is billed all the same
     jobs.claim_job(db, again.id)
     jobs.save_operation(db, again.id, "projects/p/locations/l/operations/1")
     jobs.cancel_job(db, owner, again.id)
     assert jobs.get_job(db, again.id).status == JobStatus.cancelled
     with pytest.raises(BudgetExceeded):
-        jobs.create_generation_jobs(db, owner, pid, "veo")
+        jobs.create_generation_jobs(db, owner, pid, False)
 
 
 def test_concurrent_queueing_never_overspends(db: Database, owner: User) -> None:
-    pid = budgeted(db, owner, budget=1.20 * 3)
+    pid = budgeted(db, owner, budget=0.80 * 3)
     outcomes: list[str] = []
     start = threading.Barrier(8)
 
     def queue() -> None:
         start.wait()
         try:
-            jobs.create_generation_jobs(db, owner, pid, "veo")
+            jobs.create_generation_jobs(db, owner, pid, False)
             outcomes.append("queued")
         except BudgetExceeded:
             outcomes.append("refused")

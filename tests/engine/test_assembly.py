@@ -16,9 +16,10 @@ import pytest
 
 from engine.animatic import AnimaticSpec
 from engine.animatic import render as render_animatic
-from engine.assembly.exports import write_exports
-from engine.assembly.render import AssemblyError, ffmpeg, render
+from engine.assembly.exports import exports
+from engine.assembly.render import ffmpeg, render
 from engine.assembly.timeline import Caption, Card, Clip, Music, Preset, Timeline
+from storage.errors import JobFailed
 from tests.clips import mp4_bytes
 
 
@@ -130,10 +131,10 @@ def test_an_unreadable_take_names_its_scene(tmp_path: Path) -> None:
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video at all")
     timeline = Timeline(clips=(good, Clip(broken, 1, "Harbour")), preset=Preset.of("720p"))
-    with pytest.raises(AssemblyError, match="scene 2 'Harbour': its take cannot be read"):
+    with pytest.raises(JobFailed, match="scene 2 'Harbour': its take cannot be read"):
         render(timeline, tmp_path / "movie.mp4")
     missing = Timeline(clips=(Clip(tmp_path / "gone.mp4", 1, "Dawn"),), preset=Preset.of("720p"))
-    with pytest.raises(AssemblyError, match="scene 1 'Dawn': its selected take's file is missing"):
+    with pytest.raises(JobFailed, match="scene 1 'Dawn': its selected take's file is missing"):
         render(missing, tmp_path / "movie.mp4")
 
 
@@ -149,13 +150,13 @@ def test_captions_and_the_cut_are_exported_in_movie_time(tmp_path: Path) -> None
         preset=Preset.of("720p"),
         title=Card("Lighthouse", 1.0),
     )  # fmt: skip
-    paths = write_exports(timeline, tmp_path / "movie.mp4", "Lighthouse")
-    assert paths["srt"].read_text() == (
+    files = exports(timeline, "Lighthouse")
+    assert files["srt"] == (
         "1\n00:00:01,500 --> 00:00:03,000\nThunder\n\n"
         "2\n00:00:03,500 --> 00:00:05,000\nMorning, at last\n"
     )
-    assert paths["vtt"].read_text().startswith("WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nThunder\n")
-    cut = otio.adapters.read_from_file(str(paths["otio"]))
+    assert files["vtt"].startswith("WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nThunder\n")
+    cut = otio.adapters.read_from_string(files["otio"], "otio_json")
     [track] = cut.tracks
     assert [type(item).__name__ for item in track] == ["Gap", "Clip", "Transition", "Clip"]
     assert [c.name for c in track.find_clips()] == ["Storm", "Dawn"]
@@ -313,6 +314,6 @@ def test_transitions_count_in_whole_frames_and_must_fit_their_clip(tmp_path: Pat
         clips=(crowded.clips[0], replace(crowded.clips[1], transition_s=1.5), crowded.clips[2]),
     )
     with pytest.raises(
-        AssemblyError, match=r"scene 1 'A': its transitions in \(0.00 s\) and out \(1.50 s\)"
+        JobFailed, match=r"scene 1 'A': its transitions in \(0.00 s\) and out \(1.50 s\)"
     ):
         render(crowded, tmp_path / "crowded.mp4")

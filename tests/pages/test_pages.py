@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from storage import assets, cut, jobs, projects, scenes
 from storage.models import JobStatus
-from studio.config import Settings
+from storage.settings import Settings
 from studio.services import Services
 from tests.helpers import make_worker, running, until
 
@@ -78,7 +78,7 @@ def test_generate_page_queues_and_shows_progress(studio: Services) -> None:
     pid = seeded(studio)
     app = page("generate", pid)
     assert not app.exception
-    assert any("Estimated cost at Veo list prices: $0.60" in c.value for c in app.caption)
+    assert any("Estimated cost at list prices: $0.40" in c.value for c in app.caption)
     queue = next(b for b in app.button if b.label.startswith("Queue"))
     queue.click().run()
     assert any("Queued 1 job(s)" in s.value for s in app.success)
@@ -114,7 +114,7 @@ def test_pages_without_a_project_say_what_to_do(studio: Services) -> None:
 
 def test_the_app_opens_on_the_projects_page(studio: Services) -> None:
     app = AppTest.from_file(
-        str(Path(__file__).parent.parent / "studio" / "app.py"), default_timeout=60
+        str(Path(__file__).parents[2] / "studio" / "app.py"), default_timeout=60
     )
     app.run()
     assert not app.exception
@@ -173,7 +173,7 @@ def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(
 def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Services) -> None:
     pid = seeded(studio)
     projects.update_project(studio.db, studio.user(), pid, {"budget": 10})
-    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, "veo")
+    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, False)
     jobs.claim_job(studio.db, job.id)
     jobs.fail_job(
         studio.db, job.id, "safety", "Veo's safety filters blocked every sample", JobStatus.blocked
@@ -209,7 +209,7 @@ def test_movie_page_renders_a_version_to_play_and_download(
     assert len(app.get("video")) == 1
     assert len(app.get("download_button")) == 4
     [movie] = cut.list_movies(studio.db, studio.user(), pid)
-    studio.media.path(movie.captions_srt_key).unlink()
+    studio.media.local_path(movie.captions_srt_key).unlink()
     app = page("movie", pid)
     assert not app.exception
     assert any(c.value == "SRT: file missing" for c in app.caption)

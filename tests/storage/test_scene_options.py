@@ -8,20 +8,19 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from storage import assets, catalog, jobs, projects, scenes
+from storage import assets, jobs, projects, scenes
+from storage.catalog import Catalog
+from storage.contract import ImageRef, SceneSnapshot
 from storage.db import Database
 from storage.errors import InvalidInput, PermissionDenied
-from storage.media import MediaStore
+from storage.media import LocalMediaStore
 from storage.models import AssetKind, Role, User
+from tests.clips import png
+
+MODEL = "veo-3.1-generate-001"
 
 
-def png(width: int = 320, height: int = 180, color: str = "teal", kind: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, kind)
-    return out.getvalue()
-
-
-def project(db: Database, owner: User, model: str = "veo-3.1-generate-001") -> int:
+def project(db: Database, owner: User, model: str = MODEL) -> int:
     return projects.create_project(db, owner, {"name": "Film", "model": model}, model).id
 
 
@@ -49,29 +48,33 @@ def test_each_model_is_refused_what_it_cannot_do_with_the_limit_named(
     assert len(scenes.list_scenes(db, owner, pid)) == 1
 
 
-def test_audio_prices_the_estimate_and_prices_can_be_overridden(db: Database, owner: User) -> None:
+def test_the_estimate_follows_the_models_price_for_its_resolution_and_sound(
+    db: Database, owner: User
+) -> None:
     pid = project(db, owner)
     loud = scenes.add_scene(db, owner, pid, {"prompt": "rain", "duration": 8, "takes": 2})
     quiet = scenes.update_scene(db, owner, loud.id, {"generate_audio": "false"})
-    assert scenes.scene_estimate(loud) == pytest.approx(0.40 * 8 * 2)
-    assert scenes.scene_estimate(quiet) == pytest.approx(0.20 * 8 * 2)
-    try:
-        catalog.use_prices({"veo-3.1-generate-001": {"video": 0.5, "audio": 1.0}})
-        assert scenes.scene_estimate(loud) == pytest.approx(1.0 * 8 * 2)
-    finally:
-        catalog.use_prices({})
-    assert scenes.scene_estimate(loud) == pytest.approx(0.40 * 8 * 2)
+    uhd = scenes.update_scene(db, owner, loud.id, {"generate_audio": True, "resolution": "4k"})
+    listed = db.catalog
+    assert scenes.scene_estimate(loud, listed) == pytest.approx(0.40 * 8 * 2)
+    assert scenes.scene_estimate(quiet, listed) == pytest.approx(0.20 * 8 * 2)
+    assert scenes.scene_estimate(uhd, listed) == pytest.approx(0.60 * 8 * 2)
+    overridden = Catalog(prices={MODEL: {"video": 0.5, "audio": 1.0, "4k": {"audio": 1.5}}})
+    assert scenes.scene_estimate(loud, overridden) == pytest.approx(1.0 * 8 * 2)
+    assert scenes.scene_estimate(quiet, overridden) == pytest.approx(0.5 * 8 * 2)
+    assert scenes.scene_estimate(uhd, overridden) == pytest.approx(1.5 * 8 * 2)
+    assert listed.model(MODEL).price_per_second("4k", True) == 0.60  # the list is untouched
 
 
 def test_uploads_are_checked_by_decoding_and_stored_under_generated_names(
     db: Database, owner: User, tmp_path: Path
 ) -> None:
-    media = MediaStore(tmp_path / "media")
+    media = LocalMediaStore(tmp_path / "media")
     pid = project(db, owner)
     frame = assets.add_asset(db, media, owner, pid, AssetKind.frame, "../../etc/passwd", png())
     assert frame.media_key.startswith(f"projects/{pid}/assets/") and ".." not in frame.media_key
     assert (frame.mime_type, frame.width, frame.height) == ("image/png", 320, 180)
-    assert media.path(frame.media_key).read_bytes() == png()
+    assert media.read(frame.media_key) == png()
     phone = io.BytesIO()  # phones write JPEGs that Pillow reads as MPO
     Image.new("RGB", (320, 180), "teal").save(phone, "MPO")
     assert assets.check_image(phone.getvalue()).mime_type == "image/jpeg"
@@ -98,14 +101,14 @@ def test_a_viewer_cannot_upload(db: Database, owner: User, stranger: User, tmp_p
     projects.add_member(db, owner, pid, stranger, Role.viewer)
     with pytest.raises(PermissionDenied, match="uploading to the library needs editor"):
         assets.add_asset(
-            db, MediaStore(tmp_path), stranger, pid, AssetKind.character, "Mara", png()
+            db, LocalMediaStore(tmp_path), stranger, pid, AssetKind.character, "Mara", png()
         )
 
 
 def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
     db: Database, owner: User, tmp_path: Path
 ) -> None:
-    media = MediaStore(tmp_path / "media")
+    media = LocalMediaStore(tmp_path / "media")
     pid = project(db, owner)
     mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
     noir = assets.add_asset(db, media, owner, pid, "style", "Noir look", png(color="black"))
@@ -120,14 +123,15 @@ def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
         {"prompt": "MARA walks in; a lamplight flickers", "first_frame_id": first.id},
     )
     assets.set_references(db, owner, scene.id, [noir.id])
-    (job,) = jobs.create_generation_jobs(db, owner, pid, "animatic")
+    (job,) = jobs.create_generation_jobs(db, owner, pid, True)
     refs = job.params["references"]
     # "lamplight" does not name "lamp": names match whole words only
     assert [(r["name"], r["reference_type"]) for r in refs] == [
         ("Noir look", "style"),
         ("Mara", "asset"),
     ]
-    assert job.params["first_frame"] == {"media_key": first.media_key, "mime_type": "image/png"}
+    snapshot = SceneSnapshot.from_params(job.params)
+    assert snapshot.first_frame == ImageRef(first.media_key, "image/png", "opening")
     hat = assets.add_asset(db, media, owner, pid, "object", "hat", png())
     with pytest.raises(InvalidInput, match=r"4 reference images; Veo 3.1 takes at most 3"):
         assets.set_references(db, owner, scene.id, [noir.id, mara.id, lamp.id, hat.id])
@@ -141,3 +145,24 @@ def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
         )
     with pytest.raises(InvalidInput, match=r"first_frame_id: image .* is not in this project"):
         scenes.add_scene(db, owner, fast, {"prompt": "x", "first_frame_id": first.id})
+
+
+def test_a_scene_and_its_ingredients_are_saved_together_or_not_at_all(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path / "media")
+    pid = project(db, owner, "veo-3.1-fast-generate-001")  # takes no reference images
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
+    with pytest.raises(
+        InvalidInput, match=r"references: 1 reference images; Veo 3\.1 Fast takes no"
+    ):
+        scenes.add_scene(db, owner, pid, {"prompt": "a quay", "references": [mara.id]})
+    assert scenes.list_scenes(db, owner, pid) == []  # not saved half-way, so no duplicate later
+    scene = scenes.add_scene(db, owner, pid, {"prompt": "a quay"})
+    with pytest.raises(InvalidInput, match="references: 1 reference images"):
+        scenes.update_scene(db, owner, scene.id, {"title": "Quay", "references": [mara.id]})
+    assert scenes.get_scene(db, owner, scene.id).title == "Scene 1"
+    wide = scenes.update_scene(
+        db, owner, scene.id, {"model": MODEL, "title": "Quay", "references": [mara.id]}
+    )
+    assert wide.title == "Quay" and assets.attached_references(db, owner, scene.id) == [mara.id]

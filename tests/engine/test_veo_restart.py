@@ -10,14 +10,13 @@ import time
 from collections.abc import Callable
 
 from engine.client import JobClient
-from engine.keys import Keys
 from storage import jobs, projects, scenes
 from storage.db import Database
 from storage.models import JobStatus
+from storage.settings import Settings
 from storage.users import local_user
-from studio.config import Settings
+from tests.engine.test_veo_backend import veo_env
 from tests.fake_google import FakeGoogle
-from tests.test_veo import veo_env
 
 MODEL = "veo-3.1-fast-generate-001"
 
@@ -47,7 +46,7 @@ def test_sigkill_after_submission_resumes_with_one_submission_per_job(settings: 
         scenes.add_scenes(
             db, owner, pid, [{"prompt": f"shot {i}", "duration": 4, "takes": 2} for i in range(3)]
         )
-        client = JobClient(db, veo.redis_url, Keys(veo.redis_prefix), "veo")
+        client = JobClient(db, veo.redis_url, veo.redis_prefix, drafts=False)
         ids = [job.id for job in client.generate(owner, pid)]
 
         def engine() -> subprocess.Popen[bytes]:

@@ -1,0 +1,97 @@
+"""A running job's context: everything a backend may do besides its own work.
+
+Backends hold no database. Through the context a backend reports progress and sees a
+cancel (one convention: ``progress`` raises ``JobCancelled`` once the job is cancelled;
+code running in a thread may read ``cancelled`` instead), saves the handle of remote work
+the moment it exists and reads it back when resumed, finds the previous scene's take, and
+reads and writes media by key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from engine.quota import backoff_seconds
+from storage import jobs as job_store
+from storage.contract import TakeRef
+from storage.db import Database
+from storage.errors import JobCancelled, JobFailed, StudioError
+from storage.media import MediaStore
+from storage.models import Job, JobStatus
+
+log = logging.getLogger("veogen.engine")
+
+SAVE_TRIES = 10
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return moment.replace(tzinfo=UTC).timestamp() if moment else None
+
+
+class JobContext:
+    def __init__(self, db: Database, job: Job, media: MediaStore) -> None:
+        self._db, self._job_id = db, job.id
+        self.media = media
+        # The remote operation saved by an earlier attempt, and when it was accepted:
+        # a backend that finds one resumes it instead of starting (and paying) again.
+        self.operation: str | None = job.operation_name
+        self.submitted_at: float | None = _epoch(job.submitted_at)
+        self.started_at: float = _epoch(job.started_at) or time.time()
+        self.fraction = 0.0
+        self.stage = "starting"
+        self._cancelled = False
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Called by the worker when it sees the cancel; the backend stops at its next step."""
+        self._cancelled = True
+
+    def progress(self, fraction: float, stage: str | None = None) -> None:
+        """Record progress (from any thread); raises ``JobCancelled`` once cancelled."""
+        if self._cancelled:
+            raise JobCancelled()
+        self.fraction = max(self.fraction, min(1.0, fraction))
+        if stage:
+            self.stage = stage
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait, noticing a cancel within half a second."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(0.5, left))
+            self.progress(self.fraction)
+
+    async def check_cancelled(self) -> None:
+        """Raise ``JobCancelled`` if SQL says so, even when Redis never carried the cancel."""
+        current = await asyncio.to_thread(job_store.find_jobs, self._db, [self._job_id])
+        job = current.get(self._job_id)
+        if job is None or job.status == JobStatus.cancelled:
+            self._cancelled = True
+            raise JobCancelled()
+
+    async def save_operation(self, name: str) -> None:
+        """Write the remote operation's name down before anything else: it is what makes a
+        restart resume instead of paying again, so a database blip is retried."""
+        for attempt in range(SAVE_TRIES):
+            try:
+                await asyncio.to_thread(job_store.save_operation, self._db, self._job_id, name)
+                self.operation, self.submitted_at = name, time.time()
+                log.info("job %s: operation %s", self._job_id, name)
+                return
+            except StudioError as exc:
+                log.warning("job %s: cannot save operation %s yet (%s)", self._job_id, name, exc)
+                await asyncio.sleep(backoff_seconds(attempt, 0.5, cap=10))
+        raise JobFailed(
+            "storage", f"operation {name} was accepted but the database cannot record it"
+        )
+
+    async def previous_take(self, scene_id: int) -> tuple[TakeRef | None, bool]:
+        """That scene's selected take, and whether a job of it is still queued or running."""
+        take, pending = await asyncio.to_thread(job_store.selected_take, self._db, scene_id)
+        return (TakeRef(take.id, take.media_key, take.backend) if take else None), pending

@@ -1,0 +1,31 @@
+"""Listeners on the worker: what else happens when a job starts, moves, ends.
+
+The shape of dramatiq's middleware: a listener overrides the hooks it cares about, and the
+worker calls every listener's hook at each point of a job's life, knowing nothing of what
+they do (metrics, Prometheus, notifications). A listener's failure is logged and never
+stops a job.
+"""
+
+from __future__ import annotations
+
+from storage.contract import Result
+from storage.models import Job
+
+
+class JobListener:
+    def job_started(self, job: Job, queue_wait_s: float) -> None:
+        """A delivery of ``job`` began running (``job.attempts`` counts them)."""
+
+    def job_progress(self, job: Job, fraction: float) -> None:
+        """The job passed another quarter of its work."""
+
+    def job_succeeded(self, job: Job, result: Result, run_s: float) -> None: ...
+
+    def job_failed(self, job: Job, stage: str, reason: str, blocked: bool, run_s: float) -> None:
+        """Ended without a result; ``blocked``: refused by a provider's safety filters."""
+
+    def job_cancelled(self, job: Job, run_s: float | None) -> None:
+        """Cancelled by a user, while running or (``run_s`` None) while queued."""
+
+    async def housekeeping(self) -> None:
+        """Called every couple of seconds while the worker runs, and once as it stops."""

@@ -1,0 +1,54 @@
+"""The Veo quota gate across engines, and an engine with Veo and no credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from engine.keys import Keys
+from engine.quota import QuotaGate
+from engine.redis_server import engine_client
+
+
+def test_a_quota_hold_is_seen_by_every_engine_and_never_shortened(redis_url: str) -> None:
+    async def run() -> tuple[float, float, float]:
+        keys = Keys(f"test-{uuid.uuid4().hex[:8]}")
+        one, two = (
+            QuotaGate(engine_client(redis_url), keys),
+            QuotaGate(engine_client(redis_url), keys),
+        )
+        await one.hold(0.6)
+        await two.hold(0.1)  # a shorter hold never cuts a longer one
+        seen = await two.remaining()
+        started = time.monotonic()
+        while await two.remaining() > 0:
+            await asyncio.sleep(0.02)
+        return seen, time.monotonic() - started, await one.remaining()
+
+    seen, waited, left = asyncio.run(run())
+    assert 0.4 < seen <= 0.6 and 0.3 <= waited < 2.0 and left == 0
+
+
+def test_an_engine_with_veo_and_no_credentials_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "VEOGEN_DATA_DIR": str(tmp_path),
+        "VEOGEN_DRAFTS": "false",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json"),
+        "VEOGEN_GOOGLE_CREDENTIALS_FILE": str(tmp_path / "missing.json"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "studio.cli", "engine"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "VEOGEN_GOOGLE_CREDENTIALS_FILE: cannot use" in done.stderr.strip().splitlines()[-1]

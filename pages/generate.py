@@ -9,7 +9,7 @@ import streamlit as st
 from storage import catalog
 from storage import jobs as job_store
 from storage import scenes as scene_store
-from storage.models import JobStatus, Project
+from storage.models import JobKind, JobStatus, Project
 from studio.ui import DRAFT_NOTE, act, attempt, messages, open_project, services, user
 
 
@@ -56,7 +56,11 @@ def _queue_form(project: Project) -> None:
 @st.fragment(run_every=1.0)
 def _jobs(project_id: int) -> None:
     messages("jobs")
-    jobs = job_store.list_jobs(services().db, user(), project_id, limit=50)
+    jobs = [  # renders are listed on the Movie page
+        job
+        for job in job_store.list_jobs(services().db, user(), project_id, limit=50)
+        if job.kind == JobKind.generate
+    ]
     if not jobs:
         st.caption("No jobs yet.")
         return
@@ -66,10 +70,13 @@ def _jobs(project_id: int) -> None:
     for job in jobs:
         status = JobStatus(job.status)
         title = job.params.get("title", f"scene {job.scene_id}")
+        catalog = services().catalog
+        model = catalog.models[job.model].label if job.model in catalog.models else job.model
+        made_by = catalog.providers[job.backend].label if job.backend in catalog.providers else ""
         with st.container(border=True):
             cols = st.columns([3, 4, 1])
             cols[0].markdown(f"**Job {job.id}** · {title} · {job.takes} take(s)")
-            cols[0].caption(f"{job.backend} · {job.model} · attempt {job.attempts}")
+            cols[0].caption(f"{model} · {made_by} · attempt {job.attempts}")
             if status == JobStatus.queued:
                 cols[1].progress(
                     0.0, text=f"queued — position {places.get(job.id, '?')} in the queue"

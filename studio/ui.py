@@ -41,17 +41,21 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 
 def act(action: Callable[[], Any], done: str | None = None, area: str = "page") -> None:
-    """Run a data operation and rerun to show its effect. What it says (its refusal, or
-    ``done``) is kept for the rerun and shown by ``messages(area)``, so a rerun never
-    erases a refusal before it is read."""
+    """Run a data operation and show its effect. What it says (its refusal, or ``done``) is
+    kept and shown by ``messages(area)``, so a rerun never erases a refusal before it is
+    read: a page reruns at once; a live fragment (``area``) shows it now and on each of
+    its own reruns until dismissed."""
+    said: tuple[Kind, str] | None = ("success", done) if done else None
     try:
         action()
     except StudioError as exc:
-        _keep(area, "error", str(exc))
-    else:
-        if done:
-            _keep(area, "success", done)
-    st.rerun(scope="app" if area == "page" else "fragment")
+        said = ("error", str(exc))
+    if said:
+        _keep(area, *said)
+    if area == "page":
+        st.rerun()
+    if said:
+        _show(*said)
 
 
 def _keep(area: str, kind: Kind, text: str) -> None:
@@ -61,15 +65,21 @@ def _keep(area: str, kind: Kind, text: str) -> None:
 def messages(area: str = "page") -> None:
     """Show what ``act`` kept for this area. A page's are shown once; a live fragment's
     (which reruns every second) stay until dismissed."""
-    key = f"messages-{area}"
-    kept: list[tuple[Kind, str]] = st.session_state.get(key, [])
-    if area == "page":
-        st.session_state.pop(key, None)
+    key, dismiss = f"messages-{area}", f"dismiss-{area}"
+    if area == "page" or st.session_state.get(dismiss):  # a click on Dismiss runs this
+        kept: list[tuple[Kind, str]] = st.session_state.pop(key, [])
+        if area != "page":
+            return
+    else:
+        kept = st.session_state.get(key, [])
     for kind, text in kept:
-        (st.error if kind == "error" else st.success)(text)
-    if kept and area != "page" and st.button("Dismiss", key=f"dismiss-{area}"):
-        st.session_state.pop(key, None)
-        st.rerun(scope="fragment")
+        _show(kind, text)
+    if area != "page" and kept:
+        st.button("Dismiss", key=dismiss)
+
+
+def _show(kind: Kind, text: str) -> None:
+    (st.error if kind == "error" else st.success)(text)
 
 
 def open_project() -> Project | None:

@@ -24,6 +24,7 @@ def probe(path: Path) -> tuple[float, int, int, str, int]:
         (4, "720p", "16:9", "zoom-in"),
         (6, "720p", "9:16", "orbit"),
         (4, "1080p", "16:9", "pan-left"),
+        (1, "4k", "16:9", "zoom-in"),  # Veo 3.1 drafts at 4K too
     ],
 )
 def test_renders_an_h264_mp4_of_the_requested_shape(

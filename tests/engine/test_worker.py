@@ -8,11 +8,13 @@ import redis
 
 from engine.client import JobClient
 from engine.keys import GROUP, Keys
-from engine.redis_server import QueueUnavailable
+from engine.listeners import JobListener
 from storage import jobs, projects, scenes
+from storage.contract import Result
 from storage.db import Database
+from storage.errors import QueueUnavailable
 from storage.metrics_reader import MetricsReader
-from storage.models import JobStatus, User
+from storage.models import Job, JobStatus, User
 from storage.settings import Settings
 from storage.users import local_user
 from tests.helpers import make_worker, running, until
@@ -52,6 +54,50 @@ def test_jobs_run_to_takes_with_progress_and_metrics(settings: Settings, setup) 
         .to_dict()
     )
     assert events["queued"] == events["started"] == events["succeeded"] == 2
+
+
+class Diary(JobListener):
+    """Notes every hook; a second one raises from every hook, and changes nothing."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.broken = broken
+
+    def _note(self, hook: str, job_id: int) -> None:
+        if self.broken:
+            raise RuntimeError("a listener that fails")
+        self.seen.append((hook, job_id))
+
+    def job_started(self, job: Job, queue_wait_s: float) -> None:
+        self._note("started", job.id)
+
+    def job_progress(self, job: Job, fraction: float) -> None:
+        self._note("progress", job.id)
+
+    def job_succeeded(self, job: Job, result: Result, run_s: float) -> None:
+        self._note(f"succeeded with {result.seconds:g} s", job.id)
+
+    def job_cancelled(self, job: Job, run_s: float | None) -> None:
+        self._note("cancelled", job.id)
+
+
+def test_listeners_hear_each_job_and_a_failing_one_stops_nothing(settings: Settings, setup) -> None:  # type: ignore[no-untyped-def]
+    db, user, pid, client = setup
+    done, dropped = client.generate(user, pid)
+    client.cancel(user, dropped.id)
+    diary, broken = Diary(), Diary(broken=True)
+    worker = make_worker(settings, db, "heard")
+    worker.listeners += [broken, diary]
+
+    async def scenario() -> None:
+        async with running(worker):
+            await until(lambda: jobs.active_count(db, pid) == 0)
+
+    asyncio.run(scenario())
+    assert jobs.get_job(db, done.id).status == JobStatus.succeeded
+    assert ("started", done.id) in diary.seen and ("succeeded with 4 s", done.id) in diary.seen
+    assert ("cancelled", dropped.id) in diary.seen and ("started", dropped.id) not in diary.seen
+    assert not broken.seen
 
 
 def test_a_job_cancelled_while_queued_never_renders(settings: Settings, setup) -> None:  # type: ignore[no-untyped-def]

@@ -229,3 +229,16 @@ def test_movie_page_drafts_captions_from_the_scene_dialogue(studio: Services) ->
     [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
     assert [c["text"] for c in scene.captions] == ["Morning already.", "Light the lamp!"]
     assert scene.captions[0]["start"] == 0.2 and scene.captions[-1]["end"] <= 4
+
+
+def test_a_refused_rename_is_still_on_screen_after_the_rerun(studio: Services) -> None:
+    pid = seeded(studio)
+    app = page("projects")
+    next(t for t in app.text_input if t.label == "Rename to").set_value("  ")
+    next(b for b in app.button if b.label == "Rename").click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["name: is required"]
+    assert projects.get_project(studio.db, studio.user(), pid).name == "Demo film"
+    next(t for t in app.text_input if t.label == "Rename to").set_value("Harbour")
+    next(b for b in app.button if b.label == "Rename").click().run()
+    assert not app.error and projects.get_project(studio.db, studio.user(), pid).name == "Harbour"

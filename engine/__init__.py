@@ -5,9 +5,18 @@ find or start the queue's Redis, and run an engine. A new provider is a ``Provid
 """
 
 from engine.client import JobClient, Progress
-from engine.main import queue_url, run_engine
 from engine.providers import Provider, catalog_for
 from engine.redis_server import queue_address, start_embedded
+from storage.settings import Settings
+
+
+def run_engine(settings: Settings, concurrency: int | None = None) -> None:
+    """Run an engine process until it is signalled to stop."""
+    # imported here: the worker and the assembler load only in engine processes
+    from engine.main import run_engine as run
+
+    run(settings, concurrency)
+
 
 __all__ = [
     "JobClient",
@@ -15,7 +24,6 @@ __all__ = [
     "Provider",
     "catalog_for",
     "queue_address",
-    "queue_url",
     "run_engine",
     "start_embedded",
 ]

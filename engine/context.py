@@ -12,7 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from engine.quota import backoff_seconds
 from storage import jobs as job_store
@@ -31,10 +35,51 @@ def _epoch(moment: datetime | None) -> float | None:
     return moment.replace(tzinfo=UTC).timestamp() if moment else None
 
 
+class _Noted:
+    """The media store, noting each key written through it: a job that ends without a
+    result (failed, cancelled) then leaves none of its files behind."""
+
+    def __init__(self, store: MediaStore) -> None:
+        self.store = store
+        self.written: list[str] = []
+
+    def exists(self, key: str) -> bool:
+        return self.store.exists(key)
+
+    def read(self, key: str) -> bytes:
+        return self.store.read(key)
+
+    def open(self, key: str) -> BinaryIO:
+        return self.store.open(key)
+
+    @contextmanager
+    def writing(self, key: str) -> Iterator[Path]:
+        self.written.append(key)
+        with self.store.writing(key) as temp:
+            yield temp
+
+    def write(self, key: str, data: bytes) -> None:
+        self.written.append(key)
+        self.store.write(key, data)
+
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
+
+    def delete_prefix(self, prefix: str) -> None:
+        self.store.delete_prefix(prefix)
+
+    def local_path(self, key: str) -> Path:
+        return self.store.local_path(key)
+
+    def playback(self, key: str) -> str:
+        return self.store.playback(key)
+
+
 class JobContext:
     def __init__(self, db: Database, job: Job, media: MediaStore) -> None:
         self._db, self._job_id = db, job.id
-        self.media = media
+        self._noted = _Noted(media)
+        self.media: MediaStore = self._noted
         # The remote operation saved by an earlier attempt, and when it was accepted:
         # a backend that finds one resumes it instead of starting (and paying) again.
         self.operation: str | None = job.operation_name
@@ -90,6 +135,11 @@ class JobContext:
         raise JobFailed(
             "storage", f"operation {name} was accepted but the database cannot record it"
         )
+
+    def discard_media(self) -> None:
+        """Remove every file this job wrote: it ended without a result to keep them for."""
+        for key in self._noted.written:
+            self._noted.store.delete(key)
 
     async def previous_take(self, scene_id: int) -> tuple[TakeRef | None, bool]:
         """That scene's selected take, and whether a job of it is still queued or running."""

@@ -21,8 +21,11 @@ class JobListener:
 
     def job_succeeded(self, job: Job, result: Result, run_s: float) -> None: ...
 
-    def job_failed(self, job: Job, stage: str, reason: str, blocked: bool, run_s: float) -> None:
-        """Ended without a result; ``blocked``: refused by a provider's safety filters."""
+    def job_failed(
+        self, job: Job, stage: str, reason: str, blocked: bool, run_s: float | None
+    ) -> None:
+        """Ended without a result (``run_s`` None: it never ran); ``blocked``: refused by a
+        provider's safety filters."""
 
     def job_cancelled(self, job: Job, run_s: float | None) -> None:
         """Cancelled by a user, while running or (``run_s`` None) while queued."""

@@ -56,10 +56,12 @@ class MetricsListener(JobListener):
             video_s=result.seconds,
             bytes=result.bytes,
             estimated_cost_usd=job.estimated_cost_usd,
-            takes=len(result.takes) if isinstance(result, Generated) else job.takes,
+            takes=len(result.takes) if isinstance(result, Generated) else 0,  # a movie: none
         )
 
-    def job_failed(self, job: Job, stage: str, reason: str, blocked: bool, run_s: float) -> None:
+    def job_failed(
+        self, job: Job, stage: str, reason: str, blocked: bool, run_s: float | None
+    ) -> None:
         event = "blocked" if blocked else "failed"
         self._record(event, job, error=f"{stage}: {reason}", render_s=run_s)
 

@@ -70,8 +70,8 @@ class MovieBackend:
             rendered = await asyncio.to_thread(
                 render, timeline, temp, context.progress, lambda: context.cancelled
             )
-            for kind, text in exports(timeline, job.cut.name).items():
-                media.write(keys[kind], text.encode())
+        for kind, text in exports(timeline, job.cut.name).items():
+            media.write(keys[kind], text.encode())  # the context removes all if this fails
         return NewMovie(
             media_key=key,
             captions_srt_key=keys["srt"],

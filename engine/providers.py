@@ -46,7 +46,7 @@ class Provider:
 
 
 def _veo(kit: EngineKit) -> Generator:
-    # imported here: the Veo backend and its SDK are only loaded by engines that run Veo
+    # imported here: the Veo backend is only loaded by engines that run Veo
     from engine.gcs import GcsReader
     from engine.veo_backend import VeoBackend
 
@@ -61,10 +61,12 @@ def _veo(kit: EngineKit) -> Generator:
     )
 
 
-BUILT_IN = (
-    Provider(catalog.DRAFTS, lambda kit: AnimaticBackend()),
-    Provider(catalog.VEO, _veo),
-)
+# The built-in providers' backends, paired with their catalog entries by name.
+_BACKENDS: dict[str, Callable[[EngineKit], Generator]] = {
+    catalog.DRAFTS.name: lambda kit: AnimaticBackend(),
+    catalog.VEO.name: _veo,
+}
+BUILT_IN = tuple(Provider(spec, _BACKENDS[spec.name]) for spec in catalog.BUILT_IN)
 
 
 def load_providers(settings: Settings) -> list[Provider]:
@@ -111,8 +113,8 @@ class Backends:
                 log.warning("the %s provider cannot start: %s", name, exc)
                 if not provider.spec.drafts:
                     refused.append(exc)
-        billed = [p for p in self.providers.values() if not p.spec.drafts]
-        if refused and len(refused) == len(billed):
+        real = [p for p in self.providers.values() if not p.spec.drafts]
+        if refused and len(refused) == len(real):
             raise refused[0]
 
     def _build(self, name: str) -> Generator:

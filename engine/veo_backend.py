@@ -26,7 +26,7 @@ from engine.gcs import GcsReader
 from engine.quota import QuotaGate, backoff_seconds
 from engine.veo_request import Continuity, build_request
 from engine.video_files import last_frame_png, probe
-from storage.catalog import VEO, Catalog
+from storage.catalog import DRAFTS, VEO, Catalog
 from storage.contract import Generated, NewTake
 from storage.errors import JobFailed, NotFound
 from storage.media import poster_key, take_key
@@ -136,9 +136,10 @@ class VeoBackend:
             path = media.local_path(take.media_key)
             return Continuity(first_frame_png=await asyncio.to_thread(last_frame_png, path))
         if take.backend != VEO.name:
+            made_by = "an animatic draft" if take.backend == DRAFTS.name else take.backend
             raise JobFailed(
                 "continuity",
-                f"the selected take of '{previous.title}' is an animatic draft; "
+                f"the selected take of '{previous.title}' is {made_by}; "
                 "extension needs a Veo take (select one, or use continuity 'previous')",
             )
         return Continuity(video_mp4=await asyncio.to_thread(media.read, take.media_key))

@@ -49,6 +49,16 @@ class _Running:
 StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None
 
 
+def _as_failure(job: Job, exc: Exception) -> JobFailed:
+    """What the user reads: a backend's own words, the data layer's, or the engine's."""
+    if isinstance(exc, JobFailed):
+        return exc
+    if isinstance(exc, StudioError):
+        return JobFailed("storage", str(exc))
+    log.exception("job %s failed unexpectedly", job.id, exc_info=exc)
+    return JobFailed("engine", f"{type(exc).__name__}: {exc}")
+
+
 def _progressed(item: _Running) -> Callable[[JobListener], None]:
     return lambda listener: listener.job_progress(item.job, item.reported)
 
@@ -173,7 +183,7 @@ class Worker:
             reason = (
                 f"gave up after {self.max_attempts} attempts; each ended with its engine stopping"
             )
-            await self._fail(job, JobFailed("engine", reason), 0.0)
+            await self._fail(job, JobFailed("engine", reason), None)
             await self._ack(message_id)
             return
         context = JobContext(self.db, job, self.media)
@@ -201,7 +211,6 @@ class Worker:
 
     async def _run(self, job: Job, context: JobContext) -> None:
         started = time.monotonic()
-        result: Result | None = None
         try:
             result = await self._execute(job, context)
             if not await self._save(job, result):
@@ -216,8 +225,7 @@ class Worker:
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
         except JobCancelled:
-            for key in result.keys if result else []:
-                self.media.delete(key)
+            context.discard_media()
             await asyncio.to_thread(
                 job_store.fail_job,
                 self.db,
@@ -229,19 +237,13 @@ class Worker:
             context.stage = "cancelled"
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_cancelled(job, run_s))
-        except JobFailed as exc:
-            await self._fail(job, exc, time.monotonic() - started)
-            context.stage = "blocked" if exc.blocked else "failed"
-        except StudioError as exc:
-            await self._fail(job, JobFailed("storage", str(exc)), time.monotonic() - started)
-            context.stage = "failed"
         except Exception as exc:
-            log.exception("job %s failed unexpectedly", job.id)
-            reason = f"{type(exc).__name__}: {exc}"
-            await self._fail(job, JobFailed("engine", reason), time.monotonic() - started)
-            context.stage = "failed"
+            error = _as_failure(job, exc)
+            context.discard_media()
+            await self._fail(job, error, time.monotonic() - started)
+            context.stage = "blocked" if error.blocked else "failed"
 
-    async def _fail(self, job: Job, error: JobFailed, run_s: float) -> None:
+    async def _fail(self, job: Job, error: JobFailed, run_s: float | None) -> None:
         status = JobStatus.blocked if error.blocked else JobStatus.failed
         await asyncio.to_thread(
             job_store.fail_job, self.db, job.id, error.stage, error.reason, status

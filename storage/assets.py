@@ -226,19 +226,6 @@ def check_scene_assets(s: Session, project_id: int, fields: dict[str, int | None
             raise InvalidInput([FieldError(name, f"asset {asset_id} is a sound, not an image")])
 
 
-def set_references(db: Database, actor: User, scene_id: int, asset_ids: list[int]) -> None:
-    """Attach ingredients to a scene by hand, in order, replacing what was attached."""
-    with db.session() as s:
-        scene = s.get(Scene, scene_id)
-        if scene is None:
-            raise NotFound(f"scene {scene_id}: no such scene")
-        require(s, actor, scene.project_id, Role.editor, "attaching ingredients")
-        attach_references(s, db.catalog, scene, asset_ids)
-        audit.record(
-            s, actor, "scene.references", scene.project_id, scene=scene_id, assets=asset_ids
-        )
-
-
 def attach_references(s: Session, catalog: Catalog, scene: Scene, asset_ids: list[int]) -> None:
     """Inside the caller's transaction: replace the scene's hand-attached ingredients."""
     chosen = list(dict.fromkeys(asset_ids))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from storage.errors import NotFound, SettingsError
@@ -33,7 +34,6 @@ class Price:
 class ModelSpec:
     name: str
     label: str
-    provider: str
     durations: tuple[int, ...]
     aspect_ratios: tuple[str, ...]
     max_samples: int
@@ -43,6 +43,7 @@ class ModelSpec:
     reference_images: int  # how many "ingredients" it takes; 0: none
     extension: bool  # extends an earlier take of the same provider
     max_prompt_chars: int = 4000
+    provider: str = ""  # set by the Catalog: the provider that offers it
 
     @property
     def resolutions(self) -> tuple[str, ...]:
@@ -53,7 +54,10 @@ class ModelSpec:
         return any(price.audio is not None for price in self.prices.values())
 
     def price_per_second(self, resolution: str, audio: bool) -> float:
-        price = self.prices.get(resolution) or next(iter(self.prices.values()))
+        if resolution not in self.prices:
+            offered = ", ".join(self.prices)
+            raise NotFound(f"{self.label} has no {resolution} price; it offers {offered}")
+        price = self.prices[resolution]
         return price.audio if audio and price.audio is not None else price.video
 
     def features(self) -> list[str]:
@@ -98,8 +102,8 @@ def _veo(
     aspects: tuple[str, ...] = ("16:9", "9:16"),
 ) -> ModelSpec:
     return ModelSpec(
-        name, label, "veo", durations, aspects, 4,
-        {resolution: Price(*pair) for resolution, pair in prices.items()},
+        name, label, durations, aspects, 4,
+        MappingProxyType({resolution: Price(*pair) for resolution, pair in prices.items()}),
         first, last, refs, extend,
     )  # fmt: skip
 
@@ -182,18 +186,20 @@ class Catalog:
         providers: Iterable[ProviderSpec] = BUILT_IN,
         prices: Mapping[str, Any] | None = None,
     ) -> None:
-        self.providers: dict[str, ProviderSpec] = {}
-        self.models: dict[str, ModelSpec] = {}
+        by_name: dict[str, ProviderSpec] = {}
+        models: dict[str, ModelSpec] = {}
         for provider in providers:
-            if provider.name in self.providers:
+            if provider.name in by_name:
                 raise SettingsError(f"provider {provider.name!r} is registered twice")
-            self.providers[provider.name] = provider
+            by_name[provider.name] = provider
             for spec in provider.models:
-                if spec.name in self.models:
+                if spec.name in models:
                     raise SettingsError(f"model {spec.name!r} is offered by two providers")
-                self.models[spec.name] = replace(spec, provider=provider.name)
+                models[spec.name] = replace(spec, provider=provider.name)
         for name, override in (prices or {}).items():
-            self.models[name] = _overridden(self.models, name, override)
+            models[name] = _overridden(models, name, override)
+        self.providers: Mapping[str, ProviderSpec] = MappingProxyType(by_name)
+        self.models: Mapping[str, ModelSpec] = MappingProxyType(models)
 
     def model(self, name: str) -> ModelSpec:
         try:
@@ -237,12 +243,20 @@ def _overridden(models: Mapping[str, ModelSpec], name: str, override: Any) -> Mo
         allowed = ", ".join(["video", "audio", *spec.prices])
         raise SettingsError(f"{where}: {', '.join(sorted(unknown))} unknown; allowed: {allowed}")
     every = {k: v for k, v in override.items() if k in ("video", "audio")}
+    # Prices for every resolution would make a dearer one (4K) as cheap as the rest: they
+    # apply only to resolutions listed at one price; the others need their own.
+    shared = [r for r in spec.prices if r not in override]
+    if every and len({spec.prices[r] for r in shared}) > 1:
+        raise SettingsError(
+            f"{where}: {', '.join(shared)} are listed at different prices; "
+            f'give each its own, e.g. {{"{shared[-1]}": {{"audio": 0.6}}}}'
+        )
     prices = {}
     for resolution, price in spec.prices.items():
-        mine = override.get(resolution, {})
-        if not isinstance(mine, Mapping) or set(mine) - {"video", "audio"}:
+        mine = override.get(resolution)
+        if mine is not None and (not isinstance(mine, Mapping) or set(mine) - {"video", "audio"}):
             raise SettingsError(f"{where}.{resolution}: give 'video' and/or 'audio' prices")
-        wanted = {**every, **mine}
+        wanted = dict(mine) if mine is not None else dict(every)
         for kind, value in wanted.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise SettingsError(f"{where}.{kind}: {value!r} is not a price in USD per second")
@@ -251,4 +265,4 @@ def _overridden(models: Mapping[str, ModelSpec], name: str, override: Any) -> Mo
             float(wanted.get("video", price.video)),
             None if price.audio is None or audio is None else float(audio),
         )
-    return replace(spec, prices=prices)
+    return replace(spec, prices=MappingProxyType(prices))

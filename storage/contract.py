@@ -189,10 +189,6 @@ class Generated:
     notice: str | None = None
 
     @property
-    def keys(self) -> list[str]:
-        return [k for t in self.takes for k in (t.media_key, t.poster_key) if k]
-
-    @property
     def seconds(self) -> float:
         return sum(t.duration for t in self.takes)
 
@@ -215,10 +211,6 @@ class NewMovie:
     bytes: int
     render_s: float
     copied_s: float = 0.0  # seconds of the picture copied from the takes, not re-encoded
-
-    @property
-    def keys(self) -> list[str]:
-        return [self.media_key, self.captions_srt_key, self.captions_vtt_key, self.otio_key]
 
     @property
     def seconds(self) -> float:

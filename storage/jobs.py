@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.assets import references_for
-from storage.catalog import Billing, Catalog
+from storage.catalog import Billing, Catalog, ProviderSpec
 from storage.contract import Generated, ImageRef, PreviousScene, SceneSnapshot, TakeRef
 from storage.db import Database
 from storage.errors import BudgetExceeded, Conflict, FieldError, InvalidInput, NotFound
@@ -52,20 +52,42 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What queueing these scenes would do: who generates them, at what estimated cost,
-    and whether it is billed against the budget."""
-
-    scenes: list[Scene]
-    takes: list[int]
+class PlannedJob:
+    scene: Scene
+    takes: int
+    provider: ProviderSpec
     estimate: float
-    billed: bool
+
+    @property
+    def reserve(self) -> float:
+        """What queueing it holds against the budget: its estimate, if its provider bills."""
+        return self.estimate if self.provider.billing.billed else 0.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What queueing these scenes would do: who generates each, at what estimated cost,
+    and how much of it is held against the budget."""
+
+    jobs: list[PlannedJob]
     budget: Budget
+
+    @property
+    def estimate(self) -> float:
+        return round(sum(job.estimate for job in self.jobs), 4)
+
+    @property
+    def reserve(self) -> float:
+        return round(sum(job.reserve for job in self.jobs), 4)
+
+    @property
+    def billed(self) -> bool:
+        return any(job.provider.billing.billed for job in self.jobs)
 
     @property
     def fits(self) -> bool:
         left = self.budget.left
-        return not self.billed or left is None or self.estimate <= left + 1e-9
+        return left is None or self.reserve <= left + 1e-9
 
 
 def _chosen(
@@ -94,20 +116,18 @@ def _plan(
 ) -> Plan:
     if not chosen:
         raise InvalidInput([FieldError("scenes", "the project has no scenes to generate")])
-    counts = [
-        require_takes(scene.takes if takes is None else takes, catalog.model(scene.model))
-        for scene in chosen
-    ]
-    billed = any(catalog.backend_for(scene.model, drafts).billing.billed for scene in chosen)
-    return Plan(
-        scenes=chosen,
-        takes=counts,
-        estimate=round(
-            sum(scene_estimate(sc, catalog, n) for sc, n in zip(chosen, counts, strict=True)), 4
-        ),
-        billed=billed,
-        budget=Budget(project.budget_usd, committed_usd(s, project.id)),
-    )
+    planned = []
+    for scene in chosen:
+        count = require_takes(scene.takes if takes is None else takes, catalog.model(scene.model))
+        planned.append(
+            PlannedJob(
+                scene,
+                count,
+                catalog.backend_for(scene.model, drafts),
+                scene_estimate(scene, catalog, count),
+            )
+        )
+    return Plan(planned, Budget(project.budget_usd, committed_usd(s, project.id)))
 
 
 def plan_generation(
@@ -148,24 +168,21 @@ def create_generation_jobs(
         plan = _plan(s, catalog, project, chosen, takes, drafts)
         if not plan.fits:
             _refuse_budget(project, plan)
-        jobs = []
-        for scene, count in zip(plan.scenes, plan.takes, strict=True):
-            provider = catalog.backend_for(scene.model, drafts)
-            estimate = scene_estimate(scene, catalog, count)
-            jobs.append(
-                Job(
-                    project_id=project_id,
-                    scene_id=scene.id,
-                    kind=JobKind.generate,
-                    backend=provider.name,
-                    model=scene.model,
-                    takes=count,
-                    params=scene_snapshot(s, catalog, scene, ordered).to_params(),
-                    estimated_cost_usd=estimate,
-                    reserved_usd=estimate if provider.billing.billed else 0.0,
-                    created_by=actor.id,
-                )
+        jobs = [
+            Job(
+                project_id=project_id,
+                scene_id=planned.scene.id,
+                kind=JobKind.generate,
+                backend=planned.provider.name,
+                model=planned.scene.model,
+                takes=planned.takes,
+                params=scene_snapshot(s, catalog, planned.scene, ordered).to_params(),
+                estimated_cost_usd=planned.estimate,
+                reserved_usd=planned.reserve,
+                created_by=actor.id,
             )
+            for planned in plan.jobs
+        ]
         s.add_all(jobs)
         s.flush()
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])
@@ -193,8 +210,8 @@ def committed_usd(s: Session, project_id: int) -> float:
 def _refuse_budget(project: Project, plan: Plan) -> None:
     budget = plan.budget
     raise BudgetExceeded(
-        f"budget: queueing {len(plan.scenes)} job(s) would cost an estimated "
-        f"${plan.estimate:,.2f}, but '{project.name}' has ${budget.left or 0:,.2f} left of its "
+        f"budget: queueing {len(plan.jobs)} job(s) would cost an estimated "
+        f"${plan.reserve:,.2f}, but '{project.name}' has ${budget.left or 0:,.2f} left of its "
         f"${budget.limit or 0:,.2f} budget (${budget.committed:,.2f} spent or reserved); "
         "raise the budget or queue fewer takes"
     )
@@ -352,16 +369,20 @@ def claim_job(db: Database, job_id: int) -> Job | None:
 
 
 def save_operation(db: Database, job_id: int, operation_name: str) -> None:
-    """Record the remote operation the moment it exists; from now on it may be billed, so
-    its estimate is reserved again even if the job was cancelled meanwhile."""
+    """Record the remote operation the moment it exists; from now on a billed provider
+    may charge for it, so its estimate is reserved again even if the job was cancelled
+    meanwhile."""
     with db.session() as s:
+        job = s.get(Job, job_id)
+        provider = db.catalog.providers.get(job.backend) if job else None
+        billed = provider is not None and provider.billing.billed
         s.execute(
             update(Job)
             .where(Job.id == job_id)
             .values(
                 operation_name=operation_name,
                 submitted_at=utcnow(),
-                reserved_usd=Job.estimated_cost_usd,
+                reserved_usd=Job.estimated_cost_usd if billed else Job.reserved_usd,
             )
         )
 

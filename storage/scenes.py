@@ -46,8 +46,9 @@ def scene_values(scene: Scene) -> dict[str, Any]:
     return values
 
 
-def _check_links(s: Session, project_id: int, fields: dict[str, Any]) -> None:
-    """Frames must be images of the project; a take to extend, a Veo take of the project."""
+def _check_links(s: Session, catalog: Catalog, project_id: int, fields: dict[str, Any]) -> None:
+    """Frames must be images of the project; a take to extend, a take of the project made
+    by the scene's model's own provider."""
     check_scene_assets(s, project_id, {k: fields[k] for k in ("first_frame_id", "last_frame_id")})
     take_id = fields["extend_take_id"]
     if take_id is None:
@@ -56,11 +57,14 @@ def _check_links(s: Session, project_id: int, fields: dict[str, Any]) -> None:
     owner = s.get(Scene, take.scene_id) if take else None
     if take is None or owner is None or owner.project_id != project_id:
         raise InvalidInput([FieldError("extend_take_id", f"take {take_id} is not in this project")])
-    if take.is_draft:
+    spec = catalog.model(fields["model"])
+    if take.is_draft or take.backend != spec.provider:
+        made_by = "an animatic draft" if take.is_draft else f"made by {take.backend}"
         raise InvalidInput(
             [
                 FieldError(
-                    "extend_take_id", f"take {take_id} is an animatic draft; Veo extends Veo takes"
+                    "extend_take_id",
+                    f"take {take_id} is {made_by}; {spec.label} extends only its own takes",
                 )
             ]
         )
@@ -116,7 +120,7 @@ def add_scenes(
         if errors:
             raise InvalidInput(errors)
         for fields in cleaned:
-            _check_links(s, project_id, fields)
+            _check_links(s, db.catalog, project_id, fields)
         scenes = [
             Scene(project_id=project_id, position=start + i, **fields)
             for i, fields in enumerate(cleaned)
@@ -142,7 +146,7 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
         fields = dict(changes)
         references = fields.pop("references", None)
         cleaned = clean_scene(fields, scene_values(scene), db.catalog)
-        _check_links(s, scene.project_id, cleaned)
+        _check_links(s, db.catalog, scene.project_id, cleaned)
         for key, value in cleaned.items():
             setattr(scene, key, value)
         if references is not None:

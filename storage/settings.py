@@ -148,6 +148,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             loaded = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+        for old, new in REPLACED.items():
+            if old.removeprefix("VEOGEN_").lower() in loaded:
+                raise SettingsError(
+                    f"{path}: {old.removeprefix('VEOGEN_').lower()} is no longer read; set {new}"
+                )
         unknown = sorted(set(loaded) - set(names))
         if unknown:
             raise SettingsError(f"{path}: unknown settings {', '.join(unknown)}")

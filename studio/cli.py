@@ -224,8 +224,10 @@ def status(
         time.sleep(0.5)
     report = project_status(services.db, services.user(), project)
     for scene in report["scenes"]:
-        for take in scene["takes"]:  # a local path beside each key, for scripts to open
+        for take in scene["takes"]:  # local paths beside the keys, for scripts to open
             take["file"] = str(services.media.local_path(take["media_key"]))
+            poster = take["poster_key"]
+            take["poster"] = str(services.media.local_path(poster)) if poster else None
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

@@ -17,7 +17,6 @@ from tests.clips import mp4_bytes
 ECHO = ModelSpec(
     name="echo-1",
     label="Echo 1",
-    provider="echo",
     durations=(2, 4),
     aspect_ratios=("16:9",),
     max_samples=2,

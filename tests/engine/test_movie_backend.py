@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 import threading
-import wave
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
 
 from engine.client import JobClient
@@ -23,19 +20,8 @@ from storage.media import LocalMediaStore
 from storage.models import JobStatus, Scene, Take, User
 from storage.settings import Settings
 from storage.users import local_user
-from tests.clips import png
+from tests.clips import png, sound
 from tests.helpers import make_worker, running, until
-
-
-def sound(seconds: float) -> bytes:
-    out = io.BytesIO()
-    samples = (0.2 * np.sin(np.arange(int(seconds * 48000)) * 0.05) * 32767).astype("<i2")
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(48000)
-        w.writeframes(samples.tobytes())
-    return out.getvalue()
 
 
 def run_jobs(settings: Settings, db: Database, ids: list[int]) -> None:

@@ -3,6 +3,7 @@ through a real engine process, with nothing else registered anywhere."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import subprocess
@@ -13,12 +14,17 @@ from pathlib import Path
 import av
 import pytest
 
-from engine.providers import load_providers
+from engine.backend import GenerateJob
+from engine.context import JobContext
+from engine.providers import Provider, load_providers
 from storage import jobs, projects, scenes
-from storage.errors import SettingsError
+from storage.contract import Generated
+from storage.errors import JobFailed, SettingsError
 from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
+from tests.engine.echo_provider import PROVIDER, EchoBackend
+from tests.helpers import make_worker, running, until
 
 ROOT = Path(__file__).parents[2]
 ECHO = "tests.engine.echo_provider:PROVIDER"
@@ -76,3 +82,30 @@ def test_a_provider_that_cannot_be_loaded_is_refused_by_name(settings: Settings)
     wrong = dataclasses.replace(settings, providers="tests.engine.echo_provider:ECHO")
     with pytest.raises(SettingsError, match="is not a Provider"):
         load_providers(wrong)
+
+
+class Broken(EchoBackend):
+    """Writes its takes, then fails: as a provider whose last download breaks."""
+
+    async def generate(self, job: GenerateJob, context: JobContext) -> Generated:
+        await super().generate(job, context)
+        raise JobFailed("download", "the second sample came back empty")
+
+
+def test_a_job_that_fails_leaves_none_of_its_files_behind(settings: Settings) -> None:
+    settings = dataclasses.replace(settings, providers=ECHO, drafts=False)
+    studio = Services(settings)
+    owner = studio.user()
+    pid = projects.create_project(studio.db, owner, {"name": "Echoes"}, "echo-1").id
+    scenes.add_scene(studio.db, owner, pid, {"prompt": "a bell", "duration": 2, "takes": 2})
+    [job] = studio.jobs.generate(owner, pid)
+    broken = [Provider(PROVIDER.spec, lambda kit: Broken())]
+
+    async def run() -> None:
+        async with running(make_worker(settings, studio.db, "broken", providers=broken)):
+            await until(lambda: JobStatus(jobs.get_job(studio.db, job.id).status).finished)
+
+    asyncio.run(run())
+    failed = jobs.get_job(studio.db, job.id)
+    assert (failed.status, failed.error_stage) == (JobStatus.failed, "download")
+    assert not [p for p in settings.media_dir.rglob("*") if p.is_file()]

@@ -55,7 +55,7 @@ def test_prices_are_overridden_per_model_and_resolution_or_refused_by_name(
     assert prices == {"veo-3.1-generate-001": {"video": 0.35, "4k": {"audio": 0.5}}}
     catalog = Catalog(prices=prices)
     spec = catalog.model("veo-3.1-generate-001")
-    assert spec.prices["720p"] == Price(0.35, 0.40) and spec.prices["4k"] == Price(0.35, 0.5)
+    assert spec.prices["720p"] == Price(0.35, 0.40) and spec.prices["4k"] == Price(0.60, 0.5)
     assert Catalog(prices={"veo-2.0-generate-001": {"audio": 9}}).model(
         "veo-2.0-generate-001"
     ).prices["720p"] == Price(0.50, None)  # a silent model stays silent
@@ -64,6 +64,10 @@ def test_prices_are_overridden_per_model_and_resolution_or_refused_by_name(
         ({"veo-9": {"video": 1}}, "'veo-9' is not a model; known: veo-2.0-generate-001"),
         ({"veo-2.0-generate-001": {"video": -1}}, "veo-2.0-generate-001.video: -1 is not a price"),
         ({"veo-2.0-generate-001": {"4k": {"video": 1}}}, "4k unknown; allowed: video, audio, 720p"),
+        (
+            {"veo-3.1-generate-001": {"audio": 0.3}},  # would make 4K as cheap as 720p
+            "720p, 1080p, 4k are listed at different prices; give each its own",
+        ),
     ]:
         with pytest.raises(SettingsError, match=message):
             Catalog(prices=raw)

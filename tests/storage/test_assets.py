@@ -122,7 +122,7 @@ def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
         pid,
         {"prompt": "MARA walks in; a lamplight flickers", "first_frame_id": first.id},
     )
-    assets.set_references(db, owner, scene.id, [noir.id])
+    scenes.update_scene(db, owner, scene.id, {"references": [noir.id]})
     (job,) = jobs.create_generation_jobs(db, owner, pid, True)
     refs = job.params["references"]
     # "lamplight" does not name "lamp": names match whole words only
@@ -134,15 +134,15 @@ def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
     assert snapshot.first_frame == ImageRef(first.media_key, "image/png", "opening")
     hat = assets.add_asset(db, media, owner, pid, "object", "hat", png())
     with pytest.raises(InvalidInput, match=r"4 reference images; Veo 3.1 takes at most 3"):
-        assets.set_references(db, owner, scene.id, [noir.id, mara.id, lamp.id, hat.id])
+        scenes.update_scene(
+            db, owner, scene.id, {"references": [noir.id, mara.id, lamp.id, hat.id]}
+        )
     with pytest.raises(InvalidInput, match=f"references: image {first.id} is not an ingredient"):
-        assets.set_references(db, owner, scene.id, [first.id])
+        scenes.update_scene(db, owner, scene.id, {"references": [first.id]})
     fast = project(db, owner, "veo-3.1-fast-generate-001")
     other = assets.add_asset(db, media, owner, fast, "character", "Mara", png())
     with pytest.raises(InvalidInput, match=r"Veo 3.1 Fast takes no reference images"):
-        assets.set_references(
-            db, owner, scenes.add_scene(db, owner, fast, {"prompt": "x"}).id, [other.id]
-        )
+        scenes.add_scene(db, owner, fast, {"prompt": "x", "references": [other.id]})
     with pytest.raises(InvalidInput, match=r"first_frame_id: image .* is not in this project"):
         scenes.add_scene(db, owner, fast, {"prompt": "x", "first_frame_id": first.id})
 

@@ -94,6 +94,17 @@ class JobClient:
                 f"queue: could not submit {len(created)} job(s): {exc}"
             ) from None
 
+    def retry(self, actor: User, job_id: int) -> Job:
+        """Send a job whose request may have been billed again: a person's choice."""
+        queue = self.queue
+        job = job_store.retry_unconfirmed(self.db, actor, job_id)
+        self._submit(queue, [job])
+        return job
+
+    def give_up(self, actor: User, job_id: int) -> Job:
+        """Leave a job whose request may have been billed unsent; its reservation stays."""
+        return job_store.give_up(self.db, actor, job_id)
+
     def cancel(self, actor: User, job_id: int) -> Job:
         job = job_store.cancel_job(self.db, actor, job_id)
         # A running job's engine sees this within a second and stops rendering. If Redis is

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,9 @@ class JobContext:
         # a backend that finds one resumes it instead of starting (and paying) again.
         self.operation: str | None = job.operation_name
         self.submitted_at: float | None = _epoch(job.submitted_at)
+        # An earlier attempt began sending its request and saved no operation: the
+        # provider may have billed it, so it is never sent again without a person.
+        self.submission_began = job.submitting_at is not None
         self.started_at: float = _epoch(job.started_at) or time.time()
         self.fraction = 0.0
         self.stage = "starting"
@@ -120,21 +123,32 @@ class JobContext:
             self._cancelled = True
             raise JobCancelled()
 
+    async def begin_submission(self) -> None:
+        """Say, before a request leaves, that it may be billed from now on."""
+        await self._retrying(
+            "note the submission", lambda: job_store.begin_submission(self._db, self._job_id)
+        )
+        self.submission_began = True
+
     async def save_operation(self, name: str) -> None:
         """Write the remote operation's name down before anything else: it is what makes a
         restart resume instead of paying again, so a database blip is retried."""
+        await self._retrying(
+            f"record operation {name}",
+            lambda: job_store.save_operation(self._db, self._job_id, name),
+        )
+        self.operation, self.submitted_at = name, time.time()
+        log.info("job %s: operation %s", self._job_id, name)
+
+    async def _retrying(self, what: str, write: Callable[[], None]) -> None:
         for attempt in range(SAVE_TRIES):
             try:
-                await asyncio.to_thread(job_store.save_operation, self._db, self._job_id, name)
-                self.operation, self.submitted_at = name, time.time()
-                log.info("job %s: operation %s", self._job_id, name)
+                await asyncio.to_thread(write)
                 return
             except StudioError as exc:
-                log.warning("job %s: cannot save operation %s yet (%s)", self._job_id, name, exc)
+                log.warning("job %s: cannot %s yet (%s)", self._job_id, what, exc)
                 await asyncio.sleep(backoff_seconds(attempt, 0.5, cap=10))
-        raise JobFailed(
-            "storage", f"operation {name} was accepted but the database cannot record it"
-        )
+        raise JobFailed("storage", f"the database cannot {what}")
 
     def discard_media(self) -> None:
         """Remove every file this job wrote: it ended without a result to keep them for."""

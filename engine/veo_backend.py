@@ -29,6 +29,7 @@ from engine.video_files import last_frame_png, probe
 from storage.catalog import DRAFTS, VEO, Catalog
 from storage.contract import Generated, NewTake
 from storage.errors import JobFailed, NotFound
+from storage.jobs import UNCONFIRMED
 from storage.media import poster_key, take_key
 from storage.settings import Settings
 
@@ -47,6 +48,12 @@ CONTINUITY_WAIT_S = 1.0
 # take decodes its poster: bounding both keeps memory flat when hundreds finish together.
 REQUEST_SLOTS = 16
 SAVE_SLOTS = 8
+# Veo offers no way to look an operation up again (no list call, and labels are not
+# searchable through the API): a request that may have left is only ever resent by a person.
+NOT_RESENT = (
+    "it may have been billed: it is not resent on its own, so it is never paid twice; its "
+    "estimate stays reserved until a person sends it again or gives up"
+)
 SAFETY_ADVICE = (
     "Rephrase the prompt (no real people's names, brands, violence or minors), "
     "try person generation 'dont_allow', or replace a reference image that shows a real person."
@@ -69,6 +76,12 @@ class VeoBackend:
 
     async def generate(self, job: GenerateJob, context: JobContext) -> Generated:
         name = context.operation
+        if name is None and context.submission_began:
+            raise JobFailed(
+                UNCONFIRMED,
+                "its engine stopped while sending the request to Veo, before Veo named the "
+                f"operation; {NOT_RESENT}",
+            )
         if name is None:
             context.progress(0.0, "preparing the request")
             continuity = await self._continuity(job, context)
@@ -161,6 +174,7 @@ class VeoBackend:
                 await context.sleep(held + random.uniform(0, 0.1))
             await context.check_cancelled()  # seen in SQL even if the Redis flag never came
             context.progress(0.02, "submitting to Veo")
+            await context.begin_submission()
             try:
                 async with self._requests:
                     operation = await self.client.aio.models.generate_videos(
@@ -185,10 +199,9 @@ class VeoBackend:
                 continue
             except TRANSIENT as exc:
                 raise JobFailed(
-                    "unconfirmed",
+                    UNCONFIRMED,
                     f"the request may have reached Veo but its answer was lost "
-                    f"({type(exc).__name__}: {exc}); it is not resent, so it is never paid "
-                    "twice, and its estimate stays reserved",
+                    f"({type(exc).__name__}: {exc}); {NOT_RESENT}",
                 ) from None
             if not operation.name:
                 raise JobFailed("submit", "Veo accepted the request but named no operation")

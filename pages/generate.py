@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import partial
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from storage import catalog
 from storage import jobs as job_store
 from storage import scenes as scene_store
-from storage.models import JobKind, JobStatus, Project
+from storage.jobs import UNCONFIRMED
+from storage.models import Job, JobKind, JobStatus, Project
 from studio.ui import DRAFT_NOTE, act, attempt, messages, open_project, services, user
 
 
@@ -91,6 +93,8 @@ def _jobs(project_id: int) -> None:
                 cols[1].progress(1.0, text="succeeded")
                 if job.notice:
                     cols[1].warning(job.notice, icon=":material/shield:")
+            elif job.error_stage == UNCONFIRMED:
+                _unconfirmed(job, cols[1], cols[2])
             elif status == JobStatus.blocked:
                 cols[1].warning(
                     f"blocked by {job.error_stage or 'safety'} filters: {job.error}",
@@ -103,6 +107,20 @@ def _jobs(project_id: int) -> None:
                 )
             if not status.finished and cols[2].button("Cancel", key=f"cancel-{job.id}"):
                 act(partial(services().jobs.cancel, user(), job.id), area="jobs")
+
+
+def _unconfirmed(job: Job, say: DeltaGenerator, decide: DeltaGenerator) -> None:
+    """A request that may have been billed waits for a person: send again, or give up."""
+    say.warning(
+        f"Unconfirmed: may have been billed. {job.error}. Send it again only if Google's "
+        "console shows no such generation: if it does, you would pay twice.",
+        icon=":material/help:",
+    )
+    jobs = services().jobs
+    if decide.button("Send again", key=f"retry-{job.id}"):
+        act(partial(jobs.retry, user(), job.id), f"Job {job.id} sent again", area="jobs")
+    if decide.button("Give up", key=f"give-up-{job.id}"):
+        act(partial(jobs.give_up, user(), job.id), f"Job {job.id} left unsent", area="jobs")
 
 
 def render() -> None:

@@ -36,6 +36,9 @@ from storage.scenes import scene_estimate
 from storage.validation import require_takes
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
+# The stage of a job whose request may have reached the provider with no operation saved:
+# it waits for a person to send it again or give up, and keeps its reservation meanwhile.
+UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,7 @@ def _reservation_after(
     failed while saving: the provider may bill it). A submission whose answer was lost
     ("unconfirmed") may have been accepted, so it keeps it.
     """
-    if stage == "unconfirmed":
+    if stage == UNCONFIRMED:
         return Job.reserved_usd
     unbilled = billing.unbilled_stages if billing else frozenset()
     if status == JobStatus.blocked or stage in unbilled:
@@ -355,17 +358,75 @@ def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: An
 
 
 def claim_job(db: Database, job_id: int) -> Job | None:
-    """Mark a delivered job running and count the attempt; None if it is no longer wanted."""
+    """Mark a delivered job running; None if it is no longer wanted.
+
+    Only work that starts over is a new attempt: resuming an operation the provider has
+    already accepted is not (a job whose engines die while it only polls keeps its video).
+    """
     with db.session() as s:
         moved = move_job(
             s,
             job_id,
             ACTIVE,
             status=JobStatus.running,
-            attempts=Job.attempts + 1,
+            attempts=Job.attempts + case((Job.operation_name.is_(None), 1), else_=0),
             started_at=func.coalesce(Job.started_at, utcnow()),
         )
         return s.get(Job, job_id) if moved else None
+
+
+def begin_submission(db: Database, job_id: int) -> None:
+    """Note that a request to the provider is about to leave. Until its operation name is
+    saved, the job may have been billed: a redelivery must not send it again on its own."""
+    with db.session() as s:
+        move_job(s, job_id, (JobStatus.running,), submitting_at=utcnow())
+
+
+def retry_unconfirmed(db: Database, actor: User, job_id: int) -> Job:
+    """A person chose to send an unconfirmed job again, knowing it may be paid twice."""
+    with db.session() as s:
+        job = _unconfirmed(s, actor, job_id, "sending a job again")
+        move_job(
+            s,
+            job_id,
+            (JobStatus.failed,),
+            status=JobStatus.queued,
+            submitting_at=None,
+            error_stage=None,
+            error=None,
+            finished_at=None,
+        )
+        audit.record(s, actor, "job.retried", job.project_id, job=job_id)
+    return get_job(db, job_id)
+
+
+def give_up(db: Database, actor: User, job_id: int) -> Job:
+    """A person chose not to send an unconfirmed job again; its reservation stays, since
+    the provider may have billed it."""
+    with db.session() as s:
+        job = _unconfirmed(s, actor, job_id, "giving up on a job")
+        move_job(
+            s,
+            job_id,
+            (JobStatus.failed,),
+            error_stage="given up",
+            error="not sent again; the first request may still have been billed",
+        )
+        audit.record(s, actor, "job.given_up", job.project_id, job=job_id)
+    return get_job(db, job_id)
+
+
+def _unconfirmed(s: Session, actor: User, job_id: int, doing: str) -> Job:
+    job = s.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id}: no such job")
+    require(s, actor, job.project_id, Role.editor, doing)
+    if job.status != JobStatus.failed or job.error_stage != UNCONFIRMED:
+        raise Conflict(
+            f"job {job_id} is {job.status}; only a job whose request may have been billed "
+            "(unconfirmed) waits for this decision"
+        )
+    return job
 
 
 def save_operation(db: Database, job_id: int, operation_name: str) -> None:

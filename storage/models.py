@@ -204,6 +204,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # The backend's handle on remote work (a Veo operation name), saved as soon as it exists.
     operation_name: Mapped[str | None] = mapped_column(String(500))
+    # When the last attempt began sending its request to the provider: set with no
+    # operation name saved, the request may have been billed, so it is never resent alone.
+    submitting_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]  # when the backend accepted it (Veo's clock starts)
     error_stage: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)

@@ -154,6 +154,22 @@ def _wait(services: Services, job_ids: list[int], label: str = "generating") -> 
 
 
 @app.command()
+def retry(job: int) -> None:
+    """Send again a job whose request may have been billed (it could be paid twice)."""
+    services = _services()
+    services.jobs.retry(services.user(), job)
+    typer.echo(f"job {job} queued again")
+
+
+@app.command("give-up")
+def give_up(job: int) -> None:
+    """Leave unsent a job whose request may have been billed; its reservation stays."""
+    services = _services()
+    services.jobs.give_up(services.user(), job)
+    typer.echo(f"job {job} left unsent; its estimate stays reserved")
+
+
+@app.command()
 def render(
     project: int,
     preset: Annotated[str, typer.Option(help="720p, 1080p or 4k.")] = "1080p",

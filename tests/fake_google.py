@@ -70,6 +70,7 @@ class Operation:
 class FakeGoogle:
     generation_seconds: float = 0.2
     video_seconds_scale: float = 1.0  # fake videos can be shorter than asked, to keep tests fast
+    submit_seconds: float = 0.0  # a slow round trip: the request is accepted, the answer waits
     submissions: list[dict[str, Any]] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
     operations: dict[str, Operation] = field(default_factory=dict)
@@ -279,7 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         prefix = f"projects/{match.groupdict().get('project')}/locations/{match.groupdict().get('location')}"
         if verb == "predictLongRunning":
-            self._reply(*self.fake.submit(match["model"], body, prefix))
+            answer = self.fake.submit(match["model"], body, prefix)
+            time.sleep(self.fake.submit_seconds)  # accepted at Google; the answer is on its way
+            self._reply(*answer)
         elif verb == "fetchPredictOperation":
             self._reply(*self.fake.fetch(body))
         elif verb == "generateContent":

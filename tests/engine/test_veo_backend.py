@@ -317,6 +317,6 @@ def test_a_submission_whose_answer_was_lost_is_never_resent(
     [job_id] = generate(veo_settings, db, owner, pid)
     job = jobs.get_job(db, job_id)
     assert (job.status, job.error_stage) == (JobStatus.failed, "unconfirmed")
-    assert "it is not resent, so it is never paid twice" in job.error
+    assert "it is not resent on its own, so it is never paid twice" in job.error
     assert len(fake.submissions) == 1 and fake.requests["predictLongRunning"] == 1
     assert job.reserved_usd == pytest.approx(job.estimated_cost_usd)  # Google may bill it

@@ -82,7 +82,65 @@ def test_sigkill_after_submission_resumes_with_one_submission_per_job(settings: 
         assert sorted((t.job_id, t.sample_index) for t in takes) == sorted(
             (job_id, sample) for job_id in ids for sample in (0, 1)
         )
-        assert all(j.attempts == 2 for j in jobs.find_jobs(db, ids).values())
+        # resuming an operation Veo accepted is not a new attempt
+        assert all(j.attempts == 1 for j in jobs.find_jobs(db, ids).values())
+        db.dispose()
+    finally:
+        fake.stop()
+
+
+def test_an_engine_killed_mid_submission_never_sends_again_and_a_person_decides(
+    settings: Settings,
+) -> None:
+    fake = FakeGoogle(generation_seconds=0.5, video_seconds_scale=0.25, submit_seconds=3.0)
+    fake.start()
+    try:
+        veo = veo_env(settings, fake, VEOGEN_CLAIM_IDLE_SECONDS="2")
+        env = {
+            **os.environ,
+            **veo.as_env(),
+            "GOOGLE_CLOUD_PROJECT": "film-co",
+            "GOOGLE_CLOUD_LOCATION": "us-central1",
+        }
+        db = Database(veo.db_url)
+        db.migrate()
+        owner = local_user(db)
+        pid = projects.create_project(db, owner, {"name": "Crash", "model": MODEL}, MODEL).id
+        scenes.add_scene(db, owner, pid, {"prompt": "a lighthouse", "duration": 4})
+        client = JobClient(db, veo.redis_url or "", veo.redis_prefix, drafts=False)
+        [job] = client.generate(owner, pid)
+        command = [sys.executable, "-m", "studio.cli", "engine"]
+        first = subprocess.Popen(command, env=env)
+        try:  # killed while Google holds the request and its answer is on the way
+            wait_for(lambda: len(fake.submissions) == 1, timeout=60, what="the submission")
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+        second = subprocess.Popen(command, env=env)
+        try:
+            wait_for(
+                lambda: jobs.get_job(db, job.id).status == JobStatus.failed,
+                timeout=60,
+                what="the redelivered job to stop and wait for a person",
+            )
+            waiting = jobs.get_job(db, job.id)
+            assert waiting.error_stage == "unconfirmed" and "never paid twice" in (
+                waiting.error or ""
+            )
+            assert waiting.reserved_usd == waiting.estimated_cost_usd  # may have been billed
+            time.sleep(3)  # nothing is sent behind the person's back
+            assert len(fake.submissions) == 1
+            fake.submit_seconds = 0.0
+            client.retry(owner, job.id)  # the person decides to send it again
+            wait_for(
+                lambda: jobs.get_job(db, job.id).status == JobStatus.succeeded,
+                timeout=60,
+                what="the job sent again",
+            )
+        finally:
+            second.terminate()
+            assert second.wait(timeout=60) == 0
+        assert len(fake.submissions) == 2  # the second by a person's choice, and only that
         db.dispose()
     finally:
         fake.stop()

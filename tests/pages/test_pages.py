@@ -242,3 +242,20 @@ def test_a_refused_rename_is_still_on_screen_after_the_rerun(studio: Services) -
     next(t for t in app.text_input if t.label == "Rename to").set_value("Harbour")
     next(b for b in app.button if b.label == "Rename").click().run()
     assert not app.error and projects.get_project(studio.db, studio.user(), pid).name == "Harbour"
+
+
+def test_an_unconfirmed_job_waits_for_a_person_to_send_it_again_or_give_up(
+    studio: Services,
+) -> None:
+    pid = seeded(studio)
+    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, False)
+    jobs.claim_job(studio.db, job.id)
+    jobs.fail_job(studio.db, job.id, "unconfirmed", "its answer was lost; it may have been billed")
+    app = page("generate", pid)
+    assert any(w.value.startswith("Unconfirmed: may have been billed.") for w in app.warning)
+    next(b for b in app.button if b.label == "Give up").click().run()
+    assert not app.exception
+    assert any(s.value == f"Job {job.id} left unsent" for s in app.success)
+    given_up = jobs.get_job(studio.db, job.id)
+    assert given_up.error_stage == "given up" and given_up.reserved_usd == job.reserved_usd
+    assert not any(b.label == "Send again" for b in app.run().button)

@@ -57,6 +57,7 @@ def _veo(kit: EngineKit) -> Generator:
         kit.catalog,
         genai_client(settings, timeout_ms=120_000, credentials=credentials),
         QuotaGate(kit.queue, kit.keys),
+        credentials,
         GcsReader(settings, credentials) if settings.veo_output_gcs_uri else None,
     )
 

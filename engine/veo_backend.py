@@ -18,6 +18,7 @@ import time
 import google.auth.exceptions
 import httpx2
 from google import genai
+from google.auth.credentials import Credentials
 from google.genai import errors, types
 
 from engine.backend import GenerateJob
@@ -28,7 +29,8 @@ from engine.veo_request import Continuity, build_request
 from engine.video_files import last_frame_png, probe
 from storage.catalog import DRAFTS, VEO, Catalog
 from storage.contract import Generated, NewTake
-from storage.errors import JobFailed, NotFound
+from storage.errors import CredentialsMissing, JobFailed, NotFound
+from storage.google import renew
 from storage.jobs import UNCONFIRMED
 from storage.media import poster_key, take_key
 from storage.settings import Settings
@@ -43,6 +45,9 @@ NOT_SENT = (
     google.auth.exceptions.TransportError,
 )
 CONTINUITY_WAIT_S = 1.0
+# A 401 (a token expired mid-generation) is renewed and a 404 (an operation Google's front
+# ends do not all know yet) retried this many times in a row before either is believed.
+POLL_REFUSALS = 3
 # Requests to Veo at once (each takes milliseconds; a thousand jobs need a few), and takes
 # being saved at once. A finished operation's poll carries its videos inline and saving a
 # take decodes its poster: bounding both keeps memory flat when hundreds finish together.
@@ -67,10 +72,11 @@ class VeoBackend:
         catalog: Catalog,
         client: genai.Client,
         gate: QuotaGate,
+        credentials: Credentials,
         gcs: GcsReader | None = None,
     ) -> None:
         self.settings, self.catalog, self.client = settings, catalog, client
-        self.gate, self.gcs = gate, gcs
+        self.gate, self.credentials, self.gcs = gate, credentials, gcs
         self._requests = asyncio.Semaphore(REQUEST_SLOTS)
         self._saves = asyncio.Semaphore(SAVE_SLOTS)
 
@@ -184,6 +190,8 @@ class VeoBackend:
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
                     await self.gate.hold(delay)
+                elif exc.code == 401:  # refused before it started: nothing to pay
+                    await self._renew()
                 elif exc.code >= 500:
                     context.progress(0.0, f"Veo server error {exc.code}; retrying in {delay:.0f} s")
                     await context.sleep(delay)
@@ -216,6 +224,7 @@ class VeoBackend:
         handle = types.GenerateVideosOperation.model_validate({"name": name})
         # just submitted: it cannot be done yet; resumed: it may have finished meanwhile
         wait = interval if time.time() - submitted < interval else 0.0
+        refusals = 0  # 401s and 404s in a row: a token to renew, an operation not yet seen
         while True:
             await context.sleep(wait)
             elapsed = time.time() - submitted
@@ -231,8 +240,14 @@ class VeoBackend:
                         # a finished poll carries its videos: holding the request slot until
                         # a save slot is free bounds how many sit in memory at once
                         await self._saves.acquire()
+                refusals = 0
             except errors.APIError as exc:
-                if exc.code != 429 and exc.code < 500:
+                refusals += exc.code in (401, 404)
+                if exc.code in (401, 404) and refusals > POLL_REFUSALS:
+                    raise JobFailed("poll", _refusal(exc)) from None
+                if exc.code == 401:
+                    await self._renew()  # the token expired while Veo was generating
+                elif exc.code != 404 and exc.code != 429 and exc.code < 500:
                     raise JobFailed("poll", _refusal(exc)) from None
             except TRANSIENT:
                 pass  # polling is safe to repeat; the next poll comes soon
@@ -248,6 +263,12 @@ class VeoBackend:
                     "it may still finish at Google, and its estimate stays reserved",
                 )
             interval = wait = min(self.settings.veo_poll_max_seconds, interval * 1.5)
+
+    async def _renew(self) -> None:
+        try:
+            await asyncio.to_thread(renew, self.credentials)
+        except CredentialsMissing as exc:
+            raise JobFailed("credentials", str(exc)) from None
 
     async def _collect(
         self, job: GenerateJob, operation: types.GenerateVideosOperation, context: JobContext

@@ -1,13 +1,16 @@
 """Google credentials and the one google-genai client builder, for Veo and for Gemini.
 
 Credentials, first that is set: ``VEOGEN_GOOGLE_ACCESS_TOKEN`` (as ``gcloud auth
-print-access-token`` gives), ``VEOGEN_GOOGLE_CREDENTIALS_FILE`` (a service-account key),
-then Google's default credentials. Secrets stay in memory: never logged, stored or shown.
+print-access-token`` gives; it cannot be renewed), ``VEOGEN_GOOGLE_ACCESS_TOKEN_FILE`` (a
+token that something else keeps fresh, read again when Google refuses the one in hand),
+``VEOGEN_GOOGLE_CREDENTIALS_FILE`` (a service-account key), then Google's default
+credentials. Secrets stay in memory: never logged, stored or shown.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import google.auth
 import google.auth.exceptions
@@ -23,9 +26,43 @@ from storage.settings import Settings
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 
 
+class TokenFile(Credentials):
+    """An access token in a file that another process renews (tokens last an hour, a Veo
+    generation can take longer): read again whenever Google refuses the one in hand."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.refresh(None)
+
+    def refresh(self, request: object) -> None:
+        try:
+            self.token = self.path.read_text().strip()
+        except OSError as exc:
+            raise CredentialsMissing(
+                f"VEOGEN_GOOGLE_ACCESS_TOKEN_FILE: cannot read {self.path} ({exc.strerror})"
+            ) from None
+
+
+def renew(credentials: Credentials) -> None:
+    """A fresh token after Google refused the one in hand, or a refusal that says why not."""
+    from google.auth.transport.requests import Request  # loaded only when a token expires
+
+    try:
+        credentials.refresh(Request())
+    except google.auth.exceptions.RefreshError as exc:
+        raise CredentialsMissing(
+            f"Google refused the access token and it cannot be renewed ({exc}); a fixed "
+            "VEOGEN_GOOGLE_ACCESS_TOKEN lasts an hour: use VEOGEN_GOOGLE_ACCESS_TOKEN_FILE, a "
+            "service-account key or Google's default credentials"
+        ) from None
+
+
 def google_credentials(settings: Settings) -> Credentials:
     if settings.google_access_token:
         return google.oauth2.credentials.Credentials(token=settings.google_access_token)
+    if settings.google_access_token_file:
+        return TokenFile(settings.google_access_token_file)
     if settings.google_credentials_file:
         try:
             key: Credentials = google.oauth2.service_account.Credentials.from_service_account_file(

@@ -47,6 +47,7 @@ class Settings:
     veo_base_url: str | None = None
     veo_output_gcs_uri: str | None = None
     google_access_token: str | None = field(default=None, repr=False)
+    google_access_token_file: str | None = None
     google_credentials_file: str | None = None
     gcs_base_url: str = "https://storage.googleapis.com"
     # Polls start this often and back off 1.5x to the maximum: a finished generation is

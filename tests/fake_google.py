@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,6 +72,8 @@ class FakeGoogle:
     generation_seconds: float = 0.2
     video_seconds_scale: float = 1.0  # fake videos can be shorter than asked, to keep tests fast
     submit_seconds: float = 0.0  # a slow round trip: the request is accepted, the answer waits
+    token: str = TOKEN  # the access token Google accepts now
+    after_submit: Callable[[], None] | None = None  # e.g. the token expires once Veo works
     submissions: list[dict[str, Any]] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
     operations: dict[str, Operation] = field(default_factory=dict)
@@ -246,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _authorised(self) -> bool:
-        if self.headers.get("Authorization") == f"Bearer {TOKEN}" or self.headers.get(
+        if self.headers.get("Authorization") == f"Bearer {self.fake.token}" or self.headers.get(
             "x-goog-api-key"
         ):
             return True
@@ -281,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
         prefix = f"projects/{match.groupdict().get('project')}/locations/{match.groupdict().get('location')}"
         if verb == "predictLongRunning":
             answer = self.fake.submit(match["model"], body, prefix)
+            if self.fake.after_submit is not None:
+                self.fake.after_submit()
             time.sleep(self.fake.submit_seconds)  # accepted at Google; the answer is on its way
             self._reply(*answer)
         elif verb == "fetchPredictOperation":

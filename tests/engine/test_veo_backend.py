@@ -320,3 +320,56 @@ def test_a_submission_whose_answer_was_lost_is_never_resent(
     assert "it is not resent on its own, so it is never paid twice" in job.error
     assert len(fake.submissions) == 1 and fake.requests["predictLongRunning"] == 1
     assert job.reserved_usd == pytest.approx(job.estimated_cost_usd)  # Google may bill it
+
+
+def test_a_token_that_expires_mid_generation_is_renewed_and_the_poll_retried(
+    veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int], tmp_path: Path
+) -> None:
+    db, owner, pid = film
+    token = tmp_path / "token"  # kept fresh by something else, as gcloud in a cron job
+    token.write_text(TOKEN)
+    settings = veo_env(
+        veo_settings,
+        fake,
+        VEOGEN_GOOGLE_ACCESS_TOKEN="",
+        VEOGEN_GOOGLE_ACCESS_TOKEN_FILE=str(token),
+    )
+
+    def expire() -> None:  # Google stops taking the old token while the video is made
+        fake.token = "renewed-token"
+        token.write_text("renewed-token")
+
+    fake.after_submit = expire
+    scenes.add_scene(db, owner, pid, {"prompt": "a tram at night", "duration": 4})
+    [job_id] = generate(settings, db, owner, pid)
+    done = jobs.get_job(db, job_id)
+    assert done.status == JobStatus.succeeded, done.error
+    assert len(fake.submissions) == 1
+
+
+def test_a_fixed_token_that_expires_fails_saying_how_to_keep_it_fresh(
+    veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int]
+) -> None:
+    db, owner, pid = film
+    fake.after_submit = lambda: setattr(fake, "token", "renewed-token")
+    scenes.add_scene(db, owner, pid, {"prompt": "a tram at night", "duration": 4})
+    [job_id] = generate(veo_settings, db, owner, pid)
+    failed = jobs.get_job(db, job_id)
+    assert (failed.status, failed.error_stage) == (JobStatus.failed, "credentials")
+    assert "use VEOGEN_GOOGLE_ACCESS_TOKEN_FILE" in (failed.error or "")
+    assert failed.reserved_usd == failed.estimated_cost_usd  # Veo is still making it
+
+
+def test_a_404_on_a_poll_is_retried_before_it_is_believed(
+    veo_settings: Settings, fake: FakeGoogle, film: tuple[Database, User, int]
+) -> None:
+    db, owner, pid = film
+    scenes.add_scenes(db, owner, pid, [{"prompt": "a quay", "duration": 4}])
+    fake.poll_errors = [(404, "Operation not found")] * 2
+    [kept] = generate(veo_settings, db, owner, pid)
+    assert jobs.get_job(db, kept).status == JobStatus.succeeded
+    fake.poll_errors = [(404, "Operation not found")] * 4
+    [lost] = generate(veo_settings, db, owner, pid)
+    gone = jobs.get_job(db, lost)
+    assert (gone.status, gone.error_stage) == (JobStatus.failed, "poll")
+    assert "Veo does not know this model or operation (404" in (gone.error or "")

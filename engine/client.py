@@ -116,10 +116,16 @@ class JobClient:
     def progress(self, job_ids: list[int]) -> dict[int, Progress]:
         if not job_ids:
             return {}
-        with self.queue.pipeline(transaction=False) as pipe:
-            for job_id in job_ids:
-                pipe.hgetall(self.keys.progress(job_id))
-            replies = pipe.execute()
+        try:
+            with self.queue.pipeline(transaction=False) as pipe:
+                for job_id in job_ids:
+                    pipe.hgetall(self.keys.progress(job_id))
+                replies = pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            raise QueueUnavailable(
+                f"queue: live progress is unavailable while Redis is away ({exc}); the jobs "
+                "go on and their outcome is kept"
+            ) from None
         out = {}
         for job_id, reply in zip(job_ids, replies, strict=True):
             if reply:

@@ -27,6 +27,10 @@ class Keys:
         return f"{self.prefix}:lock:metrics-compaction"
 
     @property
+    def reconcile_lock(self) -> str:
+        return f"{self.prefix}:lock:reconcile"
+
+    @property
     def quota_hold(self) -> str:
         """Set while Veo answers 429: no engine submits new work until it expires."""
         return f"{self.prefix}:veo:quota-hold"

@@ -7,8 +7,10 @@ Polling operations that already exist goes on: they cost no quota to finish.
 
 from __future__ import annotations
 
+import contextlib
 import random
 
+import redis
 import redis.asyncio as aioredis
 
 from engine.keys import Keys
@@ -32,10 +34,16 @@ class QuotaGate:
         self.queue, self.keys = queue, keys
 
     async def hold(self, seconds: float) -> None:
-        """Hold every engine's submissions for ``seconds`` (a longer hold already set stays)."""
-        await self.queue.eval(_HOLD, 1, self.keys.quota_hold, max(1, int(seconds * 1000)))
+        """Hold every engine's submissions for ``seconds`` (a longer hold already set stays).
+        With Redis away only this engine waits: its submission backs off all the same."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            await self.queue.eval(_HOLD, 1, self.keys.quota_hold, max(1, int(seconds * 1000)))
 
     async def remaining(self) -> float:
-        """Seconds left on the hold; 0 when submitting is allowed."""
-        ms = await self.queue.pttl(self.keys.quota_hold)
+        """Seconds left on the hold; 0 when submitting is allowed (or Redis cannot say: a
+        429 from Veo sets the hold again)."""
+        try:
+            ms = await self.queue.pttl(self.keys.quota_hold)
+        except (redis.RedisError, OSError):
+            return 0.0
         return max(0.0, ms / 1000)

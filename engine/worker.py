@@ -11,6 +11,7 @@ Redis calls a second, not thousands.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -26,6 +27,8 @@ from engine.backend import GenerateJob, Generator, Renderer, RenderJob
 from engine.context import JobContext
 from engine.keys import GROUP, PROGRESS_TTL_S, Keys
 from engine.listeners import JobListener
+from engine.quota import backoff_seconds
+from engine.reconciler import GRACE_S, reconcile
 from storage import cut
 from storage import jobs as job_store
 from storage.contract import Generated, Result
@@ -85,6 +88,8 @@ class Worker:
         claim_idle_s: float = 60.0,
         max_attempts: int = 3,
         name: str | None = None,
+        reconcile_s: float = 30.0,
+        reconcile_grace_s: float = GRACE_S,
     ) -> None:
         """``generators`` gives the backend of a provider by name (raising ``JobFailed``
         when this engine cannot run it); ``renderer`` assembles movies."""
@@ -94,6 +99,7 @@ class Worker:
         self.concurrency = concurrency
         self.claim_idle_ms = int(claim_idle_s * 1000)
         self.max_attempts = max_attempts
+        self.reconcile_s, self.reconcile_grace_s = reconcile_s, reconcile_grace_s
         self.name = name or engine_name()
         self.running: dict[int, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -113,6 +119,7 @@ class Worker:
             "engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency
         )
         next_claim = 0.0
+        away = 0  # Redis calls failed in a row: back off, never give up
         try:
             while not stop.is_set():
                 free = self.concurrency - len(self._tasks)
@@ -121,12 +128,20 @@ class Worker:
                         self._tasks, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
                     )
                     continue
-                messages = []
-                if time.monotonic() >= next_claim:
-                    messages = await self._reclaim(free)
-                    next_claim = time.monotonic() + max(1.0, self.claim_idle_ms / 4000)
-                if not messages:
-                    messages = await self._read(free)
+                try:
+                    messages = []
+                    if time.monotonic() >= next_claim:
+                        messages = await self._reclaim(free)
+                        next_claim = time.monotonic() + max(1.0, self.claim_idle_ms / 4000)
+                    if not messages:
+                        messages = await self._read(free)
+                except (redis.RedisError, OSError) as exc:
+                    away += 1
+                    await self._ride_out(exc, away, stop)
+                    continue
+                if away:
+                    log.info("engine %s: Redis is back; consuming again", self.name)
+                    away = 0
                 for message_id, job_id in messages:
                     self._spawn(message_id, job_id)
         finally:
@@ -139,6 +154,19 @@ class Worker:
                 task.cancel()
             await asyncio.gather(housekeeping, pulse, return_exceptions=True)
             await self._tell_housekeeping()
+
+    async def _ride_out(self, exc: Exception, away: int, stop: asyncio.Event) -> None:
+        """Redis is away (restarting, or lost its data): wait and try again. A group that
+        vanished with Redis's data is made anew; the reconciler re-delivers its jobs."""
+        if isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc):
+            log.warning("engine %s: the consumer group is gone; creating it again", self.name)
+            with contextlib.suppress(redis.RedisError, OSError):
+                await self.ensure_group()
+            return
+        delay = backoff_seconds(min(away, 5), 0.25, cap=5.0)
+        log.warning("engine %s: Redis unreachable (%s); retrying in %.1f s", self.name, exc, delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
 
     async def _read(self, count: int) -> list[tuple[bytes, int]]:
         reply = cast(
@@ -192,7 +220,8 @@ class Worker:
             await self._run(job, context)
         finally:
             self.running.pop(job.id, None)
-        await self._publish([_Running(job, message_id, context)])
+        with contextlib.suppress(redis.RedisError, OSError):  # SQL has the outcome
+            await self._publish([_Running(job, message_id, context)])
         await self._ack(message_id)
 
     async def _execute(self, job: Job, context: JobContext) -> Result:
@@ -330,11 +359,27 @@ class Worker:
             item.published = (item.context.fraction, item.context.stage)
 
     async def _ack(self, message_id: bytes) -> None:
-        await self.queue.xack(self.keys.stream, GROUP, message_id)
-        await self.queue.xdel(self.keys.stream, message_id)
+        """Done with a message. If Redis is away it stays pending, and whoever claims it
+        finds the job finished in SQL and acknowledges it then."""
+        try:
+            await self.queue.xack(self.keys.stream, GROUP, message_id)
+            await self.queue.xdel(self.keys.stream, message_id)
+        except (redis.RedisError, OSError) as exc:
+            log.warning("engine %s: cannot acknowledge %r yet (%s)", self.name, message_id, exc)
 
     async def _housekeeping(self, stop: asyncio.Event) -> None:
-        """Give listeners their turn (flushing metrics, say) every couple of seconds."""
+        """Give listeners their turn (flushing metrics, say) every couple of seconds, and
+        now and then (one engine at a time) deliver again what the stream lost."""
+        last_reconcile = time.monotonic()
         while not stop.is_set():
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
             await self._tell_housekeeping()
+            if time.monotonic() - last_reconcile < self.reconcile_s:
+                continue
+            last_reconcile = time.monotonic()
+            try:
+                lock = self.keys.reconcile_lock
+                if await self.queue.set(lock, self.name, nx=True, ex=int(self.reconcile_s) + 1):
+                    await reconcile(self.db, self.queue, self.keys, self.reconcile_grace_s)
+            except (redis.RedisError, OSError, StudioError) as exc:
+                log.warning("engine %s: reconciling later (%s)", self.name, exc)

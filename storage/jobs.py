@@ -7,6 +7,7 @@ conditional UPDATE, so a cancel and an engine finishing at the same moment canno
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, case, func, select, update
@@ -297,6 +298,19 @@ def queue_positions(db: Database, job_ids: list[int]) -> dict[int, int]:
         ).all()
     wanted = set(job_ids)
     return {job_id: place for place, job_id in enumerate(queued, 1) if job_id in wanted}
+
+
+def queued_since(db: Database, seconds: float) -> list[int]:
+    """Jobs queued for at least ``seconds``, oldest first (the reconciler's view of SQL)."""
+    cutoff = utcnow() - timedelta(seconds=seconds)
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(Job.id)
+                .where(Job.status == JobStatus.queued, Job.created_at <= cutoff)
+                .order_by(Job.id)
+            )
+        )
 
 
 def active_count(db: Database, project_id: int) -> int:

@@ -34,6 +34,9 @@ class Settings:
     redis_prefix: str = "veogen"
     engine_concurrency: int = 4
     studio_port: int = 8501
+    # Loopback unless the operator asks for more: until sign-in, whoever reaches the studio
+    # acts as its owner.
+    studio_address: str = "127.0.0.1"
     default_model: str = "veo-3.1-fast-generate-001"
     # A job whose engine stopped heartbeating this long ago is claimed by another engine.
     claim_idle_seconds: float = 60.0

@@ -47,12 +47,12 @@ def studio(port: int = 8501) -> None:
     import os
     import subprocess
 
-    from studio.runner import ROOT, studio_command
+    from studio.runner import ROOT, exposure, studio_command
 
     settings = load_settings()
-    raise typer.Exit(
-        subprocess.call(studio_command(port), env={**os.environ, **settings.as_env()}, cwd=ROOT)
-    )
+    typer.echo(exposure(settings.studio_address))
+    command = studio_command(settings.studio_address, port)
+    raise typer.Exit(subprocess.call(command, env={**os.environ, **settings.as_env()}, cwd=ROOT))
 
 
 @app.command()

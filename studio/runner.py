@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from engine import queue_address, start_embedded
@@ -17,13 +18,18 @@ APP = Path(__file__).with_name("app.py")
 ROOT = APP.parent.parent
 
 
-def studio_command(port: int) -> list[str]:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def studio_command(address: str, port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(APP),
+        "--server.address",
+        address,
         "--server.port",
         str(port),
         "--server.headless",
@@ -37,40 +43,72 @@ def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# A child that stops is started again; one that stops this often in a minute is broken.
+RESTARTS_PER_MINUTE = 5
+
+
 def up(settings: Settings, port: int) -> int:
     # Ctrl-C, and a supervisor's SIGTERM, stop all three (even when started in the background).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     Database(settings.db_url).migrate()
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     env = {**os.environ, **settings.as_env()}
+    starters: dict[str, Callable[[], subprocess.Popen[bytes]]] = {}
+    if not settings.redis_url:
+        starters["redis"] = lambda: start_embedded(settings.redis_dir)
+        env["VEOGEN_REDIS_URL"] = queue_address(settings)
+    engine = [sys.executable, "-m", "studio.cli", "engine"]
+    starters["engine"] = lambda: subprocess.Popen(engine, env=env)
+    command = studio_command(settings.studio_address, port)
+    starters["studio"] = lambda: subprocess.Popen(command, env=env, cwd=ROOT)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    stops: dict[str, list[float]] = {name: [] for name in starters}
     try:
-        if not settings.redis_url:
-            children.append(("redis", start_embedded(settings.redis_dir)))
-            env["VEOGEN_REDIS_URL"] = queue_address(settings)
-        children.append(
-            ("engine", subprocess.Popen([sys.executable, "-m", "studio.cli", "engine"], env=env))
-        )
-        children.append(("studio", subprocess.Popen(studio_command(port), env=env, cwd=ROOT)))
-        print(f"VeoGen Studio is running at http://localhost:{port}  (Ctrl-C stops it)", flush=True)
+        for name, start in starters.items():
+            children[name] = start()
+        print(f"VeoGen Studio is running at {studio_url(settings, port)}  (Ctrl-C stops it)")
+        print(exposure(settings.studio_address), flush=True)
         while True:
-            for name, child in children:
-                if child.poll() is not None:
-                    print(
-                        f"veogen: the {name} stopped (exit code {child.returncode}); stopping the rest",
-                        file=sys.stderr,
-                    )
+            for name, child in children.items():
+                if child.poll() is None:
+                    continue
+                now = time.monotonic()
+                stops[name] = [t for t in stops[name] if now - t < 60] + [now]
+                if len(stops[name]) > RESTARTS_PER_MINUTE:
+                    print(f"veogen: the {name} stopped {len(stops[name])} times in a minute "
+                          f"(exit code {child.returncode}); stopping the rest", file=sys.stderr)  # fmt: skip
                     return 1
+                print(f"veogen: the {name} stopped (exit code {child.returncode}); starting it "
+                      "again", file=sys.stderr, flush=True)  # fmt: skip
+                children[name] = starters[name]()
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nveogen: stopping…", flush=True)
         return 0
     finally:
         # One at a time, in reverse: the engine finishes with Redis still there.
-        for _, child in reversed(children):
+        for child in reversed(children.values()):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def studio_url(settings: Settings, port: int) -> str:
+    host = "localhost" if settings.studio_address in LOOPBACK else settings.studio_address
+    return f"http://{host}:{port}"
+
+
+def exposure(address: str) -> str:
+    """Whom the studio answers: with no sign-in yet, anyone who reaches it acts as you."""
+    if address in LOOPBACK:
+        return (
+            "Only this machine can reach it; set VEOGEN_STUDIO_ADDRESS=0.0.0.0 to open it to "
+            "your network (anyone who reaches it then acts as you: there is no sign-in yet)."
+        )
+    return (
+        f"warning: listening on {address}: anyone who reaches it acts as you and can spend "
+        "your budget (there is no sign-in yet)."
+    )

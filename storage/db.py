@@ -56,16 +56,21 @@ class Database:
                 with s.begin():
                     yield s
             except OperationalError as exc:
-                raise DatabaseUnavailable(
-                    f"database {make_url(self.url).render_as_string(hide_password=True)}: "
-                    f"{str(exc.orig).strip().splitlines()[0]}"
-                ) from exc
+                raise self._unavailable(exc) from exc
 
     def migrate(self) -> None:
-        with self.engine.begin() as conn:
-            config = alembic_config(self.url)
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        try:
+            with self.engine.begin() as conn:
+                config = alembic_config(self.url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: OperationalError) -> DatabaseUnavailable:
+        where = make_url(self.url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return DatabaseUnavailable(f"database {where} (VEOGEN_DATABASE_URL): {reason}")
 
     def dispose(self) -> None:
         self.engine.dispose()

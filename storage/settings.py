@@ -66,12 +66,25 @@ class Settings:
     gemini_base_url: str | None = None
 
     def __post_init__(self) -> None:
-        if self.engine_concurrency < 1:
-            raise SettingsError("VEOGEN_ENGINE_CONCURRENCY: must be at least 1")
+        """Refuse at start, naming the variable and the limit, what would break a promise
+        later (a claim-idle of 0 runs jobs twice at once; no attempts fails every job)."""
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise SettingsError(
+                    f"VEOGEN_{name.upper()}: {value:g} is out of range; allowed: {low:g} to {high:g}"
+                )
+        if self.veo_poll_max_seconds < self.veo_poll_seconds:
+            raise SettingsError(
+                "VEOGEN_VEO_POLL_MAX_SECONDS: must be at least VEOGEN_VEO_POLL_SECONDS "
+                f"({self.veo_poll_seconds:g})"
+            )
         if self.veo_output_gcs_uri and not self.veo_output_gcs_uri.startswith("gs://"):
             raise SettingsError("VEOGEN_VEO_OUTPUT_GCS_URI: must start with gs://")
         if not isinstance(self.prices, dict):
             raise SettingsError("VEOGEN_PRICES: must map model names to {video, audio} prices")
+        _check_url("VEOGEN_DATABASE_URL", self.database_url, DATABASE_SCHEMES)
+        _check_url("VEOGEN_REDIS_URL", self.redis_url, REDIS_SCHEMES)
 
     @property
     def db_url(self) -> str:
@@ -98,6 +111,34 @@ class Settings:
                 text = json.dumps(value) if isinstance(value, dict) else str(value)
                 env[f"VEOGEN_{f.name.upper()}"] = text
         return env
+
+
+# Each number's limits: past them a promise breaks (claiming shorter than the heartbeat runs
+# jobs twice at once) or nothing works (no attempts, no engine slots).
+LIMITS: dict[str, tuple[float, float]] = {
+    "engine_concurrency": (1, 10_000),
+    "studio_port": (1, 65_535),
+    "claim_idle_seconds": (2, 3_600),
+    "max_attempts": (1, 100),
+    "veo_poll_seconds": (0.01, 600),
+    "veo_poll_max_seconds": (0.01, 3_600),
+    "veo_timeout_seconds": (1, 7 * 86_400),
+    "veo_retries": (0, 100),
+    "veo_retry_seconds": (0.01, 600),
+}
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _check_url(variable: str, url: str | None, schemes: tuple[str, ...]) -> None:
+    if url is None:
+        return
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme not in schemes or not rest:
+        raise SettingsError(
+            f"{variable}: {url.split('@')[-1]!r} is not a URL it can use; it starts with one "
+            f"of {', '.join(s + '://' for s in schemes)}"
+        )
 
 
 def _coerce(name: str, raw: object) -> object:
@@ -165,4 +206,20 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if f"VEOGEN_{name.upper()}" in env:
             values[name] = env[f"VEOGEN_{name.upper()}"]
     coerced = {name: _coerce(name, raw) for name, raw in values.items()}
-    return Settings(**coerced)  # type: ignore[arg-type]  # _coerce gave each its field's type
+    settings = Settings(**coerced)  # type: ignore[arg-type]  # _coerce gave each its type
+    _check_writable(settings.data_dir)
+    return settings
+
+
+def _check_writable(folder: Path) -> None:
+    """The data folder holds the database, media and metrics: say at once if it cannot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".veogen-{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(
+            f"VEOGEN_DATA_DIR: cannot write {folder} ({exc.strerror}); choose a folder this "
+            "user can write"
+        ) from None

@@ -57,7 +57,9 @@ def studio(port: int = 8501) -> None:
 
 @app.command()
 def engine(
-    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs run at once.", min=1, max=10_000)
+    ] = None,
 ) -> None:
     """Start an engine process that consumes the job queue."""
     from engine import run_engine

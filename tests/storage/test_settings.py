@@ -51,3 +51,35 @@ def test_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
         }
     )
     assert "tok-8c1f" not in repr(settings) and "key-77d2" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"VEOGEN_CLAIM_IDLE_SECONDS": "0"},
+            "VEOGEN_CLAIM_IDLE_SECONDS: 0 is out of range; allowed: 2 to 3600",
+        ),
+        ({"VEOGEN_MAX_ATTEMPTS": "0"}, "VEOGEN_MAX_ATTEMPTS: 0 is out of range; allowed: 1 to 100"),
+        ({"VEOGEN_ENGINE_CONCURRENCY": "-1"}, "VEOGEN_ENGINE_CONCURRENCY: -1 is out of range"),
+        ({"VEOGEN_VEO_POLL_SECONDS": "0"}, "VEOGEN_VEO_POLL_SECONDS: 0 is out of range"),
+        ({"VEOGEN_VEO_TIMEOUT_SECONDS": "-5"}, "VEOGEN_VEO_TIMEOUT_SECONDS: -5 is out of range"),
+        (
+            {"VEOGEN_VEO_POLL_SECONDS": "20"},
+            r"VEOGEN_VEO_POLL_MAX_SECONDS: must be at least VEOGEN_VEO_POLL_SECONDS \(20\)",
+        ),
+        ({"VEOGEN_DATABASE_URL": "my-db"}, "VEOGEN_DATABASE_URL: 'my-db' is not a URL it can use"),
+        ({"VEOGEN_REDIS_URL": "http://cache:6379"}, "VEOGEN_REDIS_URL: 'http://cache:6379' is not"),
+    ],
+)
+def test_settings_that_would_break_a_promise_are_refused_at_start(
+    tmp_path: Path, environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"VEOGEN_DATA_DIR": str(tmp_path), **environ})
+
+
+def test_a_data_folder_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SettingsError, match=r"VEOGEN_DATA_DIR: cannot write .*a-file/data"):
+        load_settings({"VEOGEN_DATA_DIR": str(tmp_path / "a-file" / "data")})

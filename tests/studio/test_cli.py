@@ -125,3 +125,24 @@ def test_a_bad_option_shows_usage_not_a_traceback(settings: Settings) -> None:
         and "No such option: --bogus" in bad.stderr
         and "Traceback" not in bad.stderr
     )
+
+
+def test_settings_that_cannot_work_end_in_one_line_naming_them(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {**os.environ, **settings.as_env()}
+    zero = veogen(env, "engine", "--concurrency", "0")
+    assert (
+        zero.returncode == 2 and "--concurrency" in zero.stderr and "Traceback" not in zero.stderr
+    )
+    nowhere = {**env, "VEOGEN_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/test"}
+    down = veogen(nowhere, "migrate")
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    [line] = down.stderr.strip().splitlines()
+    assert line.startswith("error: database postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert "(VEOGEN_DATABASE_URL)" in line
+    bad = veogen({**env, "VEOGEN_REDIS_URL": "localhost:6379"}, "status", "1")
+    assert bad.returncode == 1 and bad.stderr.strip() == (
+        "error: VEOGEN_REDIS_URL: 'localhost:6379' is not a URL it can use; it starts with one "
+        "of redis://, rediss://, unix://"
+    )

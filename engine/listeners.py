@@ -27,8 +27,16 @@ class JobListener:
         """Ended without a result (``run_s`` None: it never ran); ``blocked``: refused by a
         provider's safety filters."""
 
-    def job_cancelled(self, job: Job, run_s: float | None) -> None:
-        """Cancelled by a user, while running or (``run_s`` None) while queued."""
+    def job_cancelled(self, job: Job, run_s: float) -> None:
+        """Cancelled by a user while it ran."""
+
+    def job_seen_ended(self, job: Job) -> None:
+        """Delivered after it had ended: cancelled while queued, or finished by an engine
+        that stopped before it could acknowledge it (its own record may be lost with it)."""
+
+    async def job_settled(self) -> None:
+        """The job's outcome is in SQL and its delivery is about to be acknowledged: make
+        what was recorded about it durable now."""
 
     async def housekeeping(self) -> None:
         """Called every couple of seconds while the worker runs, and once as it stops."""

@@ -9,6 +9,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 
+from engine.debris import sweep_temp_files
 from engine.keys import Keys
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
@@ -48,6 +49,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     connect(url).close()  # one clear line if Redis is not there
+    await asyncio.to_thread(sweep_temp_files, [settings.media_dir, settings.metrics_dir])
     providers = load_providers(settings)
     catalog = Catalog([p.spec for p in providers], settings.prices)
     db = Database(settings.db_url, catalog=catalog)

@@ -22,6 +22,11 @@ from storage.models import Job
 COMPACT_INTERVAL_S = 60.0
 
 
+def _ending(job: Job, event: str) -> str:
+    """One id per ending of a job, so recording it again (after a crash) counts it once."""
+    return f"job-{job.id}-{event}-{job.attempts}"
+
+
 class MetricsListener(JobListener):
     def __init__(self, writer: MetricsWriter, queue: aioredis.Redis, keys: Keys) -> None:
         self.writer, self.queue, self.keys = writer, queue, keys
@@ -52,6 +57,7 @@ class MetricsListener(JobListener):
         self._record(
             "succeeded",
             job,
+            event_id=_ending(job, "succeeded"),
             render_s=run_s,
             video_s=result.seconds,
             bytes=result.bytes,
@@ -63,10 +69,19 @@ class MetricsListener(JobListener):
         self, job: Job, stage: str, reason: str, blocked: bool, run_s: float | None
     ) -> None:
         event = "blocked" if blocked else "failed"
-        self._record(event, job, error=f"{stage}: {reason}", render_s=run_s)
+        error = f"{stage}: {reason}"
+        self._record(event, job, event_id=_ending(job, event), error=error, render_s=run_s)
 
-    def job_cancelled(self, job: Job, run_s: float | None) -> None:
-        self._record("cancelled", job, render_s=run_s)
+    def job_cancelled(self, job: Job, run_s: float) -> None:
+        self._record("cancelled", job, event_id=_ending(job, "cancelled"), render_s=run_s)
+
+    def job_seen_ended(self, job: Job) -> None:
+        event = str(job.status)
+        error = f"{job.error_stage}: {job.error}" if job.error else None
+        self._record(event, job, event_id=_ending(job, event), error=error)
+
+    async def job_settled(self) -> None:
+        await asyncio.to_thread(self.writer.flush)
 
     async def housekeeping(self) -> None:
         await asyncio.to_thread(self.writer.flush)

@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 
 from engine.backend import GenerateJob, Generator, Renderer, RenderJob
 from engine.context import JobContext
+from engine.debris import forget_gone_consumers
 from engine.keys import GROUP, PROGRESS_TTL_S, Keys
 from engine.listeners import JobListener
 from engine.quota import backoff_seconds
@@ -202,8 +203,9 @@ class Worker:
         if job is None:
             await self._ack(message_id)  # cancelled while queued, finished, or unknown
             done = (await asyncio.to_thread(job_store.find_jobs, self.db, [job_id])).get(job_id)
-            if done is not None and done.status == JobStatus.cancelled:
-                self._tell(lambda listener: listener.job_cancelled(done, None))
+            if done is not None and JobStatus(done.status).finished:
+                self._tell(lambda listener: listener.job_seen_ended(done))
+                await self._settle()
             return
         wait_s = (utcnow() - job.created_at).total_seconds()
         self._tell(lambda listener: listener.job_started(job, wait_s))
@@ -212,6 +214,7 @@ class Worker:
                 f"gave up after {self.max_attempts} attempts; each ended with its engine stopping"
             )
             await self._fail(job, JobFailed("engine", reason), None)
+            await self._settle()
             await self._ack(message_id)
             return
         context = JobContext(self.db, job, self.media)
@@ -222,6 +225,7 @@ class Worker:
             self.running.pop(job.id, None)
         with contextlib.suppress(redis.RedisError, OSError):  # SQL has the outcome
             await self._publish([_Running(job, message_id, context)])
+        await self._settle()
         await self._ack(message_id)
 
     async def _execute(self, job: Job, context: JobContext) -> Result:
@@ -290,6 +294,13 @@ class Worker:
                 hook(listener)
             except Exception:
                 log.exception("listener %s failed", type(listener).__name__)
+
+    async def _settle(self) -> None:
+        for listener in self.listeners:
+            try:
+                await listener.job_settled()
+            except Exception:
+                log.exception("listener %s failed to settle a job", type(listener).__name__)
 
     async def _tell_housekeeping(self) -> None:
         for listener in self.listeners:
@@ -381,5 +392,7 @@ class Worker:
                 lock = self.keys.reconcile_lock
                 if await self.queue.set(lock, self.name, nx=True, ex=int(self.reconcile_s) + 1):
                     await reconcile(self.db, self.queue, self.keys, self.reconcile_grace_s)
+                    idle_ms = self.claim_idle_ms * 10
+                    await forget_gone_consumers(self.queue, self.keys, self.name, idle_ms)
             except (redis.RedisError, OSError, StudioError) as exc:
                 log.warning("engine %s: reconciling later (%s)", self.name, exc)

@@ -58,12 +58,14 @@ class MetricsWriter:
         self._seq = 0
         directory.mkdir(parents=True, exist_ok=True)
 
-    def record(self, event: str, **fields: Any) -> None:
+    def record(self, event: str, event_id: str | None = None, **fields: Any) -> None:
+        """Buffer one event. An ``event_id`` given makes recording it twice harmless: the
+        reader keeps one row per id."""
         assert event in EVENTS, event
         unknown = set(fields) - FIELDS
         assert not unknown, unknown
         row = {
-            "event_id": uuid.uuid4().hex,
+            "event_id": event_id or uuid.uuid4().hex,
             "ts": fields.pop("ts", None) or datetime.now(UTC),
             "event": event,
             "engine": self.writer,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from engine.client import JobClient
 from storage import jobs, projects, scenes
 from storage.db import Database
+from storage.metrics_reader import MetricsReader
 from storage.models import JobStatus
 from storage.settings import Settings
 from storage.users import local_user
@@ -84,6 +85,11 @@ def test_sigkill_after_submission_resumes_with_one_submission_per_job(settings: 
         )
         # resuming an operation Veo accepted is not a new attempt
         assert all(j.attempts == 1 for j in jobs.find_jobs(db, ids).values())
+        ended = MetricsReader(veo.metrics_dir).query(
+            "SELECT job_id, count(*) AS n FROM events "
+            "WHERE event IN ('succeeded', 'failed', 'blocked', 'cancelled') GROUP BY 1"
+        )
+        assert dict(zip(ended["job_id"], ended["n"], strict=True)) == dict.fromkeys(ids, 1)
         db.dispose()
     finally:
         fake.stop()

@@ -83,8 +83,11 @@ class Diary(JobListener):
     def job_succeeded(self, job: Job, result: Result, run_s: float) -> None:
         self._note(f"succeeded with {result.seconds:g} s", job.id)
 
-    def job_cancelled(self, job: Job, run_s: float | None) -> None:
+    def job_cancelled(self, job: Job, run_s: float) -> None:
         self._note("cancelled", job.id)
+
+    def job_seen_ended(self, job: Job) -> None:
+        self._note(f"seen {job.status}", job.id)
 
 
 def test_listeners_hear_each_job_and_a_failing_one_stops_nothing(settings: Settings, setup) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +105,10 @@ def test_listeners_hear_each_job_and_a_failing_one_stops_nothing(settings: Setti
     asyncio.run(scenario())
     assert jobs.get_job(db, done.id).status == JobStatus.succeeded
     assert ("started", done.id) in diary.seen and ("succeeded with 4 s", done.id) in diary.seen
-    assert ("cancelled", dropped.id) in diary.seen and ("started", dropped.id) not in diary.seen
+    assert ("seen cancelled", dropped.id) in diary.seen and (
+        "started",
+        dropped.id,
+    ) not in diary.seen
     assert not broken.seen
 
 

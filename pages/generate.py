@@ -12,7 +12,7 @@ from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.jobs import UNCONFIRMED
 from storage.models import Job, JobKind, JobStatus, Project
-from studio.ui import DRAFT_NOTE, act, attempt, messages, open_project, services, user
+from studio.ui import DRAFT_NOTE, act, attempt, messages, open_project, plain, services, user
 
 
 def _queue_form(project: Project) -> None:
@@ -77,7 +77,7 @@ def _jobs(project_id: int) -> None:
         made_by = catalog.providers[job.backend].label if job.backend in catalog.providers else ""
         with st.container(border=True):
             cols = st.columns([3, 4, 1])
-            cols[0].markdown(f"**Job {job.id}** · {title} · {job.takes} take(s)")
+            cols[0].markdown(f"**Job {job.id}** · {plain(title)} · {job.takes} take(s)")
             cols[0].caption(f"{model} · {made_by} · attempt {job.attempts}")
             if status == JobStatus.queued:
                 cols[1].progress(
@@ -112,7 +112,7 @@ def _jobs(project_id: int) -> None:
 def _unconfirmed(job: Job, say: DeltaGenerator, decide: DeltaGenerator) -> None:
     """A request that may have been billed waits for a person: send again, or give up."""
     say.warning(
-        f"Unconfirmed: may have been billed. {job.error}. Send it again only if Google's "
+        f"Unconfirmed: may have been billed. {plain(job.error or '')}. Send it again only if Google's "
         "console shows no such generation: if it does, you would pay twice.",
         icon=":material/help:",
     )

@@ -8,7 +8,7 @@ import streamlit as st
 from storage import assets as store
 from storage.assets import SOUND_NAMES
 from storage.models import Asset, AssetKind
-from studio.ui import act, attempt, open_project, services, user
+from studio.ui import act, attempt, open_project, plain, services, user
 
 KIND_HELP = {
     AssetKind.character: "a person or creature to keep consistent across scenes",
@@ -51,7 +51,7 @@ def _upload(project_id: int) -> None:
     )
     if added:
         size = f"{added.seconds:.0f} s" if added.seconds else f"{added.width}×{added.height}"
-        st.success(f"Added {added.kind} '{added.name}' ({size})")
+        st.success(f"Added {added.kind} '{plain(added.name)}' ({size})")
 
 
 def _card(asset: Asset) -> None:
@@ -61,11 +61,11 @@ def _card(asset: Asset) -> None:
             st.audio(media.playback(asset.media_key))
         elif media.exists(asset.media_key):
             st.image(media.playback(asset.media_key), width="stretch")
-        st.markdown(f"**{asset.name}** · {asset.kind}")
+        st.markdown(f"**{plain(asset.name)}** · {asset.kind}")
         size = f"{asset.seconds:.0f} s" if asset.seconds else f"{asset.width}×{asset.height}"
         st.caption(
             f"{size} · {asset.bytes / 1e6:.2f} MB"
-            + (f" · {asset.description}" if asset.description else "")
+            + (f" · {plain(asset.description)}" if asset.description else "")
         )
         if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):
             act(

@@ -15,7 +15,7 @@ from storage import scenes as scene_store
 from storage.captions import caption_lines, draft_captions
 from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Scene, Take
 from storage.validation import TRANSITIONS
-from studio.ui import act, attempt, messages, open_project, services, user
+from studio.ui import act, attempt, messages, open_project, plain, services, user
 
 PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
 
@@ -69,7 +69,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         )
     with st.expander("Captions"):
         for number, scene in enumerate(scenes, 1):
-            st.markdown(f"**{number}. {scene.title}** · {scene.duration} s")
+            st.markdown(f"**{number}\\. {plain(scene.title)}** · {scene.duration} s")
             table = st.data_editor(
                 pd.DataFrame(scene.captions or [], columns=["text", "start", "end"]),
                 key=f"captions-{scene.id}",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from storage import catalog
 from storage import projects as store
-from studio.ui import act, attempt, messages, services, user
+from studio.ui import act, attempt, messages, plain, services, user
 
 
 def _create_form() -> None:
@@ -41,7 +41,7 @@ def _create_form() -> None:
             project = attempt(lambda: store.create_project(services().db, user(), fields, model))
             if project:
                 st.session_state["project_id"] = project.id
-                st.success(f"Created '{project.name}'")
+                st.success(f"Created '{plain(project.name)}'")
 
 
 def render() -> None:
@@ -58,8 +58,8 @@ def render() -> None:
         with st.container(border=True):
             cols = st.columns([4, 1, 1, 1, 2])
             archived = " (archived)" if project.archived else ""
-            cols[0].subheader(f"{project.name}{archived}")
-            cols[0].caption(project.description or "—")
+            cols[0].subheader(f"{plain(project.name)}{archived}")
+            cols[0].caption(plain(project.description) or "—")
             cols[1].metric("Scenes", summary.scenes)
             cols[2].metric("Takes", summary.takes)
             cols[3].metric(

@@ -12,7 +12,7 @@ from storage import scenes as store
 from storage.models import Asset, Project, Scene, Take
 from studio.planning_ui import improve_panel, plan_panel
 from studio.scene_form import scene_form
-from studio.ui import act, attempt, open_project, services, user
+from studio.ui import act, attempt, open_project, plain, services, user
 
 
 def _save(scene_id: int | None, project_id: int, fields: dict[str, Any]) -> bool:
@@ -44,9 +44,9 @@ def _scene_card(
     takes: list[Take],
 ) -> None:
     with st.container(border=True):
-        st.markdown(f"**{number}. {scene.title}** · {scene.duration}s · {scene.camera}")
+        st.markdown(f"**{number}\\. {plain(scene.title)}** · {scene.duration}s · {scene.camera}")
         _poster(scene, takes)
-        st.caption(scene.prompt[:140])
+        st.caption(plain(scene.prompt[:140]))
         cols = st.columns(4)
         db, me = services().db, user()
         if cols[0].button("↑", key=f"up-{scene.id}", disabled=number == 1, help="Move earlier"):
@@ -71,7 +71,7 @@ def _editor(
     db, me = services().db, user()
     with st.container(border=True):
         head = st.columns([6, 1])
-        head[0].subheader(f"Editing {number}. {scene.title}")
+        head[0].subheader(f"Editing {number}\\. {plain(scene.title)}")
         if head[1].button("Close", key="close-editor", width="stretch"):
             del st.session_state["editing"]
             st.rerun()

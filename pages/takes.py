@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from storage import scenes as store
-from studio.ui import DRAFT_NOTE, attempt, open_project, services, user
+from studio.ui import DRAFT_NOTE, attempt, open_project, plain, services, user
 
 
 def render() -> None:
@@ -19,7 +19,7 @@ def render() -> None:
         st.info("No takes yet; queue scenes on the Generate page.")
     for number, scene in enumerate(scenes, 1):
         own = [t for t in takes if t.scene_id == scene.id]
-        st.subheader(f"{number}. {scene.title}")
+        st.subheader(f"{number}\\. {plain(scene.title)}")
         if not own:
             st.caption("No takes yet.")
             continue

@@ -25,6 +25,7 @@ from storage.errors import FieldError, InvalidInput, NotFound
 from storage.media import MediaStore, asset_key
 from storage.models import INGREDIENTS, Asset, AssetKind, Role, Scene, SceneReference, User
 from storage.permissions import require
+from storage.validation import Checker
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
 MAX_PIXELS = 50_000_000
@@ -143,6 +144,10 @@ def add_asset(
         errors.append(FieldError("name", "is required"))
     elif len(name) > MAX_TITLE_CHARS:
         errors.append(FieldError("name", f"is {len(name)} characters; at most {MAX_TITLE_CHARS}"))
+    check = Checker({})
+    check.plain("name", name)
+    check.plain("description", description)
+    errors += check.errors
     if errors:
         raise InvalidInput(errors)
     with db.session() as s:  # who may upload, before any decoding

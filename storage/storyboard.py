@@ -7,13 +7,14 @@ the line and field of each problem; export writes a file that imports back the s
 from __future__ import annotations
 
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from storage import assets, cut
+from storage import assets, cut, yaml_text
 from storage import projects as project_store
 from storage import scenes as scene_store
 from storage.catalog import MAX_TITLE_CHARS, Catalog
@@ -61,21 +62,18 @@ class _Lines:
 
 
 def parse(
-    text: str, catalog: Catalog, name: str = "storyboard"
+    text: str,
+    catalog: Catalog,
+    name: str = "storyboard",
+    default_model: str = "veo-3.1-fast-generate-001",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validated project fields and scene rows, or one error listing every problem."""
     try:
-        data = yaml.safe_load(text)
-        nodes = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise StoryboardError(
-            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-    if not isinstance(data, dict):
+        data, nodes = yaml_text.load(text)
+    except yaml_text.YamlRefused as exc:
+        raise StoryboardError(f"{name}:{exc.line}: {exc.message}") from None
+    if not isinstance(data, dict) or nodes is None:
         raise StoryboardError(f"{name}:1: a storyboard is a mapping with 'project' and 'scenes'")
-    assert nodes is not None  # a mapping was loaded from it
     lines = _Lines(nodes)
     problems = [
         f"{name}:{lines.of(k)}: {k}: is not a known key; allowed: project, scenes"
@@ -103,16 +101,14 @@ def parse(
         for e in check.errors
     ]
     try:
-        project = clean_project(
-            project_raw, project_raw.get("model") or "veo-3.1-fast-generate-001", catalog
-        )
+        project = clean_project(project_raw, default_model, catalog)
     except InvalidInput as exc:
         problems += [
             f"{name}:{lines.of('project', e.field)}: project.{e.field}: {e.message}"
             for e in exc.errors
         ]
     defaults = {k: project.get(k) for k in ("model", "aspect_ratio", "resolution", "style")}
-    defaults = {k: v for k, v in defaults.items() if v} or {"model": "veo-3.1-fast-generate-001"}
+    defaults = {k: v for k, v in defaults.items() if v} or {"model": default_model}
     rows = []
     for index, raw in enumerate(scenes_raw):
         if not isinstance(raw, dict):
@@ -161,22 +157,17 @@ def import_storyboard(
 ) -> Project:
     """Create a project with its scenes (and its cut) from a file: all of it, or nothing."""
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise StoryboardError(f"{path}: cannot read ({exc.strerror})") from None
-    fields, rows = parse(text, db.catalog, str(path))
+        text = yaml_text.decode(_read(path, yaml_text.MAX_BYTES, "storyboard"))
+    except yaml_text.YamlRefused as exc:
+        raise StoryboardError(f"{path}:{exc.line}: the file {exc.message}") from None
+    fields, rows = parse(text, db.catalog, str(path), default_model)
     board_cut = fields.pop("cut")
     music = board_cut.pop("music")
     sound = None
     if music:
-        file = (path.parent / music["file"]).expanduser()
         try:
-            sound = file.read_bytes()
+            sound = _read(_beside(path, music["file"]), assets.MAX_SOUND_BYTES, "sound")
             assets.check_sound(sound, field="project.music.file")  # before anything is made
-        except OSError as exc:
-            raise StoryboardError(
-                f"{path}: project.music.file: cannot read {file} ({exc.strerror})"
-            ) from None
         except InvalidInput as exc:
             raise StoryboardError(f"{path}: {exc}") from None
     project = project_store.create_project(db, actor, fields, default_model)
@@ -194,6 +185,35 @@ def import_storyboard(
         project_store.delete_project(db, media, actor, project.id)
         raise StoryboardError(f"{path}: {exc}") from None
     return project
+
+
+def _beside(board: Path, name: str) -> Path:
+    """A file the storyboard names, which must sit in the storyboard's folder or below."""
+    folder = board.parent.resolve()
+    file = (folder / name).resolve()
+    if not file.is_relative_to(folder):
+        raise StoryboardError(
+            f"{board}: project.music.file: {name} is outside the storyboard's folder; put the "
+            "sound beside the storyboard"
+        )
+    return file
+
+
+def _read(file: Path, limit: int, what: str) -> bytes:
+    """A regular file's bytes, its size checked before anything is read."""
+    field = "project.music.file: " if what == "sound" else ""
+    try:
+        facts = file.stat()
+        if not stat.S_ISREG(facts.st_mode):
+            raise StoryboardError(f"{file}: {field}is not a regular file")
+        if facts.st_size > limit:
+            raise StoryboardError(
+                f"{file}: {field}is {facts.st_size / 2**20:.1f} MB; a {what} is at most "
+                f"{limit / 2**20:.0f} MB"
+            )
+        return file.read_bytes()
+    except OSError as exc:
+        raise StoryboardError(f"{file}: {field}cannot read ({exc.strerror})") from None
 
 
 @dataclass(frozen=True)

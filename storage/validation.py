@@ -6,6 +6,8 @@ value is refused the same way, with the same message, wherever it comes from.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,7 +72,20 @@ class Checker:
             self.fail(name, "is required")
         elif len(value) > limit:
             self.fail(name, f"is {len(value)} characters; at most {limit} allowed")
+        else:
+            self.plain(name, value)
         return value
+
+    def plain(self, name: str, value: str) -> None:
+        """Text holds no control characters: PostgreSQL refuses NUL where SQLite keeps it,
+        and the same text must be saved, or refused, the same on both."""
+        found = CONTROL.search(value)
+        if found:
+            self.fail(
+                name,
+                f"contains a control character (U+{ord(found[0]):04X}) at character "
+                f"{found.start() + 1}; remove it",
+            )
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str, scope: str = "") -> str:
         value = self.raw.get(name)
@@ -127,6 +142,10 @@ class Checker:
             raise InvalidInput(self.errors)
 
 
+# Control characters other than tab and line breaks.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -157,8 +176,8 @@ def clean_project(
     if budget is not None and budget != "":
         try:
             budget = float(budget)
-            if budget < 0:
-                check.fail("budget", "must be zero or more (USD)")
+            if not math.isfinite(budget) or budget < 0:
+                check.fail("budget", "must be a finite amount, zero or more (USD)")
         except (TypeError, ValueError):
             check.fail("budget", f"{budget!r} is not an amount in USD")
             budget = None
@@ -318,10 +337,14 @@ def _number(check: Checker, name: str, value: Any) -> float | None:
         check.fail(name, f"{value!r} is not a number of seconds")
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         check.fail(name, f"{value!r} is not a number of seconds")
         return None
+    if not math.isfinite(seconds):
+        check.fail(name, f"{value!r} is not a finite number of seconds")
+        return None
+    return seconds
 
 
 def clean_transition(check: Checker, value: Any, scene_seconds: float) -> tuple[str, float]:
@@ -375,6 +398,8 @@ def clean_captions(check: Checker, value: Any, scene_seconds: float) -> list[dic
             check.fail(f"{name}.text", "is required")
         elif len(text) > MAX_CAPTION_CHARS:
             check.fail(f"{name}.text", f"is {len(text)} characters; at most {MAX_CAPTION_CHARS}")
+        else:
+            check.plain(f"{name}.text", text)
         if start is not None and end is not None and not 0 <= start < end <= scene_seconds:
             check.fail(
                 name, f"{start:g}-{end:g} s must lie within the scene (0 to {scene_seconds:g} s)"
@@ -397,6 +422,8 @@ def clean_card(check: Checker, name: str, value: Any) -> dict[str, Any] | None:
         check.fail(f"{name}.text", "is required")
     elif len(text) > catalog.MAX_TITLE_CHARS:
         check.fail(f"{name}.text", f"is {len(text)} characters; at most {catalog.MAX_TITLE_CHARS}")
+    else:
+        check.plain(f"{name}.text", text)
     low, high = CARD_SECONDS
     seconds = _number(check, f"{name}.duration", value.get("duration", 3))
     if seconds is not None and not low <= seconds <= high:

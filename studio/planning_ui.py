@@ -9,7 +9,7 @@ from storage import catalog
 from storage import scenes as scene_store
 from storage.models import Project, Scene
 from studio.planner import improve_prompt, plan_script, word_diff
-from studio.ui import attempt, services, user
+from studio.ui import attempt, plain, services, user
 
 PLAN_COLUMNS = ["title", "prompt", "duration", "camera", "continuity", "notes"]
 
@@ -68,7 +68,7 @@ def plan_panel(project: Project) -> None:
 
 def diff_markdown(original: str, improved: str) -> str:
     marks = {"same": "{}", "removed": ":red[~~{}~~]", "added": ":green[**{}**]"}
-    return " ".join(marks[kind].format(text) for kind, text in word_diff(original, improved))
+    return " ".join(marks[kind].format(plain(text)) for kind, text in word_diff(original, improved))
 
 
 def improve_panel(scene: Scene) -> None:

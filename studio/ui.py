@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -31,12 +32,22 @@ def user() -> User:
     return found
 
 
+# Markdown's punctuation, and ":" (Streamlit's colour and icon directives).
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """A user's text for a Markdown element, shown as typed: never a link, an image that
+    the browser fetches, a heading or a colour."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def attempt(action: Callable[[], T]) -> T | None:
     """Run a data operation; show its refusal as a message instead of a traceback."""
     try:
         return action()
     except StudioError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return None
 
 
@@ -79,7 +90,7 @@ def messages(area: str = "page") -> None:
 
 
 def _show(kind: Kind, text: str) -> None:
-    (st.error if kind == "error" else st.success)(text)
+    (st.error if kind == "error" else st.success)(plain(text))
 
 
 def open_project() -> Project | None:
@@ -93,5 +104,5 @@ def open_project() -> Project | None:
     if project is not None:
         st.session_state["project_id"] = project.id
         st.query_params["project"] = str(project.id)
-        st.caption(f"Project: **{project.name}**")
+        st.caption(f"Project: **{plain(project.name)}**")
     return project

@@ -9,9 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,16 @@ from studio.services import Services
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _counting(fetched: list[str]) -> type[BaseHTTPRequestHandler]:
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetched.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+    return Counting
 
 
 def free_port() -> int:
@@ -63,6 +75,11 @@ def test_a_creator_reads_a_refusal_and_downloads_the_movie(
     studio = Services(settings)
     owner = studio.user()
     pid = projects.create_project(studio.db, owner, {"name": "Harbour"}, settings.default_model).id
+    fetched: list[str] = []  # a name written as a Markdown image must not make a request
+    pixel = ThreadingHTTPServer(("127.0.0.1", 0), _counting(fetched))
+    threading.Thread(target=pixel.serve_forever, daemon=True).start()
+    bait = f"![pixel](http://127.0.0.1:{pixel.server_port}/pixel.png)"
+    projects.create_project(studio.db, owner, {"name": bait}, settings.default_model)
     scenes.add_scenes(studio.db, owner, pid, [{"prompt": "a quay at dusk", "duration": 4}] * 2)
     port = free_port()
     env = {**os.environ, **settings.as_env()}
@@ -89,6 +106,7 @@ def test_a_creator_reads_a_refusal_and_downloads_the_movie(
             idle(page)
             alerts = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
             assert "name: is required" in alerts  # kept across the rerun the click made
+            assert page.get_by_text(bait).count() == 1 and fetched == []  # text, not an image
             page.goto(f"http://127.0.0.1:{port}/movie?project={pid}")
             idle(page)
             with page.expect_download() as download:
@@ -101,5 +119,6 @@ def test_a_creator_reads_a_refusal_and_downloads_the_movie(
             assert abs(float(movie.duration / av.time_base) - 8.0) < 0.1
             assert movie.streams.video[0].width == 1280
     finally:
+        pixel.shutdown()
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0

@@ -16,6 +16,7 @@ from storage import assets, cut, jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
+from studio.ui import plain
 from tests.helpers import make_worker, running, until
 
 
@@ -63,7 +64,7 @@ def test_projects_page_creates_and_lists(studio: Services) -> None:
 def test_projects_page_refuses_a_blank_name_with_the_field(studio: Services) -> None:
     app = page("projects")
     app.button[0].click().run()
-    assert any("name: is required" in e.value for e in app.error)
+    assert any(plain("name: is required") in e.value for e in app.error)
 
 
 def test_storyboard_page_adds_a_scene_and_shows_the_grid(studio: Services) -> None:
@@ -237,7 +238,7 @@ def test_a_refused_rename_is_still_on_screen_after_the_rerun(studio: Services) -
     next(t for t in app.text_input if t.label == "Rename to").set_value("  ")
     next(b for b in app.button if b.label == "Rename").click().run()
     assert not app.exception
-    assert [e.value for e in app.error] == ["name: is required"]
+    assert [e.value for e in app.error] == [plain("name: is required")]  # as Markdown source
     assert projects.get_project(studio.db, studio.user(), pid).name == "Demo film"
     next(t for t in app.text_input if t.label == "Rename to").set_value("Harbour")
     next(b for b in app.button if b.label == "Rename").click().run()

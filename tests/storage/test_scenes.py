@@ -106,3 +106,18 @@ def test_projects_list_counts_and_archive(db: Database, owner: User) -> None:
     assert projects.list_projects(db, owner, include_archived=True)[0].project.name == "Renamed"
     with pytest.raises(InvalidInput, match="name: is required"):
         projects.update_project(db, owner, pid, {"name": "  "})
+
+
+def test_control_characters_are_refused_the_same_on_sqlite_and_postgresql(
+    db: Database, owner: User
+) -> None:
+    pid = make_project(db, owner)
+    with pytest.raises(
+        InvalidInput, match=r"scene 2 prompt: contains a control character \(U\+0000\)"
+    ):
+        scenes.add_scenes(db, owner, pid, [{"prompt": "fine"}, {"prompt": "a\x00b"}])
+    with pytest.raises(InvalidInput, match=r"name: contains a control character \(U\+001B\)"):
+        projects.update_project(db, owner, pid, {"name": "red \x1b[31m"})
+    assert scenes.list_scenes(db, owner, pid) == []  # nothing saved half-way
+    kept = scenes.add_scene(db, owner, pid, {"prompt": "line one\n\tline two"})
+    assert kept.prompt == "line one\n\tline two"  # tabs and line breaks are text

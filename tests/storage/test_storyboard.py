@@ -147,3 +147,102 @@ def test_a_failed_import_leaves_no_files(db: Database, owner: User, tmp_path: Pa
         with pytest.raises(StoryboardError, match="music_id: -1 is not a sound"):
             import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", media)
     assert list_projects(db, owner) == [] and not any((tmp_path / "media").rglob("*.wav"))
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, r"f.yaml:2: uses an alias \(\*name\); write each value out"),
+        ("project: " + "[" * 50 + "]" * 50 + "\n", "f.yaml:1: nests deeper than 20 levels"),
+        (
+            "project: {name: One}\nproject: {name: Two}\n",
+            "f.yaml:2: project: is given twice; keep one of them",
+        ),
+        (
+            "project: {name: x, aspect_ratio: 16:9, budget: nan}\nscenes: [{prompt: a}]\n",
+            r"project.budget: must be a finite amount",
+        ),
+        (
+            "project: {name: x, model: sora-2}\nscenes: [{prompt: a}]\n",
+            r"f.yaml:1: project.model: 'sora-2' is not allowed; allowed: veo-2.0-generate-001",
+        ),
+        (
+            "project: {name: x}\nscenes: [{prompt: a, captions: [{text: hi, start: nan}]}]\n",
+            r"scenes\[1\].captions\[1\].start: 'nan' is not a finite number of seconds",
+        ),
+        (
+            'project: {name: "x\\0y"}\nscenes: [{prompt: a}]\n',
+            r"project.name: contains a control character \(U\+0000\) at character 2",
+        ),
+    ],
+)
+def test_hostile_or_surprising_yaml_gets_one_clear_line(text: str, message: str) -> None:
+    with pytest.raises(StoryboardError, match=message):
+        parse(text, Catalog(), "f.yaml")
+
+
+def test_values_stay_text_where_yaml_would_change_their_type() -> None:
+    project, rows = parse(
+        "project: {name: 2026-12-07, aspect_ratio: 16:9}\nscenes: [{prompt: yes, title: 1e3}]\n",
+        Catalog(),
+    )
+    assert (project["name"], project["aspect_ratio"]) == ("2026-12-07", "16:9")
+    assert rows == [{"prompt": "yes", "title": "1e3"}]
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (
+            lambda p: p.write_bytes("project: {name: Café}".encode("latin-1")),
+            r"board.yaml:1: the file is not UTF-8 text \(byte 20\)",
+        ),
+        (
+            lambda p: p.write_bytes(b"x" * 1_000_001),
+            "board.yaml: is 1.0 MB; a storyboard is at most 1 MB",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_storyboard_is_refused_before_it_is_parsed(
+    db: Database, owner: User, tmp_path: Path, write: object, message: str
+) -> None:
+    path = tmp_path / "board.yaml"
+    write(path)  # type: ignore[operator]
+    with pytest.raises(StoryboardError, match=message):
+        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", LocalMediaStore(tmp_path))
+
+
+def test_utf16_storyboards_are_read(db: Database, owner: User, tmp_path: Path) -> None:
+    path = tmp_path / "board.yaml"
+    path.write_bytes("project: {name: Café}\nscenes: [{prompt: a}]\n".encode("utf-16"))
+    project = import_storyboard(
+        db, owner, path, "veo-3.1-fast-generate-001", LocalMediaStore(tmp_path)
+    )
+    assert project.name == "Café"
+
+
+@pytest.mark.parametrize(
+    ("music", "message"),
+    [
+        ("/dev/zero", r"project.music.file: /dev/zero is outside the storyboard's folder"),
+        ("../bed.wav", r"project.music.file: ../bed.wav is outside the storyboard's folder"),
+        ("big.wav", r"project.music.file: is 201.0 MB; a sound is at most 200 MB"),
+        ("folder", r"project.music.file: is not a regular file"),
+    ],
+)
+def test_a_music_path_is_checked_before_it_is_read(
+    db: Database, owner: User, tmp_path: Path, music: str, message: str
+) -> None:
+    board = tmp_path / "board"
+    board.mkdir()
+    (board / "folder").mkdir()
+    with (board / "big.wav").open("wb") as big:
+        big.truncate(201 * 2**20)  # sparse: nothing is read to know its size
+    path = board / "board.yaml"
+    path.write_text(f"project: {{name: X, music: {{file: {music}}}}}\nscenes: [{{prompt: a}}]\n")
+    with pytest.raises(StoryboardError, match=message):
+        import_storyboard(db, owner, path, "veo-3.1-fast-generate-001", LocalMediaStore(tmp_path))
+    assert list_projects(db, owner) == []

@@ -71,6 +71,7 @@ async def serve(
         claim_idle_s=settings.claim_idle_seconds,
         max_attempts=settings.max_attempts,
         name=name,
+        reconcile_s=settings.reconcile_seconds,
     )
     try:
         await worker.run(stop)

@@ -155,6 +155,16 @@ class Worker:
                 task.cancel()
             await asyncio.gather(housekeeping, pulse, return_exceptions=True)
             await self._tell_housekeeping()
+            await self._leave_group()
+
+    async def _leave_group(self) -> None:
+        """A stopping engine that holds no message takes its name out of the group."""
+        with contextlib.suppress(redis.RedisError, OSError):
+            pending = await self.queue.xpending_range(
+                self.keys.stream, GROUP, min="-", max="+", count=1, consumername=self.name
+            )
+            if not pending:
+                await self.queue.xgroup_delconsumer(self.keys.stream, GROUP, self.name)
 
     async def _ride_out(self, exc: Exception, away: int, stop: asyncio.Event) -> None:
         """Redis is away (restarting, or lost its data): wait and try again. A group that

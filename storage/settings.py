@@ -41,6 +41,9 @@ class Settings:
     # A job whose engine stopped heartbeating this long ago is claimed by another engine.
     claim_idle_seconds: float = 60.0
     max_attempts: int = 3
+    # How often one engine compares SQL's queued jobs with the stream (a Redis that lost its
+    # data loses queued ids: they are delivered again).
+    reconcile_seconds: float = 30.0
     # Price overrides, USD per second, per model and optionally per resolution:
     # {"veo-3.1-generate-001": {"video": 0.2, "audio": 0.4, "4k": {"audio": 0.6}}}
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -120,6 +123,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "studio_port": (1, 65_535),
     "claim_idle_seconds": (2, 3_600),
     "max_attempts": (1, 100),
+    "reconcile_seconds": (1, 3_600),
     "veo_poll_seconds": (0.01, 600),
     "veo_poll_max_seconds": (0.01, 3_600),
     "veo_timeout_seconds": (1, 7 * 86_400),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,14 @@ def test_assembly_benchmark_runs_against_moviepy_and_the_copy_floor() -> None:
     assert "(a) ours / plain copy:" in done.stdout
     assert "(b) MoviePy / ours:" in done.stdout
     assert "(b) ours, every frame encoded / ours:" in done.stdout
+
+
+def test_faults_benchmark_kills_engines_and_counts_every_promise() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "faults.py"), "--jobs", "8", "--kills", "2",
+         "--every", "1", "--seconds", "1", "--json"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["jobs"] == 8
+    assert summary["lost"] == summary["double_submitted"] == summary["duplicated_takes"] == 0

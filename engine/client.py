@@ -95,10 +95,11 @@ class JobClient:
             ) from None
 
     def retry(self, actor: User, job_id: int) -> Job:
-        """Send a job whose request may have been billed again: a person's choice."""
-        queue = self.queue
+        """Send a job whose request may have been billed again: a person's choice. With
+        Redis away it stays queued in SQL, and the reconciler delivers it once Redis is back."""
         job = job_store.retry_unconfirmed(self.db, actor, job_id)
-        self._submit(queue, [job])
+        with contextlib.suppress(QueueUnavailable, redis.RedisError, OSError):
+            self.queue.xadd(self.keys.stream, {"job_id": job.id})
         return job
 
     def give_up(self, actor: User, job_id: int) -> Job:

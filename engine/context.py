@@ -124,11 +124,24 @@ class JobContext:
             raise JobCancelled()
 
     async def begin_submission(self) -> None:
-        """Say, before a request leaves, that it may be billed from now on."""
+        """Say, before a request leaves, that it may be billed from now on; raises
+        ``JobCancelled`` if the job stopped running meanwhile (it must not leave then)."""
+        running: list[bool] = []
         await self._retrying(
-            "note the submission", lambda: job_store.begin_submission(self._db, self._job_id)
+            "note the submission",
+            lambda: running.append(job_store.begin_submission(self._db, self._job_id)),
         )
+        if not running[-1]:
+            self._cancelled = True
+            raise JobCancelled()
         self.submission_began = True
+
+    async def end_submission(self) -> None:
+        """The provider refused the request outright: nothing started, nothing to pay."""
+        await self._retrying(
+            "note the refusal", lambda: job_store.end_submission(self._db, self._job_id)
+        )
+        self.submission_began = False
 
     async def save_operation(self, name: str) -> None:
         """Write the remote operation's name down before anything else: it is what makes a

@@ -3,6 +3,7 @@ temp files they were writing when they died (a finished write is renamed, never 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -16,7 +17,7 @@ from engine.keys import GROUP, Keys
 # write continuously; an upload lands in seconds).
 STALE_S = 600.0
 TEMP_FILES = (".*.part", "*.parquet.tmp")  # the media store's and the metrics writer's
-RENDER_DIRS = "veogen-render-*"  # the assembler's scratch folders
+RENDER_DIRS = "veogen-render-*"  # the assembler's scratch folders, named with their pid
 
 
 async def forget_gone_consumers(queue: aioredis.Redis, keys: Keys, me: str, idle_ms: int) -> int:
@@ -48,10 +49,21 @@ def sweep_temp_files(folders: list[Path], stale_s: float = STALE_S) -> int:
                     path.unlink(missing_ok=True)
                     swept += 1
     for scratch in Path(tempfile.gettempdir()).glob(RENDER_DIRS):
-        if scratch.is_dir() and all(_stale(p, cutoff) for p in [scratch, *scratch.rglob("*")]):
+        if scratch.is_dir() and not _alive(scratch.name.split("-")[2]):
             shutil.rmtree(scratch, ignore_errors=True)
             swept += 1
     return swept
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process that made a scratch folder still runs (a render of any length)."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True  # another user's: alive, and not ours to remove
+    return True
 
 
 def _stale(path: Path, cutoff: float) -> bool:

@@ -46,8 +46,9 @@ class MetricsListener(JobListener):
         )
 
     def job_started(self, job: Job, queue_wait_s: float) -> None:
-        if job.attempts == 1:
-            self._record("queued", job, ts=job.created_at.replace(tzinfo=UTC))
+        if job.attempts == 1:  # also true on each resume: one id keeps it counted once
+            queued_at = job.created_at.replace(tzinfo=UTC)
+            self._record("queued", job, event_id=f"job-{job.id}-queued", ts=queued_at)
         self._record("started", job, queue_wait_s=queue_wait_s)
 
     def job_progress(self, job: Job, fraction: float) -> None:

@@ -31,7 +31,7 @@ from storage.catalog import DRAFTS, VEO, Catalog
 from storage.contract import Generated, NewTake
 from storage.errors import CredentialsMissing, JobFailed, NotFound
 from storage.google import renew
-from storage.jobs import UNCONFIRMED
+from storage.jobs import NOT_RESENT, UNCONFIRMED
 from storage.media import poster_key, take_key
 from storage.settings import Settings
 
@@ -55,10 +55,6 @@ REQUEST_SLOTS = 16
 SAVE_SLOTS = 8
 # Veo offers no way to look an operation up again (no list call, and labels are not
 # searchable through the API): a request that may have left is only ever resent by a person.
-NOT_RESENT = (
-    "it may have been billed: it is not resent on its own, so it is never paid twice; its "
-    "estimate stays reserved until a person sends it again or gives up"
-)
 SAFETY_ADVICE = (
     "Rephrase the prompt (no real people's names, brands, violence or minors), "
     "try person generation 'dont_allow', or replace a reference image that shows a real person."
@@ -82,12 +78,6 @@ class VeoBackend:
 
     async def generate(self, job: GenerateJob, context: JobContext) -> Generated:
         name = context.operation
-        if name is None and context.submission_began:
-            raise JobFailed(
-                UNCONFIRMED,
-                "its engine stopped while sending the request to Veo, before Veo named the "
-                f"operation; {NOT_RESENT}",
-            )
         if name is None:
             context.progress(0.0, "preparing the request")
             continuity = await self._continuity(job, context)
@@ -180,13 +170,14 @@ class VeoBackend:
                 await context.sleep(held + random.uniform(0, 0.1))
             await context.check_cancelled()  # seen in SQL even if the Redis flag never came
             context.progress(0.02, "submitting to Veo")
-            await context.begin_submission()
             try:
                 async with self._requests:
+                    await context.begin_submission()  # from here on it may be billed
                     operation = await self.client.aio.models.generate_videos(
                         model=job.scene.model, source=source, config=config
                     )
             except errors.APIError as exc:
+                await context.end_submission()  # refused outright: nothing started
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
                     await self.gate.hold(delay)
@@ -200,6 +191,7 @@ class VeoBackend:
                 last = exc
                 continue
             except NOT_SENT as exc:
+                await context.end_submission()
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 context.progress(0.0, f"cannot reach Veo ({exc}); retrying in {delay:.0f} s")
                 await context.sleep(delay)

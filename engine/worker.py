@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -35,6 +36,7 @@ from storage import jobs as job_store
 from storage.contract import Generated, Result
 from storage.db import Database
 from storage.errors import JobCancelled, JobFailed, StudioError
+from storage.jobs import NOT_RESENT, UNCONFIRMED
 from storage.media import MediaStore
 from storage.models import Job, JobKind, JobStatus, utcnow
 
@@ -51,6 +53,22 @@ class _Running:
 
 
 StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None
+
+
+def _refused_at_start(job: Job, max_attempts: int) -> JobFailed | None:
+    """A delivered job that must not run: one whose request may already have reached its
+    provider (it waits for a person), or one that keeps stopping its engines."""
+    if job.submitting_at is not None and job.operation_name is None:
+        return JobFailed(
+            UNCONFIRMED,
+            "its engine stopped while sending the request, before the provider named the "
+            f"operation; {NOT_RESENT}",
+        )
+    if job.attempts > max_attempts:
+        return JobFailed(
+            "engine", f"gave up after {max_attempts} attempts; each ended with its engine stopping"
+        )
+    return None
 
 
 def _as_failure(job: Job, exc: Exception) -> JobFailed:
@@ -113,7 +131,14 @@ class Worker:
                 raise
 
     async def run(self, stop: asyncio.Event, grace_s: float = 30.0) -> None:
-        await self.ensure_group()
+        for attempt in itertools.count():  # an engine started while Redis is away waits
+            try:
+                await self.ensure_group()
+                break
+            except (redis.RedisError, OSError) as exc:
+                await self._ride_out(exc, attempt + 1, stop)
+                if stop.is_set():
+                    return
         housekeeping = asyncio.create_task(self._housekeeping(stop))
         pulse = asyncio.create_task(self._pulse())
         log.info(
@@ -130,9 +155,10 @@ class Worker:
                     )
                     continue
                 try:
-                    messages = []
+                    messages, taken_over = [], False
                     if time.monotonic() >= next_claim:
                         messages = await self._reclaim(free)
+                        taken_over = bool(messages)
                         next_claim = time.monotonic() + max(1.0, self.claim_idle_ms / 4000)
                     if not messages:
                         messages = await self._read(free)
@@ -144,7 +170,7 @@ class Worker:
                     log.info("engine %s: Redis is back; consuming again", self.name)
                     away = 0
                 for message_id, job_id in messages:
-                    self._spawn(message_id, job_id)
+                    self._spawn(message_id, job_id, taken_over)
         finally:
             if self._tasks:
                 _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
@@ -173,7 +199,7 @@ class Worker:
             log.warning("engine %s: the consumer group is gone; creating it again", self.name)
             with contextlib.suppress(redis.RedisError, OSError):
                 await self.ensure_group()
-            return
+                return
         delay = backoff_seconds(min(away, 5), 0.25, cap=5.0)
         log.warning("engine %s: Redis unreachable (%s); retrying in %.1f s", self.name, exc, delay)
         with contextlib.suppress(TimeoutError):
@@ -203,29 +229,28 @@ class Worker:
             )
         return claimed
 
-    def _spawn(self, message_id: bytes, job_id: int) -> None:
-        task = asyncio.create_task(self._handle(message_id, job_id))
+    def _spawn(self, message_id: bytes, job_id: int, taken_over: bool) -> None:
+        task = asyncio.create_task(self._handle(message_id, job_id, taken_over))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, message_id: bytes, job_id: int) -> None:
-        job = await asyncio.to_thread(job_store.claim_job, self.db, job_id)
-        if job is None:
-            await self._ack(message_id)  # cancelled while queued, finished, or unknown
+    async def _handle(self, message_id: bytes, job_id: int, taken_over: bool) -> None:
+        job = await asyncio.to_thread(job_store.claim_job, self.db, job_id, taken_over)
+        if job is None:  # cancelled while queued, finished, running elsewhere, or unknown
             done = (await asyncio.to_thread(job_store.find_jobs, self.db, [job_id])).get(job_id)
             if done is not None and JobStatus(done.status).finished:
                 self._tell(lambda listener: listener.job_seen_ended(done))
-                await self._settle()
+                if not await self._settle():
+                    return  # delivered again later, when its end can be recorded
+            await self._ack(message_id)
             return
         wait_s = (utcnow() - job.created_at).total_seconds()
         self._tell(lambda listener: listener.job_started(job, wait_s))
-        if job.attempts > self.max_attempts:
-            reason = (
-                f"gave up after {self.max_attempts} attempts; each ended with its engine stopping"
-            )
-            await self._fail(job, JobFailed("engine", reason), None)
-            await self._settle()
-            await self._ack(message_id)
+        refusal = _refused_at_start(job, self.max_attempts)
+        if refusal is not None:
+            await self._fail(job, refusal, None)
+            if await self._settle():
+                await self._ack(message_id)
             return
         context = JobContext(self.db, job, self.media)
         self.running[job.id] = _Running(job, message_id, context)
@@ -235,8 +260,8 @@ class Worker:
             self.running.pop(job.id, None)
         with contextlib.suppress(redis.RedisError, OSError):  # SQL has the outcome
             await self._publish([_Running(job, message_id, context)])
-        await self._settle()
-        await self._ack(message_id)
+        if await self._settle():
+            await self._ack(message_id)
 
     async def _execute(self, job: Job, context: JobContext) -> Result:
         """Run the job by its kind: a render by the assembler, a generation by its provider."""
@@ -305,12 +330,17 @@ class Worker:
             except Exception:
                 log.exception("listener %s failed", type(listener).__name__)
 
-    async def _settle(self) -> None:
+    async def _settle(self) -> bool:
+        """Let listeners make a job's end durable; False if one could not (the delivery is
+        then left unacknowledged, to be recorded when it comes again)."""
+        settled = True
         for listener in self.listeners:
             try:
                 await listener.job_settled()
             except Exception:
                 log.exception("listener %s failed to settle a job", type(listener).__name__)
+                settled = False
+        return settled
 
     async def _tell_housekeeping(self) -> None:
         for listener in self.listeners:
@@ -406,3 +436,5 @@ class Worker:
                     await forget_gone_consumers(self.queue, self.keys, self.name, idle_ms)
             except (redis.RedisError, OSError, StudioError) as exc:
                 log.warning("engine %s: reconciling later (%s)", self.name, exc)
+            except Exception:  # whatever it was, housekeeping must go on
+                log.exception("engine %s: reconciling failed; trying again later", self.name)

@@ -97,13 +97,13 @@ def _jobs(project_id: int) -> None:
                 _unconfirmed(job, cols[1], cols[2])
             elif status == JobStatus.blocked:
                 cols[1].warning(
-                    f"blocked by {job.error_stage or 'safety'} filters: {job.error}",
+                    f"blocked by {job.error_stage or 'safety'} filters: {plain(job.error or '')}",
                     icon=":material/shield:",
                 )
             else:
                 cols[1].error(
                     f"{status.value} at {job.error_stage or 'an unknown stage'}: "
-                    f"{job.error or 'no reason given'}"
+                    f"{plain(job.error or 'no reason given')}"
                 )
             if not status.finished and cols[2].button("Cancel", key=f"cancel-{job.id}"):
                 act(partial(services().jobs.cancel, user(), job.id), area="jobs")

@@ -203,7 +203,8 @@ def _renders(project_id: int) -> None:
         elif status == JobStatus.queued:
             cols[0].progress(0.0, text=f"render {job.id}: queued")
         elif status in (JobStatus.failed, JobStatus.cancelled):
-            cols[0].error(f"render {job.id} {status.value} at {job.error_stage}: {job.error}")
+            said = plain(job.error or "no reason given")
+            cols[0].error(f"render {job.id} {status.value} at {job.error_stage}: {said}")
         if not status.finished and cols[1].button("Cancel", key=f"cancel-render-{job.id}"):
             act(partial(services().jobs.cancel, user(), job.id), area="renders")
 

@@ -10,6 +10,7 @@ planned for Veo 3.1 Fast is validated against Veo 3.1 Fast either way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -258,7 +259,12 @@ def _overridden(models: Mapping[str, ModelSpec], name: str, override: Any) -> Mo
             raise SettingsError(f"{where}.{resolution}: give 'video' and/or 'audio' prices")
         wanted = dict(mine) if mine is not None else dict(every)
         for kind, value in wanted.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise SettingsError(f"{where}.{kind}: {value!r} is not a price in USD per second")
         audio = wanted.get("audio", price.audio)
         prices[resolution] = Price(

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, select, update
+from sqlalchemy import CursorResult, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
@@ -40,6 +40,10 @@ ACTIVE = (JobStatus.queued, JobStatus.running)
 # The stage of a job whose request may have reached the provider with no operation saved:
 # it waits for a person to send it again or give up, and keeps its reservation meanwhile.
 UNCONFIRMED = "unconfirmed"
+NOT_RESENT = (
+    "it may have been billed: it is not resent on its own, so it is never paid twice; its "
+    "estimate stays reserved until a person sends it again or gives up"
+)
 
 
 @dataclass(frozen=True)
@@ -359,7 +363,8 @@ def _reservation_after(
     unbilled = billing.unbilled_stages if billing else frozenset()
     if status == JobStatus.blocked or stage in unbilled:
         return 0.0
-    return case((Job.operation_name.is_(None), 0.0), else_=Job.reserved_usd)
+    never_sent = and_(Job.operation_name.is_(None), Job.submitting_at.is_(None))
+    return case((never_sent, 0.0), else_=Job.reserved_usd)
 
 
 def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: Any) -> bool:
@@ -371,9 +376,12 @@ def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: An
 # The engine's side: no acting user, the job row itself carries who asked.
 
 
-def claim_job(db: Database, job_id: int) -> Job | None:
-    """Mark a delivered job running; None if it is no longer wanted.
+def claim_job(db: Database, job_id: int, taken_over: bool = False) -> Job | None:
+    """Mark a delivered job running; None if it is no longer this delivery's to run.
 
+    A fresh delivery claims only a queued job: a second copy of its id in the stream (the
+    reconciler's, a retry's) must never start a second run beside the first. Only a
+    delivery taken over from a stopped engine (``taken_over``) may claim a running job.
     Only work that starts over is a new attempt: resuming an operation the provider has
     already accepted is not (a job whose engines die while it only polls keeps its video).
     """
@@ -381,7 +389,7 @@ def claim_job(db: Database, job_id: int) -> Job | None:
         moved = move_job(
             s,
             job_id,
-            ACTIVE,
+            ACTIVE if taken_over else (JobStatus.queued,),
             status=JobStatus.running,
             attempts=Job.attempts + case((Job.operation_name.is_(None), 1), else_=0),
             started_at=func.coalesce(Job.started_at, utcnow()),
@@ -389,27 +397,38 @@ def claim_job(db: Database, job_id: int) -> Job | None:
         return s.get(Job, job_id) if moved else None
 
 
-def begin_submission(db: Database, job_id: int) -> None:
-    """Note that a request to the provider is about to leave. Until its operation name is
-    saved, the job may have been billed: a redelivery must not send it again on its own."""
+def begin_submission(db: Database, job_id: int) -> bool:
+    """Note that a request to the provider is about to leave; False if the job is no longer
+    running (cancelled meanwhile), and then it must not leave. Until the operation's name
+    is saved the job may have been billed: a redelivery must not send it again on its own."""
     with db.session() as s:
-        move_job(s, job_id, (JobStatus.running,), submitting_at=utcnow())
+        return move_job(s, job_id, (JobStatus.running,), submitting_at=utcnow())
+
+
+def end_submission(db: Database, job_id: int) -> None:
+    """The provider refused the request outright (nothing started, nothing billed)."""
+    with db.session() as s:
+        s.execute(update(Job).where(Job.id == job_id).values(submitting_at=None))
 
 
 def retry_unconfirmed(db: Database, actor: User, job_id: int) -> Job:
     """A person chose to send an unconfirmed job again, knowing it may be paid twice."""
     with db.session() as s:
         job = _unconfirmed(s, actor, job_id, "sending a job again")
-        move_job(
-            s,
-            job_id,
-            (JobStatus.failed,),
-            status=JobStatus.queued,
-            submitting_at=None,
-            error_stage=None,
-            error=None,
-            finished_at=None,
+        retried = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.failed, Job.error_stage == UNCONFIRMED)
+            .values(
+                status=JobStatus.queued,
+                submitting_at=None,
+                error_stage=None,
+                error=None,
+                finished_at=None,
+                attempts=0,  # a fresh start, asked for by a person
+            )
         )
+        if cast(CursorResult[Any], retried).rowcount != 1:
+            raise Conflict(f"job {job_id} was decided meanwhile; nothing was sent")
         audit.record(s, actor, "job.retried", job.project_id, job=job_id)
     return get_job(db, job_id)
 
@@ -419,13 +438,16 @@ def give_up(db: Database, actor: User, job_id: int) -> Job:
     the provider may have billed it."""
     with db.session() as s:
         job = _unconfirmed(s, actor, job_id, "giving up on a job")
-        move_job(
-            s,
-            job_id,
-            (JobStatus.failed,),
-            error_stage="given up",
-            error="not sent again; the first request may still have been billed",
+        given_up = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.failed, Job.error_stage == UNCONFIRMED)
+            .values(
+                error_stage="given up",
+                error="not sent again; the first request may still have been billed",
+            )
         )
+        if cast(CursorResult[Any], given_up).rowcount != 1:
+            raise Conflict(f"job {job_id} was decided meanwhile")
         audit.record(s, actor, "job.given_up", job.project_id, job=job_id)
     return get_job(db, job_id)
 

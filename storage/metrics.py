@@ -55,6 +55,9 @@ class MetricsWriter:
         self.writer = writer
         self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        # One flush at a time, held for the whole write: a flush that returns has written
+        # every row recorded before it began (another's write is never half-way).
+        self._flushing = threading.Lock()
         self._seq = 0
         directory.mkdir(parents=True, exist_ok=True)
 
@@ -75,14 +78,23 @@ class MetricsWriter:
             self._rows.append(row)
 
     def flush(self) -> Path | None:
-        with self._lock:
-            rows, self._rows = self._rows, []
-            self._seq += 1
-            seq = self._seq
-        if not rows:
-            return None
-        name = f"events-{int(time.time() * 1000)}-{self.writer}-{seq:06d}.parquet"
-        return _write_segment(self.directory, name, pa.Table.from_pylist(rows, schema=SCHEMA))
+        """Write what is buffered as one segment. If the write fails the rows stay
+        buffered for the next flush, and the error is raised."""
+        with self._flushing:
+            with self._lock:
+                rows, self._rows = self._rows, []
+                self._seq += 1
+                seq = self._seq
+            if not rows:
+                return None
+            name = f"events-{int(time.time() * 1000)}-{self.writer}-{seq:06d}.parquet"
+            try:
+                table = pa.Table.from_pylist(rows, schema=SCHEMA)
+                return _write_segment(self.directory, name, table)
+            except Exception:
+                with self._lock:
+                    self._rows[:0] = rows
+                raise
 
 
 def _write_segment(directory: Path, name: str, table: pa.Table) -> Path:

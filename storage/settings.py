@@ -130,7 +130,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "veo_retries": (0, 100),
     "veo_retry_seconds": (0.01, 600),
 }
-DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+DATABASE_SCHEMES = ("sqlite", "postgresql")  # with any driver: postgresql+psycopg://
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -138,7 +138,7 @@ def _check_url(variable: str, url: str | None, schemes: tuple[str, ...]) -> None
     if url is None:
         return
     scheme, separator, rest = url.partition("://")
-    if not separator or scheme not in schemes or not rest:
+    if not separator or scheme.split("+")[0] not in schemes or not rest:
         raise SettingsError(
             f"{variable}: {url.split('@')[-1]!r} is not a URL it can use; it starts with one "
             f"of {', '.join(s + '://' for s in schemes)}"

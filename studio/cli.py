@@ -14,7 +14,7 @@ import typer
 from storage import cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
-from storage.errors import StudioError
+from storage.errors import QueueUnavailable, StudioError
 from storage.models import Job, JobStatus
 from storage.reports import project_status
 from storage.settings import load_settings
@@ -140,7 +140,10 @@ def _wait(services: Services, job_ids: list[int], label: str = "generating") -> 
         while True:
             found = job_store.find_jobs(services.db, job_ids)
             jobs = [found[i] for i in job_ids]
-            live = services.jobs.progress(job_ids)
+            try:
+                live = services.jobs.progress(job_ids)
+            except QueueUnavailable:
+                live = {}  # Redis is away: jobs go on, their live progress waits
             done = sum(
                 1.0
                 if JobStatus(j.status).finished

@@ -33,7 +33,7 @@ def user() -> User:
 
 
 # Markdown's punctuation, and ":" (Streamlit's colour and icon directives).
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
 def plain(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -299,7 +300,8 @@ def render(
     final step that joins the video."""
     check = check_clips(timeline)
     preset = timeline.preset
-    with tempfile.TemporaryDirectory(prefix="veogen-render-") as tmp:
+    # the pid in the name tells a sweeping engine whether this render's process still runs
+    with tempfile.TemporaryDirectory(prefix=f"veogen-render-{os.getpid()}-") as tmp:
         work = Path(tmp)
         sound = _sound(timeline, progress, cancelled)
         videos, copied = _picture(timeline, check, work, progress, cancelled, copy)

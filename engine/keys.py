@@ -35,6 +35,10 @@ class Keys:
         """Set while Veo answers 429: no engine submits new work until it expires."""
         return f"{self.prefix}:veo:quota-hold"
 
-    @property
-    def engines(self) -> str:
-        return f"{self.prefix}:engines"
+    def engine_alive(self, name: str) -> str:
+        """Set by a live engine every half second; it expires when the engine is gone."""
+        return f"{self.prefix}:engine:{name}:alive"
+
+    def orphan(self, job_id: int) -> str:
+        """When a running job was first seen with its engine gone."""
+        return f"{self.prefix}:job:{job_id}:orphaned-since"

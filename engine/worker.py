@@ -30,7 +30,7 @@ from engine.debris import forget_gone_consumers
 from engine.keys import GROUP, PROGRESS_TTL_S, Keys
 from engine.listeners import JobListener
 from engine.quota import backoff_seconds
-from engine.reconciler import GRACE_S, reconcile
+from engine.reconciler import GRACE_S, reconcile, rescue_orphans
 from storage import cut
 from storage import jobs as job_store
 from storage.contract import Generated, Result
@@ -235,7 +235,7 @@ class Worker:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, message_id: bytes, job_id: int, taken_over: bool) -> None:
-        job = await asyncio.to_thread(job_store.claim_job, self.db, job_id, taken_over)
+        job = await asyncio.to_thread(job_store.claim_job, self.db, job_id, taken_over, self.name)
         if job is None:  # cancelled while queued, finished, running elsewhere, or unknown
             done = (await asyncio.to_thread(job_store.find_jobs, self.db, [job_id])).get(job_id)
             if done is not None and JobStatus(done.status).finished:
@@ -350,10 +350,15 @@ class Worker:
                 log.exception("listener %s failed in housekeeping", type(listener).__name__)
 
     async def _pulse(self) -> None:
-        """Publish progress, notice cancels, and keep running jobs' messages ours."""
+        """Say this engine is alive, publish progress, notice cancels, and keep running
+        jobs' messages ours."""
         last_claim = time.monotonic()
         while True:
             await asyncio.sleep(PUBLISH_INTERVAL_S)
+            with contextlib.suppress(redis.RedisError, OSError):
+                await self.queue.set(
+                    self.keys.engine_alive(self.name), 1, px=max(self.claim_idle_ms, 2000)
+                )
             running = list(self.running.values())
             if not running:
                 continue
@@ -432,6 +437,7 @@ class Worker:
                 lock = self.keys.reconcile_lock
                 if await self.queue.set(lock, self.name, nx=True, ex=int(self.reconcile_s) + 1):
                     await reconcile(self.db, self.queue, self.keys, self.reconcile_grace_s)
+                    await rescue_orphans(self.db, self.queue, self.keys, self.claim_idle_ms)
                     idle_ms = self.claim_idle_ms * 10
                     await forget_gone_consumers(self.queue, self.keys, self.name, idle_ms)
             except (redis.RedisError, OSError, StudioError) as exc:

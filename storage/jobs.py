@@ -376,7 +376,9 @@ def move_job(s: Session, job_id: int, from_: tuple[JobStatus, ...], **values: An
 # The engine's side: no acting user, the job row itself carries who asked.
 
 
-def claim_job(db: Database, job_id: int, taken_over: bool = False) -> Job | None:
+def claim_job(
+    db: Database, job_id: int, taken_over: bool = False, engine: str | None = None
+) -> Job | None:
     """Mark a delivered job running; None if it is no longer this delivery's to run.
 
     A fresh delivery claims only a queued job: a second copy of its id in the stream (the
@@ -393,8 +395,29 @@ def claim_job(db: Database, job_id: int, taken_over: bool = False) -> Job | None
             status=JobStatus.running,
             attempts=Job.attempts + case((Job.operation_name.is_(None), 1), else_=0),
             started_at=func.coalesce(Job.started_at, utcnow()),
+            claimed_by=engine,
         )
         return s.get(Job, job_id) if moved else None
+
+
+def running_jobs(db: Database) -> list[tuple[int, str | None]]:
+    """Every running job and the engine that claimed it."""
+    with db.session() as s:
+        rows = s.execute(select(Job.id, Job.claimed_by).where(Job.status == JobStatus.running))
+        return [(job_id, engine) for job_id, engine in rows]
+
+
+def requeue_orphan(db: Database, job_id: int, engine: str | None) -> bool:
+    """Queue again a job whose engine is gone and which nothing in Redis points at; False
+    if it moved on meanwhile (finished, cancelled, or claimed by another engine)."""
+    with db.session() as s:
+        same_engine = Job.claimed_by.is_(None) if engine is None else Job.claimed_by == engine
+        moved = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.running, same_engine)
+            .values(status=JobStatus.queued, claimed_by=None)
+        )
+        return cast(CursorResult[Any], moved).rowcount == 1
 
 
 def begin_submission(db: Database, job_id: int) -> bool:

@@ -207,6 +207,7 @@ class Job(Base):
     # When the last attempt began sending its request to the provider: set with no
     # operation name saved, the request may have been billed, so it is never resent alone.
     submitting_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # the engine running it
     submitted_at: Mapped[datetime | None]  # when the backend accepted it (Veo's clock starts)
     error_stage: Mapped[str | None] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)

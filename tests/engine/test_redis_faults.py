@@ -129,3 +129,27 @@ def test_engines_ride_out_a_redis_restart_and_lost_jobs_are_delivered_again(
     assert [j.status for j in jobs.find_jobs(db, ids).values()] == [JobStatus.succeeded] * 9
     takes = scenes.list_takes(db, owner, pid)
     assert sorted(t.job_id for t in takes) == sorted(ids)  # one take a job: none run twice
+
+
+def test_a_running_job_whose_engine_is_gone_and_forgotten_by_redis_runs_again(
+    settings: Settings, sqlite_db: Database, own_redis: OwnRedis
+) -> None:
+    settings = load_settings({**settings.as_env(), "VEOGEN_REDIS_URL": own_redis.url})
+    db, owner = sqlite_db, local_user(sqlite_db)
+    pid = projects.create_project(db, owner, {"name": "Orphan"}, settings.default_model).id
+    scenes.add_scenes(db, owner, pid, [{"prompt": "a quay", "duration": 4}])
+    client = JobClient(db, own_redis.url, settings.redis_prefix, drafts=True)
+    [job] = client.generate(owner, pid)
+    jobs.claim_job(db, job.id, engine="an-engine-that-died")
+    own_redis.stop()  # Redis forgets the stream, its pending entry, everything
+    own_redis.start()
+
+    async def scenario() -> None:
+        worker = make_worker(settings, db, "rescuer", claim_idle_s=2, reconcile_s=1.0)
+        async with running(worker):
+            await until(lambda: finished(db, [job.id]), timeout=60)
+
+    asyncio.run(scenario())
+    done = jobs.get_job(db, job.id)
+    assert (done.status, done.claimed_by) == (JobStatus.succeeded, "rescuer")
+    assert len(scenes.list_takes(db, owner, pid)) == 1

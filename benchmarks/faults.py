@@ -203,7 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300)
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--every", type=float, default=3.0, help="seconds between kills")
+    parser.add_argument("--every", type=float, default=1.0, help="seconds between kills")
     parser.add_argument("--seconds", type=float, default=4.0, help="a generation at Google")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -22,7 +22,7 @@ from engine.quota import backoff_seconds
 from storage import jobs as job_store
 from storage.contract import TakeRef
 from storage.db import Database
-from storage.errors import JobCancelled, JobFailed, StudioError
+from storage.errors import JobCancelled, JobFailed, JobLost, StudioError
 from storage.media import MediaStore
 from storage.models import Job, JobStatus
 
@@ -132,8 +132,8 @@ class JobContext:
             lambda: running.append(job_store.begin_submission(self._db, self._job_id)),
         )
         if not running[-1]:
-            self._cancelled = True
-            raise JobCancelled()
+            await self.check_cancelled()
+            raise JobLost()
         self.submission_began = True
 
     async def end_submission(self) -> None:

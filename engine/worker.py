@@ -35,7 +35,7 @@ from storage import cut
 from storage import jobs as job_store
 from storage.contract import Generated, Result
 from storage.db import Database
-from storage.errors import JobCancelled, JobFailed, StudioError
+from storage.errors import JobCancelled, JobFailed, JobLost, StudioError
 from storage.jobs import NOT_RESENT, UNCONFIRMED
 from storage.media import MediaStore
 from storage.models import Job, JobKind, JobStatus, utcnow
@@ -292,6 +292,8 @@ class Worker:
             context.fraction, context.stage = 1.0, "done"
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
+        except JobLost:
+            log.warning("job %s: no longer this engine's; leaving it to its new delivery", job.id)
         except JobCancelled:
             context.discard_media()
             await asyncio.to_thread(

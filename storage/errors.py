@@ -85,3 +85,8 @@ class JobFailed(StudioError):
 
 class JobCancelled(Exception):
     """A user cancelled the job while it ran; raised to stop the work where it stands."""
+
+
+class JobLost(Exception):
+    """The job is no longer this engine's (another engine took it over, or it was queued
+    again): stop without touching it; its new delivery carries it on."""

@@ -153,8 +153,8 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        return int(value.strip())
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+(\.0*)?", value.strip()):
+        return int(float(value.strip()))  # "8" and "8.0", as a form or a storyboard gives them
     return None
 
 

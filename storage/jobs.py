@@ -436,42 +436,47 @@ def end_submission(db: Database, job_id: int) -> None:
 
 def retry_unconfirmed(db: Database, actor: User, job_id: int) -> Job:
     """A person chose to send an unconfirmed job again, knowing it may be paid twice."""
-    with db.session() as s:
-        job = _unconfirmed(s, actor, job_id, "sending a job again")
-        retried = s.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.failed, Job.error_stage == UNCONFIRMED)
-            .values(
-                status=JobStatus.queued,
-                submitting_at=None,
-                error_stage=None,
-                error=None,
-                finished_at=None,
-                attempts=0,  # a fresh start, asked for by a person
-            )
-        )
-        if cast(CursorResult[Any], retried).rowcount != 1:
-            raise Conflict(f"job {job_id} was decided meanwhile; nothing was sent")
-        audit.record(s, actor, "job.retried", job.project_id, job=job_id)
-    return get_job(db, job_id)
+    return _decide(
+        db,
+        actor,
+        job_id,
+        "sending a job again",
+        "job.retried",
+        status=JobStatus.queued,
+        submitting_at=None,
+        error_stage=None,
+        error=None,
+        finished_at=None,
+        attempts=0,  # a fresh start, asked for by a person
+    )
 
 
 def give_up(db: Database, actor: User, job_id: int) -> Job:
     """A person chose not to send an unconfirmed job again; its reservation stays, since
     the provider may have billed it."""
+    return _decide(
+        db,
+        actor,
+        job_id,
+        "giving up on a job",
+        "job.given_up",
+        error_stage="given up",
+        error="not sent again; the first request may still have been billed",
+    )
+
+
+def _decide(db: Database, actor: User, job_id: int, doing: str, action: str, **values: Any) -> Job:
+    """Record a person's decision about an unconfirmed job, if it still waits for one."""
     with db.session() as s:
-        job = _unconfirmed(s, actor, job_id, "giving up on a job")
-        given_up = s.execute(
+        job = _unconfirmed(s, actor, job_id, doing)
+        decided = s.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.failed, Job.error_stage == UNCONFIRMED)
-            .values(
-                error_stage="given up",
-                error="not sent again; the first request may still have been billed",
-            )
+            .values(**values)
         )
-        if cast(CursorResult[Any], given_up).rowcount != 1:
-            raise Conflict(f"job {job_id} was decided meanwhile")
-        audit.record(s, actor, "job.given_up", job.project_id, job=job_id)
+        if cast(CursorResult[Any], decided).rowcount != 1:
+            raise Conflict(f"job {job_id} was decided meanwhile; nothing was changed")
+        audit.record(s, actor, action, job.project_id, job=job_id)
     return get_job(db, job_id)
 
 

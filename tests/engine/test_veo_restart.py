@@ -30,18 +30,25 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def crash_site(settings: Settings, fake: FakeGoogle) -> tuple[Settings, dict[str, str], Database]:
+    """Settings for engines that talk to ``fake``, the environment to start them with, and
+    the database they share with the test."""
+    veo = veo_env(settings, fake, VEOGEN_CLAIM_IDLE_SECONDS="2")
+    env = {
+        **os.environ,
+        **veo.as_env(),
+        "GOOGLE_CLOUD_PROJECT": "film-co",
+        "GOOGLE_CLOUD_LOCATION": "us-central1",
+    }
+    db = Database(veo.db_url)
+    db.migrate()
+    return veo, env, db
+
+
 def test_sigkill_after_submission_resumes_with_one_submission_per_job(settings: Settings) -> None:
     fake = FakeGoogle(generation_seconds=6.0, video_seconds_scale=0.25).start()
     try:
-        veo = veo_env(settings, fake, VEOGEN_CLAIM_IDLE_SECONDS="2")
-        env = {
-            **os.environ,
-            **veo.as_env(),
-            "GOOGLE_CLOUD_PROJECT": "film-co",
-            "GOOGLE_CLOUD_LOCATION": "us-central1",
-        }
-        db = Database(veo.db_url)
-        db.migrate()
+        veo, env, db = crash_site(settings, fake)
         owner = local_user(db)
         pid = projects.create_project(db, owner, {"name": "Crash", "model": MODEL}, MODEL).id
         scenes.add_scenes(
@@ -101,15 +108,7 @@ def test_an_engine_killed_mid_submission_never_sends_again_and_a_person_decides(
     fake = FakeGoogle(generation_seconds=0.5, video_seconds_scale=0.25, submit_seconds=3.0)
     fake.start()
     try:
-        veo = veo_env(settings, fake, VEOGEN_CLAIM_IDLE_SECONDS="2")
-        env = {
-            **os.environ,
-            **veo.as_env(),
-            "GOOGLE_CLOUD_PROJECT": "film-co",
-            "GOOGLE_CLOUD_LOCATION": "us-central1",
-        }
-        db = Database(veo.db_url)
-        db.migrate()
+        veo, env, db = crash_site(settings, fake)
         owner = local_user(db)
         pid = projects.create_project(db, owner, {"name": "Crash", "model": MODEL}, MODEL).id
         scenes.add_scene(db, owner, pid, {"prompt": "a lighthouse", "duration": 4})

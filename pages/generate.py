@@ -112,10 +112,12 @@ def _jobs(project_id: int) -> None:
 def _unconfirmed(job: Job, say: DeltaGenerator, decide: DeltaGenerator) -> None:
     """A request that may have been billed waits for a person: send again, or give up."""
     say.warning(
-        f"Unconfirmed: may have been billed. {plain(job.error or '')}. Send it again only if Google's "
-        "console shows no such generation: if it does, you would pay twice.",
+        "Unconfirmed: its request may have reached Google and been billed, so it is not "
+        "sent again on its own. Send it again only if Google's console shows no such "
+        "generation (else you pay twice); give up to leave it, its estimate reserved.",
         icon=":material/help:",
     )
+    say.caption(plain(job.error or ""))
     jobs = services().jobs
     if decide.button("Send again", key=f"retry-{job.id}"):
         act(partial(jobs.retry, user(), job.id), f"Job {job.id} sent again", area="jobs")

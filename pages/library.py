@@ -8,8 +8,17 @@ import streamlit as st
 from storage import assets as store
 from storage.assets import SOUND_NAMES
 from storage.models import Asset, AssetKind
-from studio.ui import act, attempt, open_project, plain, services, user
+from studio.ui import act, open_project, plain, services, user
 
+IMAGE_TYPES = ("jpg", "jpeg", "png")
+SOUND_TYPES = ("mp3", "wav", "aac", "flac", "m4a")
+HEADINGS = {
+    AssetKind.character: "Characters",
+    AssetKind.object: "Objects",
+    AssetKind.style: "Styles",
+    AssetKind.frame: "Frames",
+    AssetKind.music: "Music beds",
+}
 KIND_HELP = {
     AssetKind.character: "a person or creature to keep consistent across scenes",
     AssetKind.object: "a prop, vehicle or place to keep consistent",
@@ -20,7 +29,9 @@ KIND_HELP = {
 
 
 def _upload(project_id: int) -> None:
-    with st.form("upload", clear_on_submit=True):
+    # The form keeps what was chosen when it is refused; a new key empties it once added.
+    form = st.session_state.setdefault("upload-form", 0)
+    with st.form(f"upload-{form}"):
         cols = st.columns([1, 2])
         kind = cols[0].selectbox(
             "Kind",
@@ -31,27 +42,25 @@ def _upload(project_id: int) -> None:
             "Name", help="A character or object is attached to every scene whose prompt names it."
         )
         description = st.text_input("Description (optional)")
-        file = st.file_uploader("Image (JPEG or PNG, up to 20 MB)", type=["jpg", "jpeg", "png"])
+        file = st.file_uploader(
+            f"File: an image (JPEG or PNG, up to 20 MB), or for a music bed a sound "
+            f"({SOUND_NAMES}, up to 200 MB)",
+            type=[*IMAGE_TYPES, *SOUND_TYPES],
+        )
         if not st.form_submit_button("Upload", type="primary"):
             return
     if file is None or kind is None:
         st.error("file: choose a file to upload")
         return
-    added = attempt(
-        lambda: store.add_asset(
-            services().db,
-            services().media,
-            user(),
-            project_id,
-            kind,
-            name,
-            file.getvalue(),
-            description,
+    data = file.getvalue()
+
+    def add() -> None:
+        store.add_asset(
+            services().db, services().media, user(), project_id, kind, name, data, description
         )
-    )
-    if added:
-        size = f"{added.seconds:.0f} s" if added.seconds else f"{added.width}×{added.height}"
-        st.success(f"Added {added.kind} '{plain(added.name)}' ({size})")
+        st.session_state["upload-form"] = form + 1
+
+    act(add, f"Added {kind.value} '{name.strip()}'")
 
 
 def _card(asset: Asset) -> None:
@@ -79,17 +88,20 @@ def render() -> None:
     project = open_project()
     if project is None:
         return
-    with st.expander("Upload an image", expanded=False):
+    with st.expander("Upload to the library", expanded=False):
         _upload(project.id)
     library = store.list_assets(services().db, user(), project.id)
     if not library:
-        st.info("No images yet. Upload characters, objects and styles to reuse across scenes.")
+        st.info(
+            "Nothing in the library yet. Upload characters, objects and styles to reuse across "
+            "scenes, frames for scenes to start or end on, and music beds for the movie."
+        )
         return
     for kind in AssetKind:
         own = [a for a in library if a.kind == kind]
         if not own:
             continue
-        st.subheader(f"{kind.value.capitalize()}s")
+        st.subheader(HEADINGS[kind])
         cols = st.columns(4)
         for index, asset in enumerate(own):
             with cols[index % 4]:

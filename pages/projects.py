@@ -6,13 +6,17 @@ from functools import partial
 
 import streamlit as st
 
+from pages import storyboard
 from storage import catalog
 from storage import projects as store
-from studio.ui import act, attempt, messages, plain, services, user
+from studio.ui import act, messages, plain, services, user
 
 
 def _create_form() -> None:
-    with st.expander("New project", expanded=False), st.form("new-project", clear_on_submit=True):
+    # The form keeps what was typed when it is refused; a new key empties it once created.
+    form = st.session_state.setdefault("new-project-form", 0)
+    opened = st.session_state.get("new-project-open", False)  # stays open after a refusal
+    with st.expander("New project", expanded=opened), st.form(f"new-project-{form}"):
         name = st.text_input("Name", max_chars=catalog.MAX_TITLE_CHARS)
         description = st.text_area("Description")
         models = services().catalog.models
@@ -27,7 +31,8 @@ def _create_form() -> None:
         aspect = cols[0].selectbox("Aspect ratio", spec.aspect_ratios)
         resolution = cols[1].selectbox("Resolution", spec.resolutions)
         style = cols[2].selectbox("Style", catalog.STYLES, index=catalog.STYLES.index("cinematic"))
-        budget = st.number_input("Budget (USD, 0 for none)", min_value=0.0, value=0.0, step=5.0)
+        # no minimum here: a negative budget is refused in words, naming the field
+        budget = st.number_input("Budget (USD, 0 for none)", value=0.0, step=5.0)
         if st.form_submit_button("Create project", type="primary"):
             fields = {
                 "name": name,
@@ -38,10 +43,15 @@ def _create_form() -> None:
                 "style": style,
                 "budget": budget or None,
             }
-            project = attempt(lambda: store.create_project(services().db, user(), fields, model))
-            if project:
+
+            def create() -> None:
+                project = store.create_project(services().db, user(), fields, model)
                 st.session_state["project_id"] = project.id
-                st.success(f"Created '{plain(project.name)}'")
+                st.session_state["new-project-form"] = form + 1
+                st.session_state["new-project-open"] = False
+
+            st.session_state["new-project-open"] = True
+            act(create, f"Created '{name.strip()}'")
 
 
 def render() -> None:
@@ -67,8 +77,11 @@ def render() -> None:
             )
             if cols[4].button("Open", key=f"open-{project.id}", type="primary"):
                 st.session_state["project_id"] = project.id
-                st.query_params["project"] = str(project.id)
-                st.switch_page("storyboard")
+                # a page made from a function is found by its source and its url path
+                st.switch_page(
+                    st.Page(storyboard.render, url_path="storyboard"),
+                    query_params={"project": str(project.id)},
+                )
             with cols[4].popover("Manage"):
                 new_name = st.text_input("Rename to", value=project.name, key=f"name-{project.id}")
                 if st.button("Rename", key=f"rename-{project.id}"):

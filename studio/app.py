@@ -3,8 +3,10 @@
 import streamlit as st
 
 from pages import analytics, generate, library, movie, projects, storyboard, takes
+from studio.ui import page_icon
 
-st.set_page_config(page_title="VeoGen Studio", page_icon=":material/movie:", layout="wide")
+# The icon is drawn here: a Material icon would be fetched from the internet.
+st.set_page_config(page_title="VeoGen Studio", page_icon=page_icon(), layout="wide")
 navigation = st.navigation(
     [
         st.Page(

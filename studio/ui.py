@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from storage.errors import StudioError
 from storage.models import Project, User
@@ -22,6 +23,16 @@ Kind = Literal["error", "success"]
 @st.cache_resource
 def services() -> Services:
     return Services(load_settings())
+
+
+@st.cache_resource
+def page_icon() -> Image.Image:
+    """A play triangle on the studio's amber, drawn locally (the studio fetches nothing)."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=12, fill="#f5a623")
+    draw.polygon([(24, 16), (24, 48), (50, 32)], fill="#1a1a1a")
+    return icon
 
 
 def user() -> User:

@@ -3,30 +3,18 @@ stays on screen after the rerun, and a movie version downloaded whole from the M
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import av
-import pytest
 
 from storage import jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, wait_for
 
 
 def _counting(fetched: list[str]) -> type[BaseHTTPRequestHandler]:
@@ -39,39 +27,10 @@ def _counting(fetched: list[str]) -> type[BaseHTTPRequestHandler]:
     return Counting
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.3)
-
-
-def answers(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(url, timeout=2).status == 200
-    except OSError:
-        return False
-
-
-def idle(page: Any) -> None:
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000
-    )
-    page.wait_for_timeout(500)
-
-
 def test_a_creator_reads_a_refusal_and_downloads_the_movie(
     settings: Settings, tmp_path: Path
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"browser test: no Chromium at {CHROMIUM} (Debian's package 'chromium')")
+    sync_api = need_chromium()
     studio = Services(settings)
     owner = studio.user()
     pid = projects.create_project(studio.db, owner, {"name": "Harbour"}, settings.default_model).id
@@ -81,44 +40,44 @@ def test_a_creator_reads_a_refusal_and_downloads_the_movie(
     bait = f"![pixel](http://127.0.0.1:{pixel.server_port}/pixel.png)"
     projects.create_project(studio.db, owner, {"name": bait}, settings.default_model)
     scenes.add_scenes(studio.db, owner, pid, [{"prompt": "a quay at dusk", "duration": 4}] * 2)
-    port = free_port()
-    env = {**os.environ, **settings.as_env()}
-    up = subprocess.Popen([sys.executable, "-m", "studio.cli", "up", "--port", str(port)], env=env)
     try:
-        wait_for(lambda: answers(f"http://127.0.0.1:{port}/_stcore/health"), "the studio")
-        generated = studio.jobs.generate(owner, pid)
-        done = lambda: all(  # noqa: E731
-            JobStatus(jobs.get_job(studio.db, j.id).status).finished for j in generated
-        )
-        wait_for(done, "the takes")
-        render = studio.jobs.render(owner, pid, {"preset": "720p"})
-        wait_for(lambda: jobs.get_job(studio.db, render.id).status == "succeeded", "the render")
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(accept_downloads=True)
-            page.goto(f"http://127.0.0.1:{port}/")
-            idle(page)
-            page.get_by_role("button", name="Manage").first.click()
-            page.get_by_label("Rename to").first.fill("   ")
-            page.get_by_label("Rename to").first.press("Tab")
-            page.get_by_role("button", name="Rename", exact=True).first.click()
-            page.wait_for_timeout(1500)
-            idle(page)
-            alerts = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
-            assert "name: is required" in alerts  # kept across the rerun the click made
-            assert page.get_by_text(bait).count() == 1 and fetched == []  # text, not an image
-            page.goto(f"http://127.0.0.1:{port}/movie?project={pid}")
-            idle(page)
-            with page.expect_download() as download:
-                page.get_by_role("button", name="MP4").click()
-            saved = tmp_path / download.value.suggested_filename
-            download.value.save_as(saved)
-            browser.close()
-        assert saved.name.startswith("v1-")
-        with av.open(str(saved)) as movie:  # the whole movie: two 4 s takes, cut together
-            assert abs(float(movie.duration / av.time_base) - 8.0) < 0.1
-            assert movie.streams.video[0].width == 1280
+        with studio_up(settings) as base:
+            _journey(sync_api, studio, owner, pid, base, bait, fetched, tmp_path)
     finally:
         pixel.shutdown()
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=60) == 0
+
+
+def _journey(sync_api: Any, studio: Services, owner: Any, pid: int, base: str, bait: str,
+             fetched: list[str], tmp_path: Path) -> None:  # fmt: skip
+    generated = studio.jobs.generate(owner, pid)
+    done = lambda: all(  # noqa: E731
+        JobStatus(jobs.get_job(studio.db, j.id).status).finished for j in generated
+    )
+    wait_for(done, "the takes")
+    render = studio.jobs.render(owner, pid, {"preset": "720p"})
+    wait_for(lambda: jobs.get_job(studio.db, render.id).status == "succeeded", "the render")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(f"{base}/")
+        idle(page)
+        page.get_by_role("button", name="Manage").first.click()
+        page.get_by_label("Rename to").first.fill("   ")
+        page.get_by_label("Rename to").first.press("Tab")
+        page.get_by_role("button", name="Rename", exact=True).first.click()
+        page.wait_for_timeout(1500)
+        idle(page)
+        alerts = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+        assert "name: is required" in alerts  # kept across the rerun the click made
+        assert page.get_by_text(bait).count() == 1 and fetched == []  # text, not an image
+        page.goto(f"{base}/movie?project={pid}")
+        idle(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="MP4").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        browser.close()
+    assert saved.name.startswith("v1-")
+    with av.open(str(saved)) as movie:  # the whole movie: two 4 s takes, cut together
+        assert abs(float(movie.duration / av.time_base) - 8.0) < 0.1
+        assert movie.streams.video[0].width == 1280

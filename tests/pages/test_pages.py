@@ -253,7 +253,9 @@ def test_an_unconfirmed_job_waits_for_a_person_to_send_it_again_or_give_up(
     jobs.claim_job(studio.db, job.id)
     jobs.fail_job(studio.db, job.id, "unconfirmed", "its answer was lost; it may have been billed")
     app = page("generate", pid)
-    assert any(w.value.startswith("Unconfirmed: its request may have reached Google") for w in app.warning)
+    assert any(
+        w.value.startswith("Unconfirmed: its request may have reached Google") for w in app.warning
+    )
     next(b for b in app.button if b.label == "Give up").click().run()
     assert not app.exception
     assert any(s.value == f"Job {job.id} left unsent" for s in app.success)

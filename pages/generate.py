@@ -78,7 +78,8 @@ def _jobs(project_id: int) -> None:
         with st.container(border=True):
             cols = st.columns([3, 4, 1])
             cols[0].markdown(f"**Job {job.id}** · {plain(title)} · {job.takes} take(s)")
-            cols[0].caption(f"{model} · {made_by} · attempt {job.attempts}")
+            tries = f" · attempt {job.attempts}" if job.attempts > 1 else ""
+            cols[0].caption(f"{model} · {made_by}{tries}")
             if status == JobStatus.queued:
                 cols[1].progress(
                     0.0, text=f"queued — position {places.get(job.id, '?')} in the queue"

@@ -190,6 +190,12 @@ def _renders(project_id: int) -> None:
         if j.kind == JobKind.render
     ]
     active = [j for j in renders if not JobStatus(j.status).finished]
+    # a render that finished since the last look: run the whole page so its version shows
+    watched = st.session_state.setdefault(f"renders-running-{project_id}", set())
+    if watched - {j.id for j in active}:
+        st.session_state[f"renders-running-{project_id}"] = {j.id for j in active}
+        st.rerun()
+    watched.update(j.id for j in active)
     live = attempt(lambda: services().jobs.progress([j.id for j in active])) or {}
     for job in renders[:5]:
         status = JobStatus(job.status)

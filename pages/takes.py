@@ -24,6 +24,8 @@ def render() -> None:
             st.caption("No takes yet.")
             continue
         cols = st.columns(min(3, len(own)))
+        # numbered within the scene, oldest first, as a creator counts takes
+        numbers = {take.id: n for n, take in enumerate(reversed(own), 1)}
         for index, take in enumerate(own):
             with cols[index % len(cols)], st.container(border=True):
                 media = services().media
@@ -34,7 +36,8 @@ def render() -> None:
                         f"take {take.id}: its file {take.media_key} is missing from the media store"
                     )
                 chosen = take.id == scene.selected_take_id
-                st.markdown(f"**Take {take.id}**" + (" · ✅ selected" if chosen else ""))
+                mark = " · :material/check_circle: selected" if chosen else ""
+                st.markdown(f"**Take {numbers[take.id]} of scene {number}**{mark}")
                 if take.is_draft:
                     st.caption(DRAFT_NOTE)
                 st.caption(

@@ -184,7 +184,9 @@ def create_generation_jobs(
                 backend=planned.provider.name,
                 model=planned.scene.model,
                 takes=planned.takes,
-                params=scene_snapshot(s, catalog, planned.scene, ordered).to_params(),
+                params=scene_snapshot(
+                    s, catalog, planned.scene, ordered, planned.provider.drafts
+                ).to_params(),
                 estimated_cost_usd=planned.estimate,
                 reserved_usd=planned.reserve,
                 created_by=actor.id,
@@ -226,12 +228,13 @@ def _refuse_budget(project: Project, plan: Plan) -> None:
 
 
 def scene_snapshot(
-    s: Session, catalog: Catalog, scene: Scene, ordered: list[Scene]
+    s: Session, catalog: Catalog, scene: Scene, ordered: list[Scene], drafts: bool = False
 ) -> SceneSnapshot:
     """What the backend renders: a snapshot, so later edits do not change a queued job.
 
     The previous scene's take is looked up when the job runs, not now, so "generate all"
-    can chain scenes that have no takes yet.
+    can chain scenes that have no takes yet. Drafts use no reference images, so theirs are
+    neither taken nor checked.
     """
 
     def frame(asset_id: int | None) -> ImageRef | None:
@@ -267,13 +270,32 @@ def scene_snapshot(
                 asset.name,
                 "style" if asset.kind == AssetKind.style else "asset",
             )
-            for asset in references_for(s, scene, catalog)
+            for asset in ([] if drafts else _references(s, catalog, scene, ordered))
         ),
         extend_take=TakeRef(extend.id, extend.media_key, extend.backend) if extend else None,
         previous=PreviousScene(previous.id, previous.title, previous.prompt, previous.seed)
         if previous
         else None,
     )
+
+
+def _references(s: Session, catalog: Catalog, scene: Scene, ordered: list[Scene]) -> list[Asset]:
+    """The scene's ingredients, or a refusal that names the scene and the ways out."""
+    try:
+        return references_for(s, scene, catalog)
+    except InvalidInput as exc:
+        number = ordered.index(scene) + 1
+        raise InvalidInput(
+            [
+                FieldError(
+                    f"scene {number} '{scene.title}' {error.field}",
+                    f"{error.message}: choose a model that takes reference images (Veo 3.1) "
+                    "for this scene, or remove the ingredient from it (or its name from the "
+                    "prompt)",
+                )
+                for error in exc.errors
+            ]
+        ) from None
 
 
 def get_job(db: Database, job_id: int) -> Job:

@@ -83,7 +83,11 @@ def scene_form(
             "Title", value=values.get("title", ""), max_chars=catalog.MAX_TITLE_CHARS
         )
         prompt = st.text_area(
-            "Prompt", value=values.get("prompt", ""), max_chars=spec.max_prompt_chars
+            # no max_chars: a longer paste would be cut or dropped without a word; the
+            # data layer refuses it naming the limit, and the form keeps the text
+            "Prompt",
+            value=values.get("prompt", ""),
+            help=f"Up to {spec.max_prompt_chars:,} characters for {spec.label}",
         )
         negative = st.text_input("Negative prompt", value=values.get("negative_prompt", ""))
         cols = list(st.columns(4))

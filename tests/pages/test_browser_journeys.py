@@ -1,5 +1,6 @@
 """Journeys through the running studio in Chromium, as a creator meets it: a refusal that
-stays on screen after the rerun, and a movie version downloaded whole from the Movie page."""
+stays on screen after the rerun, a render queued on the Movie page that appears there when
+it ends, and the movie version downloaded whole."""
 
 from __future__ import annotations
 
@@ -54,8 +55,6 @@ def _journey(sync_api: Any, studio: Services, owner: Any, pid: int, base: str, b
         JobStatus(jobs.get_job(studio.db, j.id).status).finished for j in generated
     )
     wait_for(done, "the takes")
-    render = studio.jobs.render(owner, pid, {"preset": "720p"})
-    wait_for(lambda: jobs.get_job(studio.db, render.id).status == "succeeded", "the render")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(accept_downloads=True)
@@ -71,6 +70,15 @@ def _journey(sync_api: Any, studio: Services, owner: Any, pid: int, base: str, b
         assert "name: is required" in alerts  # kept across the rerun the click made
         assert page.get_by_text(bait).count() == 1 and fetched == []  # text, not an image
         page.goto(f"{base}/movie?project={pid}")
+        idle(page)
+        preset = page.locator('[data-testid="stSelectbox"]').filter(has_text="Preset")
+        preset.locator("input").first.click()
+        page.keyboard.type("720p")
+        page.keyboard.press("Enter")
+        idle(page)
+        page.get_by_role("button", name="Render the movie").click()
+        # the version appears when the render ends, without leaving the page
+        page.get_by_text("Version 1", exact=False).first.wait_for(timeout=120_000)
         idle(page)
         with page.expect_download() as download:
             page.get_by_role("button", name="MP4").click()

@@ -123,7 +123,7 @@ def test_named_ingredients_attach_themselves_and_frames_reach_the_job(
         {"prompt": "MARA walks in; a lamplight flickers", "first_frame_id": first.id},
     )
     scenes.update_scene(db, owner, scene.id, {"references": [noir.id]})
-    (job,) = jobs.create_generation_jobs(db, owner, pid, True)
+    (job,) = jobs.create_generation_jobs(db, owner, pid, False)  # Veo takes the references
     refs = job.params["references"]
     # "lamplight" does not name "lamp": names match whole words only
     assert [(r["name"], r["reference_type"]) for r in refs] == [
@@ -166,3 +166,22 @@ def test_a_scene_and_its_ingredients_are_saved_together_or_not_at_all(
         db, owner, scene.id, {"model": MODEL, "title": "Quay", "references": [mara.id]}
     )
     assert wide.title == "Quay" and assets.attached_references(db, owner, scene.id) == [mara.id]
+
+
+def test_an_ingredient_a_model_cannot_take_is_refused_naming_the_scene_but_drafts_go_on(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path / "media")
+    pid = project(db, owner, "veo-3.1-fast-generate-001")  # takes no reference images
+    scenes.add_scene(db, owner, pid, {"title": "Quay", "prompt": "the harbour at dawn"})
+    assets.add_asset(db, media, owner, pid, "character", "Mara", png())
+    scenes.add_scene(db, owner, pid, {"title": "Mara waits", "prompt": "Mara waits on the quay"})
+    with pytest.raises(InvalidInput) as refused:
+        jobs.create_generation_jobs(db, owner, pid, False)
+    assert str(refused.value).startswith(
+        "scene 2 'Mara waits' references: 1 reference images; Veo 3.1 Fast takes no reference "
+        "images: choose a model that takes reference images (Veo 3.1) for this scene"
+    )
+    assert jobs.list_jobs(db, owner, pid) == []
+    drafted = jobs.create_generation_jobs(db, owner, pid, True)  # drafts use no references
+    assert [list(j.params["references"]) for j in drafted] == [[], []]

@@ -45,7 +45,8 @@ def _queue_form(project: Project) -> None:
             f"Budget: ${budget.left or 0:,.2f} left of ${budget.limit:,.2f} "
             f"(${budget.committed:,.2f} spent or reserved by running jobs)"
         )
-    if st.button(f"Queue {len(picked)} scene(s)", type="primary"):
+    confirmed = _confirm_spending_again(project_id, plan)
+    if st.button(f"Queue {len(picked)} scene(s)", type="primary", disabled=not confirmed):
         queued = attempt(
             lambda: services().jobs.generate(
                 user(), project_id, [s.id for s in picked], takes or None
@@ -53,6 +54,21 @@ def _queue_form(project: Project) -> None:
         )
         if queued:
             st.success(f"Queued {len(queued)} job(s)")
+
+
+def _confirm_spending_again(project_id: int, plan: job_store.Plan) -> bool:
+    """Billed work on scenes that already have takes waits for a yes: it costs money again."""
+    taken = {t.scene_id for t in scene_store.list_takes(services().db, user(), project_id)}
+    again = [job for job in plan.jobs if job.scene.id in taken and job.reserve > 0]
+    if not again:
+        return True
+    cost = sum(job.reserve for job in again)
+    st.warning(
+        f"{len(again)} of these scenes already have takes: new takes of them cost an "
+        f"estimated ${cost:,.2f} again.",
+        icon=":material/payments:",
+    )
+    return st.checkbox(f"Yes, make new takes of those {len(again)} scene(s)")
 
 
 @st.fragment(run_every=1.0)

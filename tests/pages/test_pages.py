@@ -13,6 +13,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from storage import assets, cut, jobs, projects, scenes
+from storage.contract import Generated, NewTake
 from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
@@ -262,3 +263,21 @@ def test_an_unconfirmed_job_waits_for_a_person_to_send_it_again_or_give_up(
     given_up = jobs.get_job(studio.db, job.id)
     assert given_up.error_stage == "given up" and given_up.reserved_usd == job.reserved_usd
     assert not any(b.label == "Send again" for b in app.run().button)
+
+
+def test_billed_work_on_scenes_that_have_takes_waits_for_a_yes(
+    studio: Services, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = seeded(studio)
+    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, True)
+    jobs.claim_job(studio.db, job.id)
+    made = NewTake(0, "t.mp4", None, 4.0, 1280, 720, 24.0, "h264", 1, None, 0.0)
+    jobs.complete_job(studio.db, job.id, Generated((made,)))  # the scene has a take
+    monkeypatch.setenv("VEOGEN_DRAFTS", "false")  # Veo: this time it is billed
+    app = page("generate", pid)
+    assert any("already have takes: new takes of them cost an estimated $0.40" in w.value
+               for w in app.warning)  # fmt: skip
+    queue = next(b for b in app.button if b.label.startswith("Queue"))
+    assert queue.disabled
+    next(c for c in app.checkbox if c.label.startswith("Yes, make new takes")).check().run()
+    assert not next(b for b in app.button if b.label.startswith("Queue")).disabled

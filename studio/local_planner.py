@@ -55,9 +55,20 @@ def _fit(text: str, durations: tuple[int, ...]) -> int:
     return min(durations, key=lambda d: (abs(d - wanted), -d))
 
 
+# Words a title must not end on: "An old lighthouse keeper climbs the" is half a phrase.
+DANGLING = frozenset(
+    "a an the of to in on at by for from with into onto over under and or but as its his "
+    "her their our my your is are was were".split()
+)
+
+
 def _title(text: str) -> str:
-    words = re.sub(r"[^\w\s'-]", "", text).split()
-    title = " ".join(words[:6])
+    """The sentence's opening phrase, up to six words, ending on a word that closes it."""
+    clause = re.split(r"[,;:—]", text, maxsplit=1)[0]
+    words = re.sub(r"[^\w\s'-]", "", clause).split()[:6]
+    while words and words[-1].lower() in DANGLING:
+        words.pop()
+    title = " ".join(words)
     return (title[:1].upper() + title[1:])[: catalog.MAX_TITLE_CHARS] or "Untitled"
 
 

@@ -154,7 +154,7 @@ def test_storyboard_plans_from_a_script_and_adds_the_scenes(
     next(b for b in app.button if b.label == "Add 2 scene(s) to the storyboard").click().run()
     assert not app.exception
     titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
-    assert titles == ["Opening", "A fox wakes up in the", "The fox hunts at dusk"]
+    assert titles == ["Opening", "A fox wakes up", "The fox hunts at dusk"]
 
 
 def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(

@@ -63,7 +63,7 @@ def test_without_gemini_the_script_is_planned_locally_and_says_so(
         (6, "previous"),
         (4, "none"),
     ]
-    assert plan.rows[0]["title"] == "Mara wakes before dawn in a"
+    assert plan.rows[0]["title"] == "Mara wakes before dawn"
     assert plan.rows[0]["notes"] == "Characters: Mara."
 
 
@@ -156,3 +156,12 @@ def test_an_unreachable_gemini_falls_back_with_the_reason(tmp_path: Path) -> Non
     plan = plan_script(settings, SCRIPT, SPEC)
     assert plan.planner == "local" and plan.note.startswith("Gemini could not plan it (")
     assert improve_prompt(settings, "a cat", "none", "static").planner == "local"
+
+
+def test_local_titles_are_whole_phrases_never_ending_on_a_dangling_word() -> None:
+    script = (
+        "An old lighthouse keeper climbs the stairs to the lamp room.\n\n"
+        "At dawn, the sea is calm and silver."
+    )
+    titles = [row["title"] for row in plan_locally(script, SPEC)]
+    assert titles == ["An old lighthouse keeper climbs", "At dawn"]

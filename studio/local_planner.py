@@ -56,9 +56,13 @@ def _fit(text: str, durations: tuple[int, ...]) -> int:
 
 
 # Words a title must not end on: "An old lighthouse keeper climbs the" is half a phrase.
-DANGLING = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto", "over", "under", "and", "or", "but", "as", "its", "his", "her", "their", "our", "my", "your", "is", "are", "was", "were"]
-)
+# fmt: off
+DANGLING = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into",
+    "onto", "over", "under", "and", "or", "but", "as", "its", "his", "her", "their", "our",
+    "my", "your", "is", "are", "was", "were",
+})
+# fmt: on
 
 
 def _title(text: str) -> str:

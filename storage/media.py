@@ -36,6 +36,12 @@ def asset_key(project_id: int, extension: str) -> str:
     return f"projects/{project_id}/assets/{uuid.uuid4().hex}.{extension}"
 
 
+def save_as(media: MediaStore, key: str, path: Path) -> None:
+    """Copy ``key`` out of the store to a file of the user's (a download, an export)."""
+    with media.open(key) as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target)
+
+
 def project_prefix(project_id: int) -> str:
     """Every key of a project starts so: takes, library, movies."""
     return f"projects/{project_id}/"

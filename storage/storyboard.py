@@ -6,7 +6,6 @@ the line and field of each problem; export writes a file that imports back the s
 
 from __future__ import annotations
 
-import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from storage import scenes as scene_store
 from storage.catalog import MAX_TITLE_CHARS, Catalog
 from storage.db import Database
 from storage.errors import InvalidInput, StoryboardError, StudioError
-from storage.media import MediaStore
+from storage.media import MediaStore, save_as
 from storage.models import Project, User
 from storage.validation import (
     LINK_FIELDS,
@@ -157,7 +156,7 @@ def import_storyboard(
 ) -> Project:
     """Create a project with its scenes (and its cut) from a file: all of it, or nothing."""
     try:
-        text = yaml_text.decode(_read(path, yaml_text.MAX_BYTES, "storyboard"))
+        text = yaml_text.decode(_read(path, yaml_text.MAX_BYTES, "a storyboard"))
     except yaml_text.YamlRefused as exc:
         raise StoryboardError(f"{path}:{exc.line}: the file {exc.message}") from None
     fields, rows = parse(text, db.catalog, str(path), default_model)
@@ -166,7 +165,8 @@ def import_storyboard(
     sound = None
     if music:
         try:
-            sound = _read(_beside(path, music["file"]), assets.MAX_SOUND_BYTES, "sound")
+            music_file = _beside(path, music["file"])
+            sound = _read(music_file, assets.MAX_SOUND_BYTES, "a sound", "project.music.file: ")
             assets.check_sound(sound, field="project.music.file")  # before anything is made
         except InvalidInput as exc:
             raise StoryboardError(f"{path}: {exc}") from None
@@ -199,16 +199,16 @@ def _beside(board: Path, name: str) -> Path:
     return file
 
 
-def _read(file: Path, limit: int, what: str) -> bytes:
-    """A regular file's bytes, its size checked before anything is read."""
-    field = "project.music.file: " if what == "sound" else ""
+def _read(file: Path, limit: int, what: str, field: str = "") -> bytes:
+    """A regular file's bytes, its size checked before anything is read; refusals name
+    ``field`` (the storyboard's key that named the file)."""
     try:
         facts = file.stat()
         if not stat.S_ISREG(facts.st_mode):
             raise StoryboardError(f"{file}: {field}is not a regular file")
         if facts.st_size > limit:
             raise StoryboardError(
-                f"{file}: {field}is {facts.st_size / 2**20:.1f} MB; a {what} is at most "
+                f"{file}: {field}is {facts.st_size / 2**20:.1f} MB; {what} is at most "
                 f"{limit / 2**20:.0f} MB"
             )
         return file.read_bytes()
@@ -263,5 +263,4 @@ def write_export(exported: Exported, path: Path, media: MediaStore) -> None:
     """The storyboard at ``path`` and the files it names beside it."""
     path.write_text(exported.text)
     for name, key in exported.files.items():
-        with media.open(key) as source, (path.parent / name).open("wb") as target:
-            shutil.copyfileobj(source, target)
+        save_as(media, key, path.parent / name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from storage import cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.errors import QueueUnavailable, StudioError
+from storage.media import save_as
 from storage.models import Job, JobStatus
 from storage.reports import project_status
 from storage.settings import load_settings
@@ -221,8 +221,7 @@ def render(
                  target.with_suffix(".otio"): movie.otio_key}  # fmt: skip
         try:
             for path, key in files.items():
-                with media.open(key) as source, path.open("wb") as copy:
-                    shutil.copyfileobj(source, copy)
+                save_as(media, key, path)
         except OSError as exc:
             typer.echo(f"--output: cannot write {target} ({exc.strerror}); the movie is "
                        f"kept as version {movie.version}", err=True)  # fmt: skip

@@ -42,6 +42,7 @@ def timeline_from(cut: CutSnapshot, media: MediaStore) -> Timeline:
                 transition=clip.transition,
                 transition_s=clip.transition_seconds,
                 captions=tuple(Caption(c.text, c.start, c.end) for c in clip.captions),
+                trim_in=clip.trim_in,
             )
         )
     music = cut.music

@@ -60,11 +60,13 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         for scene, row in zip(scenes, edited.to_dict("records"), strict=True):
             seconds = row["transition s"]  # a cleared cell comes back as NaN
             wanted[scene.id] = {
-                "kind": row["transition in"],
-                "duration": seconds if pd.notna(seconds) and seconds else 0.5,
+                "transition": {
+                    "kind": row["transition in"],
+                    "duration": seconds if pd.notna(seconds) and seconds else 0.5,
+                }
             }
         act(
-            lambda: cut.set_transitions(services().db, user(), project.id, wanted),
+            lambda: cut.edit_timeline(services().db, user(), project.id, wanted),
             "Transitions saved",
         )
     with st.expander("Captions"):

@@ -112,10 +112,11 @@ class CutClip:
     title: str
     take_id: int
     media_key: str
-    duration: float
+    duration: float  # as played: the take less its trims
     transition: str
     transition_seconds: float
     captions: tuple[CaptionLine, ...] = ()
+    trim_in: float = 0.0  # seconds of the take left out before it starts
 
 
 @dataclass(frozen=True)

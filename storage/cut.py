@@ -32,7 +32,7 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.validation import Checker, clean_card, clean_fade, clean_transition
+from storage.validation import Checker, clean_card, clean_fade, clean_transition, clean_trims
 
 ASSEMBLER = "assembler"  # a render job's backend: the engine's movie assembler
 PRESETS = ("720p", "1080p", "4k")
@@ -129,10 +129,11 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnap
                 title=scene.title,
                 take_id=take.id,
                 media_key=take.media_key,
-                duration=take.duration,
+                duration=played_seconds(scene, take),
                 transition=scene.transition,
                 transition_seconds=scene.transition_seconds,
                 captions=tuple(CaptionLine(**c) for c in scene.captions or []),
+                trim_in=scene.trim_in,
             )
         )
     music = s.get(Asset, project.music_id) if project.music_id and settings["use_music"] else None
@@ -213,31 +214,66 @@ def list_movies(db: Database, actor: User, project_id: int) -> list[Movie]:
         )
 
 
-def set_transitions(
-    db: Database, actor: User, project_id: int, transitions: dict[int, Any]
+def played_seconds(scene: Scene, take: Take | None) -> float:
+    """How long the scene lasts in the cut: its take less the trims, or the scene's length
+    while it has no take."""
+    if take is None:
+        return float(scene.duration)
+    return take.duration - scene.trim_in - scene.trim_out
+
+
+def _apply_edit(check: Checker, scene: Scene, take: Take | None, edit: dict[str, Any]) -> None:
+    """One scene's trims, then its transition (which may last half of what is left)."""
+    if "trim_in" in edit or "trim_out" in edit:
+        if take is None:
+            check.fail("trim", "has no take to trim yet; choose one on the Takes page")
+            return
+        trim_in = edit.get("trim_in", scene.trim_in)
+        trims = clean_trims(check, trim_in, edit.get("trim_out", scene.trim_out), take.duration)
+        if trims:
+            scene.trim_in, scene.trim_out = trims
+    if "transition" in edit:
+        kind, seconds = clean_transition(check, edit["transition"], played_seconds(scene, take))
+        scene.transition, scene.transition_seconds = kind, seconds
+
+
+def edit_timeline(
+    db: Database,
+    actor: User,
+    project_id: int,
+    edits: dict[int, dict[str, Any]],
+    order: list[int] | None = None,
 ) -> list[Scene]:
-    """Set the cut into each scene (``{scene_id: "cut" | {kind, duration}}``) together:
-    every scene's is saved, or none, and each refusal names its scene."""
+    """The timeline as the editor left it: the scenes' ``order``, and per scene
+    (``{scene_id: {transition, trim_in, trim_out}}``, each key optional) the transition into
+    it (``"cut"`` or ``{kind, duration}``) and the trims of its selected take. Saved
+    together or not at all (the session rolls back on a refusal); each refusal names its
+    scene."""
     with db.session() as s:
         require(s, actor, project_id, Role.editor, "editing the cut")
-        scenes = {
-            scene.id: scene
-            for scene in s.scalars(select(Scene).where(Scene.project_id == project_id))
-        }
-        ordered = sorted(scenes.values(), key=lambda scene: scene.position)
+        ordered = list(
+            s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
+        )
+        by_id = {scene.id: scene for scene in ordered}
+        unknown = [i for i in [*edits, *(order or [])] if i not in by_id]
+        if unknown:
+            raise NotFound(f"scene {unknown[0]}: not a scene of project {project_id}")
         check = Checker({})
-        cleaned = {}
-        for scene_id, wanted in transitions.items():
-            scene = scenes.get(scene_id)
-            if scene is None:
-                raise NotFound(f"scene {scene_id}: not a scene of project {project_id}")
-            one = Checker({})
-            cleaned[scene_id] = clean_transition(one, wanted, scene.duration)
-            number = ordered.index(scene) + 1
-            for error in one.errors:
-                check.fail(f"scene {number} '{scene.title}' {error.field}", error.message)
+        if order is not None and sorted(order) != sorted(by_id):
+            check.fail("order", "must list every scene of the project once")
+        elif order is not None:
+            ordered = [by_id[i] for i in order]
+        for number, scene in enumerate(ordered, 1):
+            if scene.id in edits:
+                one = Checker({})
+                take = s.get(Take, scene.selected_take_id) if scene.selected_take_id else None
+                _apply_edit(one, scene, take, edits[scene.id])
+                for error in one.errors:
+                    check.fail(f"scene {number} '{scene.title}' {error.field}", error.message)
         check.done()
-        for scene_id, (kind, seconds) in cleaned.items():
-            scenes[scene_id].transition, scenes[scene_id].transition_seconds = kind, seconds
-        audit.record(s, actor, "cut.transitions", project_id, scenes=sorted(cleaned))
+        for position, scene in enumerate(ordered):
+            scene.position = position
+        audit.record(
+            s, actor, "cut.edited", project_id, scenes=sorted(edits), reordered=order is not None
+        )
     return ordered

@@ -118,6 +118,9 @@ class Scene(Base):
     # The cut into this scene ("cut", "crossfade", "fade_black", "wipe") and its seconds.
     transition: Mapped[str] = mapped_column(String(16), default="cut")
     transition_seconds: Mapped[float] = mapped_column(default=0.0)
+    # Seconds of the selected take left out of the cut at its start and at its end.
+    trim_in: Mapped[float] = mapped_column(default=0.0)
+    trim_out: Mapped[float] = mapped_column(default=0.0)
     # [{text, start, end}], seconds into the scene.
     captions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # An earlier Veo take this scene continues with Veo's extension.
@@ -242,6 +245,8 @@ class Take(Base):
     seed: Mapped[int | None]
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     cost_usd: Mapped[float] = mapped_column(default=0.0)
+    rating: Mapped[int | None]  # 1 to 5 stars, as the team judged it
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

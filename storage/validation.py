@@ -376,6 +376,29 @@ def clean_transition(check: Checker, value: Any, scene_seconds: float) -> tuple[
     return kind, seconds
 
 
+MIN_CLIP_SECONDS = 0.5  # what trims must leave of a take
+
+
+def clean_trims(
+    check: Checker, trim_in: Any, trim_out: Any, take_seconds: float
+) -> tuple[float, float] | None:
+    """Seconds of a take left out at its start and at its end; None when refused."""
+    start, end = _number(check, "trim_in", trim_in), _number(check, "trim_out", trim_out)
+    if start is None or end is None:
+        return None
+    if start < 0 or end < 0:
+        check.fail("trim", "cannot be negative")
+        return None
+    if take_seconds - start - end < MIN_CLIP_SECONDS - 1e-6:
+        check.fail(
+            "trim",
+            f"in at {start:g} s and out {end:g} s before the end leave less than "
+            f"{MIN_CLIP_SECONDS:g} s of this {take_seconds:.1f} s take",
+        )
+        return None
+    return start, end
+
+
 def clean_captions(check: Checker, value: Any, scene_seconds: float) -> list[dict[str, Any]]:
     """``[{text, start, end}]`` in seconds into the scene, in order, inside the scene."""
     if not value:

@@ -78,10 +78,13 @@ def otio_timeline(timeline: Timeline, name: str) -> otio.schema.Timeline:
         if part.clip is None:
             track.append(otio.schema.Gap(name=part.name, source_range=shown))
             continue
+        trim = part.clip.trim_in  # the source range starts where the trim leaves the take
         media = otio.schema.ExternalReference(
-            target_url=part.clip.path.resolve().as_uri(), available_range=span(0, part.length)
+            target_url=part.clip.path.resolve().as_uri(),
+            available_range=span(0, trim + part.length),
         )
-        track.append(otio.schema.Clip(name=part.name, media_reference=media, source_range=shown))
+        source = span(trim + before, part.length - before - after)
+        track.append(otio.schema.Clip(name=part.name, media_reference=media, source_range=source))
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result

@@ -60,8 +60,8 @@ def _fit(timeline: Timeline) -> str:
 def _part_video(
     g: Graph, timeline: Timeline, part: Part, index: int, work: Path, skip: float = 0.0
 ) -> str:
-    """The part as frames of the preset; ``skip`` seconds of its take are left out, sought
-    past rather than decoded."""
+    """The part as frames of the preset; ``skip`` seconds of it (after its trim) are left
+    out, sought past rather than decoded."""
     preset = timeline.preset
     if part.card is not None:
         still = card_png(
@@ -73,6 +73,7 @@ def _part_video(
     else:
         assert part.clip is not None
         source, fit = _source(part.clip.path), _fit(timeline)
+        skip += part.clip.trim_in
         if skip:
             source += f":seek_point={skip:.4f},trim=start={skip:.4f},setpts=PTS-STARTPTS"
         # fps drops a take's last frame at its end of file, and a take may fall short of
@@ -88,7 +89,8 @@ def _part_video(
 def _part_audio(g: Graph, timeline: Timeline, part: Part, index: int) -> str:
     if part.clip is not None and part.clip.has_audio and timeline.keep_clip_audio:
         g.chains.append(
-            f"{_source(part.clip.path, 'amovie')},{AUDIO_FORMAT},apad,"
+            f"{_source(part.clip.path, 'amovie')},{AUDIO_FORMAT},"
+            f"atrim=start={part.clip.trim_in:.4f},asetpts=PTS-STARTPTS,apad,"
             f"atrim=duration={part.length:.3f},asetpts=PTS-STARTPTS[a{index}]"
         )
     else:

@@ -62,7 +62,7 @@ def check_clips(timeline: Timeline) -> list[Take]:
         if not clip.path.is_file():
             raise JobFailed("takes", f"{where}: its selected take's file is missing")
         try:
-            takes.append(probe(clip.path))
+            takes.append(probe(clip.path).trimmed(clip.trim_in))
         except IndexError:
             raise JobFailed("takes", f"{where}: its take has no video stream") from None
         except (av.error.FFmpegError, StopIteration) as exc:
@@ -227,8 +227,9 @@ def _make_chunks(
         share = (0.05 + 0.9 * done / total, 0.05 + 0.9 * (done + chunk.length) / total)
         done += chunk.length
         if chunk.copied:
-            take = chunk.piece.clips[0].path
-            extract(take, chunk.offset, chunk.offset + chunk.length, path)
+            clip = chunk.piece.clips[0]
+            start = chunk.offset + takes[clip.path].trim_in
+            extract(clip.path, start, start + chunk.length, path)
             files.append(path)
             progress(share[1], "encoding")
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,12 +37,29 @@ class Take:
     x264: dict[str, str]  # its x264 header's options; empty when not made by x264
     file_s: float  # the container's duration: longer than ``end`` when its sound runs on
     video_first: bool  # the picture is the file's first stream
+    trim_in: float = 0.0  # seconds of the file before the part's time 0
+
+    def trimmed(self, seconds: float) -> Take:
+        """The take as its part sees it: keyframes and end counted from ``seconds`` in."""
+        if not seconds:
+            return self
+        return replace(
+            self,
+            keyframes=tuple(k - seconds for k in self.keyframes if k >= seconds - EPS),
+            end=self.end - seconds,
+            trim_in=seconds,
+        )
 
     def whole_copy(self, length: float) -> bool:
         """The file can go into the concat demuxer as it is for ``length`` seconds: it
         matches streams by position and moves to the next file after the container's
         duration, so the picture must come first and last as long as the file."""
-        return self.video_first and abs(self.end - length) < EPS and self.file_s < self.end + 0.05
+        return (
+            not self.trim_in
+            and self.video_first
+            and abs(self.end - length) < EPS
+            and self.file_s < self.end + 0.05
+        )
 
 
 def signal_tags(sar: str, colour: tuple[int, int, int, int]) -> str:

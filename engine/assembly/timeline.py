@@ -48,12 +48,13 @@ class Caption:
 @dataclass(frozen=True)
 class Clip:
     path: Path
-    duration: float
+    duration: float  # as played, from ``trim_in`` seconds into the file
     title: str  # named in messages ("scene 3 'Harbour'")
     has_audio: bool = False
     transition: str = "cut"  # into this clip from the one before
     transition_s: float = 0.0
     captions: tuple[Caption, ...] = ()
+    trim_in: float = 0.0
 
 
 @dataclass(frozen=True)

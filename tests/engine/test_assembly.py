@@ -317,3 +317,29 @@ def test_transitions_count_in_whole_frames_and_must_fit_their_clip(tmp_path: Pat
         JobFailed, match=r"scene 1 'A': its transitions in \(0.00 s\) and out \(1.50 s\)"
     ):
         render(crowded, tmp_path / "crowded.mp4")
+
+
+def test_trimmed_takes_play_from_their_in_point_copied_where_a_gop_allows(tmp_path: Path) -> None:
+    # 4 s takes with a keyframe every second: A from 1 s in (on a keyframe), B from 0.5 s in
+    # (between keyframes: encoded up to its next keyframe, then copied).
+    a, b = animatic(tmp_path, "A", 4), animatic(tmp_path, "B", 4, seed=1)
+    a_frames, b_frames = frames(a), frames(b)
+    timeline = Timeline(
+        clips=(Clip(a, 2, "A", trim_in=1.0), Clip(b, 3, "B", trim_in=0.5)),
+        preset=Preset.of("720p"),
+    )
+    smart = render(timeline, tmp_path / "smart.mp4")
+    full = render(timeline, tmp_path / "full.mp4", copy=False)
+    assert smart.copied == 4.0  # A's 2 s, B's 2 s from its keyframe at 1 s
+    for movie in (smart, full):
+        shown = frames(movie.path)
+        assert len(shown) == 120
+        # every frame is the take's own, from the in point on
+        assert [closest(shown[n], a_frames) for n in (0, 47)] == [24, 71]
+        assert [closest(shown[n], b_frames) for n in (48, 59, 60, 119)] == [12, 23, 24, 83]
+    otio_json = json.loads(exports(timeline, "Trims")["otio"])
+    starts = [
+        c["source_range"]["start_time"]["value"]
+        for c in otio_json["tracks"]["children"][0]["children"]
+    ]
+    assert starts == [24, 12]

@@ -40,8 +40,11 @@ def test_a_render_killed_midway_is_rendered_again_once(settings: Settings) -> No
 
     asyncio.run(make_takes())
     ordered = scenes.list_scenes(db, owner, pid)
-    cut.set_transitions(
-        db, owner, pid, {s.id: {"kind": "crossfade", "duration": 1} for s in ordered[1:]}
+    cut.edit_timeline(
+        db,
+        owner,
+        pid,
+        {s.id: {"transition": {"kind": "crossfade", "duration": 1}} for s in ordered[1:]},
     )
     render = client.render(owner, pid, {"preset": "1080p", "burn_captions": True})
     env = {**os.environ, **settings.as_env()}

@@ -89,13 +89,14 @@ def _jobs(project_id: int) -> None:
         status = JobStatus(job.status)
         title = job.params.get("title", f"scene {job.scene_id}")
         catalog = services().catalog
-        model = catalog.models[job.model].label if job.model in catalog.models else job.model
-        made_by = catalog.providers[job.backend].label if job.backend in catalog.providers else ""
+        provider = catalog.providers.get(job.backend)
+        model = catalog.label(job.model, drafts=bool(provider and provider.drafts))
+        made_by = f" · {provider.label}" if provider and not provider.drafts else ""
         with st.container(border=True):
             cols = st.columns([3, 4, 1])
             cols[0].markdown(f"**Job {job.id}** · {plain(title)} · {job.takes} take(s)")
             tries = f" · attempt {job.attempts}" if job.attempts > 1 else ""
-            cols[0].caption(f"{model} · {made_by}{tries}")
+            cols[0].caption(f"{model}{made_by}{tries}")
             if status == JobStatus.queued:
                 cols[1].progress(
                     0.0, text=f"queued — position {places.get(job.id, '?')} in the queue"

@@ -24,7 +24,7 @@ def _create_form() -> None:
             "Model",
             list(models),
             index=list(models).index(services().settings.default_model),
-            format_func=lambda m: models[m].label,
+            format_func=services().catalog.label,
         )
         spec = models[model]
         cols = st.columns(3)

@@ -230,6 +230,32 @@ class Catalog:
         price = self.model(model).price_per_second(resolution, audio)
         return round(price * seconds * takes, 4)
 
+    def label(self, model: str, drafts: bool = False) -> str:
+        """A model in words with its price, as pickers and job lists show it: "Veo 3 ·
+        $0.20/s (with sound $0.40/s)", "from" the cheapest resolution when they differ, or
+        "Animatic draft of Veo 3 · free" for a draft made in its stead."""
+        spec = self.models.get(model)
+        name = spec.label if spec else model
+        if drafts:
+            return f"Animatic draft of {name} · free"
+        if spec is None:  # a job of a model no longer offered keeps its name
+            return name
+        cheapest = min(spec.prices.values(), key=lambda p: (p.video, p.audio or 0.0))
+        varies = len(set(spec.prices.values())) > 1
+        return f"{name} · {'from ' if varies else ''}{price_words(cheapest)}"
+
+
+def price_words(price: Price) -> str:
+    """A price per second in words: "$0.20/s (with sound $0.40/s)"."""
+    if price.video == 0 and not price.audio:
+        return "free"
+    video = f"${price.video:.2f}/s"
+    if price.audio is None:
+        return f"{video}, no sound"
+    if price.audio == price.video:
+        return f"{video} with or without sound"
+    return f"{video} (with sound ${price.audio:.2f}/s)"
+
 
 def _overridden(models: Mapping[str, ModelSpec], name: str, override: Any) -> ModelSpec:
     """The model with the prices of ``override``, refused naming VEOGEN_PRICES and the key."""

@@ -64,7 +64,7 @@ def scene_form(
         "Model",
         names,
         index=_index(names, values["model"]),
-        format_func=lambda m: models.models[m].label,
+        format_func=models.label,
         key=f"{key}-model",
     )
     spec = models.model(model)

@@ -82,3 +82,16 @@ def test_a_provider_brings_its_own_models_and_no_two_offer_one() -> None:
     assert catalog.model("echo-1").provider == "echo" and catalog.provider("echo") == echo
     with pytest.raises(SettingsError, match="model 'echo-1' is offered by two providers"):
         Catalog([echo, ProviderSpec("copy", "Copy", Billing(False), (model,))])
+
+
+def test_each_model_is_named_in_words_with_its_price() -> None:
+    catalog = Catalog(prices={"veo-3.0-fast-generate-001": {"video": 0, "audio": 0}})
+    assert catalog.label("veo-3.0-generate-001") == "Veo 3 · $0.20/s (with sound $0.40/s)"
+    assert catalog.label("veo-3.1-generate-001") == "Veo 3.1 · from $0.20/s (with sound $0.40/s)"
+    assert catalog.label("veo-3.1-fast-generate-001") == (
+        "Veo 3.1 Fast · from $0.10/s with or without sound"
+    )
+    assert catalog.label("veo-2.0-generate-001") == "Veo 2 · $0.50/s, no sound"
+    assert catalog.label("veo-3.0-fast-generate-001") == "Veo 3 Fast · free"
+    assert catalog.label("veo-3.1-generate-001", drafts=True) == "Animatic draft of Veo 3.1 · free"
+    assert catalog.label("retired-model-1") == "retired-model-1"  # an old job keeps its name

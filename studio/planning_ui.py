@@ -32,6 +32,8 @@ def plan_panel(project: Project) -> None:
         return
     if plan.note:
         st.info(plan.note)
+    for notice in plan.notices:
+        st.warning(plain(notice), icon=":material/content_cut:")
     if not plan.rows:
         return
     spec = services().catalog.model(project.model)
@@ -68,7 +70,10 @@ def plan_panel(project: Project) -> None:
 
 def diff_markdown(original: str, improved: str) -> str:
     marks = {"same": "{}", "removed": ":red[~~{}~~]", "added": ":green[**{}**]"}
-    return " ".join(marks[kind].format(plain(text)) for kind, text in word_diff(original, improved))
+    return "".join(
+        (" " if text[:1].isspace() else "") + marks[kind].format(plain(text.strip()))
+        for kind, text in word_diff(original, improved)
+    )
 
 
 def improve_panel(scene: Scene) -> None:

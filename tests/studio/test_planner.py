@@ -54,7 +54,7 @@ def test_without_gemini_the_script_is_planned_locally_and_says_so(
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     plan = plan_script(offline(tmp_path), SCRIPT, SPEC)
     assert plan.planner == "local" and "Gemini is not configured" in (plan.note or "")
-    assert plan.rows == plan_locally(SCRIPT, SPEC)  # deterministic
+    assert (plan.rows, list(plan.notices)) == plan_locally(SCRIPT, SPEC)  # deterministic
     # the long middle paragraph splits where a scene would outlast 8 s of narration
     assert [(r["duration"], r["continuity"]) for r in plan.rows] == [
         (6, "none"),
@@ -111,13 +111,38 @@ def test_gemini_plans_with_a_response_schema_and_the_plan_is_fitted(
     assert "film director" in sent["systemInstruction"]["parts"][0]["text"]
 
 
+def test_what_is_cut_from_gemini_s_plan_to_fit_a_scene_is_said(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    long = "A keeper climbs the stairs. " * 170  # 4,760 characters
+    scene = {"title": "Up", "duration_seconds": 8, "camera": "static", "continues_previous": False}
+    fake.gemini_replies = [json.dumps({"scenes": [{**scene, "visual_prompt": long}]})]
+    plan = plan_script(gemini(fake, tmp_path), SCRIPT, SPEC)
+    [row] = plan.rows
+    assert row["prompt"] == long.strip()[:4000]
+    assert plan.notices == (
+        "Scene 1: its prompt was cut to 4,000 characters; the last 759 are not in the plan.",
+    )
+
+
+def test_the_local_plan_carries_its_notices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    script = " ".join(
+        f"Wave {n} rolls across the grey harbour toward the sea wall." for n in range(99)
+    )
+    plan = plan_script(offline(tmp_path), script, SPEC)
+    assert len(plan.rows) == 24 and plan.notices[0].startswith("The plan stops at 24 scenes")
+
+
 def test_a_gemini_failure_falls_back_to_the_local_planner_with_the_reason(
     fake: FakeGoogle, tmp_path: Path
 ) -> None:
     plan = plan_script(gemini(fake, tmp_path), SCRIPT, SPEC)  # nothing scripted: a 500
     assert plan.planner == "local"
     assert plan.note.startswith("Gemini could not plan it (500 INTERNAL")
-    assert plan.rows == plan_locally(SCRIPT, SPEC)
+    assert plan.rows == plan_locally(SCRIPT, SPEC)[0]
 
 
 def test_improving_a_prompt_is_a_diff_to_accept_or_reject(
@@ -130,18 +155,19 @@ def test_improving_a_prompt_is_a_diff_to_accept_or_reject(
     assert suggestion.planner == "gemini"
     assert word_diff(suggestion.original, suggestion.improved) == [
         ("same", "A"),
-        ("added", "lone"),
-        ("same", "keeper climbs a"),
-        ("added", "spiral"),
-        ("same", "stair"),
-        ("added", "at blue hour, slow dolly in."),
+        ("added", " lone"),
+        ("same", " keeper climbs a"),
+        ("added", " spiral"),
+        ("same", " stair"),
+        ("added", " at blue hour, slow dolly in."),
     ]
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     local = improve_prompt(offline(tmp_path), "A keeper climbs a stair", "noir", "dolly-in")
     assert local.planner == "local" and "not configured" in (local.note or "")
     assert local.improved == improve_locally("A keeper climbs a stair", "noir", "dolly-in")
-    assert local.improved == (
-        "A keeper climbs a stair, soft natural light, dolly in camera move, noir style."
+    # the engine says the style and the camera move; the suggestion adds what is not said
+    assert (
+        local.improved == "A keeper climbs a stair. Low-key light, deep shadows, richly detailed."
     )
 
 
@@ -163,5 +189,5 @@ def test_local_titles_are_whole_phrases_never_ending_on_a_dangling_word() -> Non
         "An old lighthouse keeper climbs the stairs to the lamp room.\n\n"
         "At dawn, the sea is calm and silver."
     )
-    titles = [row["title"] for row in plan_locally(script, SPEC)]
+    titles = [row["title"] for row in plan_locally(script, SPEC)[0]]
     assert titles == ["An old lighthouse keeper climbs", "At dawn"]

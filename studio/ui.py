@@ -58,7 +58,7 @@ def attempt(action: Callable[[], T]) -> T | None:
     try:
         return action()
     except StudioError as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(exc.in_words()))
         return None
 
 
@@ -71,7 +71,7 @@ def act(action: Callable[[], Any], done: str | None = None, area: str = "page") 
     try:
         action()
     except StudioError as exc:
-        said = ("error", str(exc))
+        said = ("error", exc.in_words())
     if said:
         _keep(area, *said)
     if area == "page":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from storage import audit
+from storage.catalog import Catalog
 from storage.db import Database
 from storage.media import MediaStore, project_prefix
 from storage.models import Membership, Project, Role, Scene, Take, User
@@ -75,31 +78,46 @@ def set_archived(db: Database, actor: User, project_id: int, archived: bool) -> 
     return project
 
 
-def list_projects(
-    db: Database, actor: User, include_archived: bool = False
-) -> list[ProjectSummary]:
-    """The actor's projects, newest first, with counts and the plan's estimated cost."""
+def _listed(actor: User, include_archived: bool, search: str) -> Select[Project, Role]:
+    """The actor's projects whose name holds ``search`` (any case), newest first."""
+    query = (
+        select(Project, Membership.role)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == actor.id)
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    )
+    if not include_archived:
+        query = query.where(Project.archived.is_(False))
+    if search.strip():
+        query = query.where(Project.name.icontains(search.strip(), autoescape=True))
+    return query
+
+
+def count_projects(
+    db: Database, actor: User, include_archived: bool = False, search: str = ""
+) -> int:
+    """How many projects ``list_projects`` would list with no limit."""
+    listed = _listed(actor, include_archived, search).order_by(None).subquery()
     with db.session() as s:
-        query = (
-            select(Project, Membership.role)
-            .join(Membership, Membership.project_id == Project.id)
-            .where(Membership.user_id == actor.id)
-            .order_by(Project.created_at.desc(), Project.id.desc())
-        )
-        if not include_archived:
-            query = query.where(Project.archived.is_(False))
+        return s.scalar(select(func.count()).select_from(listed)) or 0
+
+
+def list_projects(
+    db: Database,
+    actor: User,
+    include_archived: bool = False,
+    search: str = "",
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[ProjectSummary]:
+    """The actor's projects (those whose name holds ``search``), newest first, from
+    ``offset``, at most ``limit``; with counts and the plan's estimated cost, figured for
+    the listed projects only."""
+    with db.session() as s:
+        query = _listed(actor, include_archived, search).offset(offset).limit(limit)
         rows = s.execute(query).all()
         ids = [p.id for p, _ in rows]
-        scenes = s.execute(
-            select(
-                Scene.project_id,
-                Scene.model,
-                Scene.resolution,
-                Scene.duration,
-                Scene.takes,
-                Scene.generate_audio,
-            ).where(Scene.project_id.in_(ids))
-        ).all()
+        figures = _plan_figures(s, db.catalog, ids)
         takes = dict(
             s.execute(
                 select(Scene.project_id, func.count(Take.id))
@@ -108,28 +126,62 @@ def list_projects(
                 .group_by(Scene.project_id)
             ).all()
         )
-    summaries = []
-    for project, role in rows:
-        own = [r for r in scenes if r.project_id == project.id]
-        summaries.append(
-            ProjectSummary(
-                project=project,
-                role=Role(role),
-                scenes=len(own),
-                takes=takes.get(project.id, 0),
-                estimated_cost_usd=round(
-                    sum(
-                        db.catalog.estimate(
-                            r.model, r.resolution, r.duration, r.takes, r.generate_audio
-                        )
-                        for r in own
-                    ),
-                    2,
-                ),
-                seconds=sum(r.duration for r in own),
-            )
+    return [
+        ProjectSummary(
+            project=project,
+            role=Role(role),
+            scenes=figures[project.id].scenes,
+            takes=takes.get(project.id, 0),
+            estimated_cost_usd=round(figures[project.id].cost_usd, 2),
+            seconds=figures[project.id].seconds,
         )
-    return summaries
+        for project, role in rows
+    ]
+
+
+@dataclass
+class _PlanFigures:
+    scenes: int = 0
+    seconds: int = 0
+    cost_usd: float = 0.0
+
+
+def _plan_figures(s: Session, catalog: Catalog, ids: list[int]) -> defaultdict[int, _PlanFigures]:
+    """Each project's scenes, seconds and estimated cost, in one grouped pass: a price
+    depends only on the model, the resolution and sound, so each such group is priced
+    once for all its seconds of takes."""
+    figures: defaultdict[int, _PlanFigures] = defaultdict(_PlanFigures)
+    groups = s.execute(
+        select(
+            Scene.project_id,
+            Scene.model,
+            Scene.resolution,
+            Scene.generate_audio,
+            func.count(),
+            func.sum(Scene.duration),
+            func.sum(Scene.duration * Scene.takes),
+        )
+        .where(Scene.project_id.in_(ids))
+        .group_by(Scene.project_id, Scene.model, Scene.resolution, Scene.generate_audio)
+    ).all()
+    for project_id, model, resolution, audio, scenes, seconds, take_seconds in groups:
+        own = figures[project_id]
+        own.scenes += scenes
+        own.seconds += int(seconds)
+        own.cost_usd += catalog.estimate(model, resolution, take_seconds, 1, audio)
+    return figures
+
+
+def project_names(db: Database, actor: User) -> dict[int, str]:
+    """The name of each project the actor is a member of, archived ones too."""
+    with db.session() as s:
+        return dict(
+            s.execute(
+                select(Project.id, Project.name)
+                .join(Membership, Membership.project_id == Project.id)
+                .where(Membership.user_id == actor.id)
+            ).all()
+        )
 
 
 def my_role(db: Database, actor: User, project_id: int) -> Role | None:

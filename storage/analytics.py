@@ -1,4 +1,6 @@
-"""The analytics the studio charts, over the engines' metric events (DuckDB)."""
+"""The analytics the studio charts, over the engines' metric events (DuckDB).
+
+Each chart is of ``visible_projects``, looked up once per page by the caller."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import pandas as pd
 from storage.db import Database
 from storage.metrics_reader import MetricsReader
 from storage.models import User
-from storage.projects import list_projects
+from storage.projects import project_names
 
 FINAL = ("succeeded", "failed", "blocked", "cancelled")
 
 
-def _visible(db: Database, actor: User) -> dict[int, str]:
+def visible_projects(db: Database, actor: User) -> dict[int, str]:
     """Only the projects the actor is a member of are ever charted."""
-    return {s.project.id: s.project.name for s in list_projects(db, actor, include_archived=True)}
+    return project_names(db, actor)
 
 
 def _query(reader: MetricsReader, sql: str, projects: dict[int, str]) -> pd.DataFrame:
@@ -25,18 +27,18 @@ def _query(reader: MetricsReader, sql: str, projects: dict[int, str]) -> pd.Data
     return frame
 
 
-def jobs_by_status(db: Database, actor: User, reader: MetricsReader) -> pd.DataFrame:
+def jobs_by_status(reader: MetricsReader, projects: dict[int, str]) -> pd.DataFrame:
     return _query(
         reader,
         f"""
         SELECT event AS status, count(DISTINCT job_id) AS jobs FROM events
         WHERE project_id IN ($projects) AND event IN {FINAL}
         GROUP BY 1 ORDER BY 2 DESC""",
-        _visible(db, actor),
+        projects,
     )
 
 
-def timings(db: Database, actor: User, reader: MetricsReader) -> pd.DataFrame:
+def timings(reader: MetricsReader, projects: dict[int, str]) -> pd.DataFrame:
     """Per finished job: seconds waiting in the queue and seconds rendering."""
     return _query(
         reader,
@@ -46,22 +48,22 @@ def timings(db: Database, actor: User, reader: MetricsReader) -> pd.DataFrame:
                max(render_s) FILTER (WHERE event = 'succeeded') AS render_s
         FROM events WHERE project_id IN ($projects)
         GROUP BY job_id HAVING render_s IS NOT NULL ORDER BY job_id""",
-        _visible(db, actor),
+        projects,
     )
 
 
-def takes_per_day(db: Database, actor: User, reader: MetricsReader) -> pd.DataFrame:
+def takes_per_day(reader: MetricsReader, projects: dict[int, str]) -> pd.DataFrame:
     return _query(
         reader,
         """
         SELECT CAST(ts AS DATE) AS day, backend, sum(takes) AS takes FROM events
         WHERE project_id IN ($projects) AND event = 'succeeded'
         GROUP BY 1, 2 ORDER BY 1""",
-        _visible(db, actor),
+        projects,
     )
 
 
-def cost_per_project(db: Database, actor: User, reader: MetricsReader) -> pd.DataFrame:
+def cost_per_project(reader: MetricsReader, projects: dict[int, str]) -> pd.DataFrame:
     return _query(
         reader,
         """
@@ -69,5 +71,5 @@ def cost_per_project(db: Database, actor: User, reader: MetricsReader) -> pd.Dat
                sum(video_s) AS video_s FROM events
         WHERE project_id IN ($projects) AND event = 'succeeded'
         GROUP BY 1, 2 ORDER BY 3 DESC""",
-        _visible(db, actor),
+        projects,
     )

@@ -14,7 +14,7 @@ from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.captions import caption_lines, draft_captions
 from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Scene, Take
-from storage.validation import TRANSITIONS
+from studio.components.timeline import saved_edit, timeline, timeline_clips
 from studio.ui import act, attempt, messages, open_project, plain, services, user
 
 PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
@@ -29,45 +29,19 @@ def _update_scene(scene_id: int, changes: dict[str, Any]) -> bool:
 
 def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> None:
     st.subheader("Timeline")
-    rows = []
-    for number, scene in enumerate(scenes, 1):
-        take = takes.get(scene.selected_take_id or 0)
-        rows.append(
-            {
-                "scene": f"{number}. {scene.title}",
-                "take": f"take {take.id}" + (" (draft)" if take.is_draft else "")
-                if take
-                else "none",
-                "seconds": scene.duration,
-                "transition in": scene.transition,
-                "transition s": scene.transition_seconds,
-                "captions": len(scene.captions or []),
-            }
-        )
-    edited = st.data_editor(
-        pd.DataFrame(rows),
+    edit = timeline(
+        timeline_clips(scenes, takes),
         key=f"timeline-{project.id}",
-        hide_index=True,
-        width="stretch",
-        disabled=["scene", "take", "seconds", "captions"],
-        column_config={
-            "transition in": st.column_config.SelectboxColumn(options=list(TRANSITIONS)),
-            "transition s": st.column_config.NumberColumn(min_value=0.0, max_value=2.0, step=0.1),
-        },
+        editable=True,
+        trims=True,
+        hint="Drag a clip to move it, drag its edges to trim it, click a transition to "
+        "change it; click a clip for exact figures.",
     )
-    if st.button("Save transitions"):
-        wanted = {}
-        for scene, row in zip(scenes, edited.to_dict("records"), strict=True):
-            seconds = row["transition s"]  # a cleared cell comes back as NaN
-            wanted[scene.id] = {
-                "transition": {
-                    "kind": row["transition in"],
-                    "duration": seconds if pd.notna(seconds) and seconds else 0.5,
-                }
-            }
+    if edit:
+        edits, order = saved_edit(edit)
         act(
-            lambda: cut.edit_timeline(services().db, user(), project.id, wanted),
-            "Transitions saved",
+            partial(cut.edit_timeline, services().db, user(), project.id, edits, order),
+            "Timeline saved",
         )
     with st.expander("Captions"):
         for number, scene in enumerate(scenes, 1):

@@ -392,7 +392,7 @@ def clean_trims(
     if take_seconds - start - end < MIN_CLIP_SECONDS - 1e-6:
         check.fail(
             "trim",
-            f"in at {start:g} s and out {end:g} s before the end leave less than "
+            f"starting {start:g} s in and ending {end:g} s early would leave less than "
             f"{MIN_CLIP_SECONDS:g} s of this {take_seconds:.1f} s take",
         )
         return None

@@ -99,7 +99,8 @@ def test_takes_page_plays_rendered_takes(studio: Services, settings: Settings) -
     assert jobs.get_job(studio.db, queued[0].id).status == "succeeded"
     app = page("takes", pid)
     assert not app.exception
-    assert len(app.get("video")) == 1
+    assert len(app.get("bidi_component")) == 1  # the player, with the scene's take
+    assert [t.label for t in app.multiselect] == ["Compare"]
     assert any("Draft preview" in c.value for c in app.caption)
     analytics = page("analytics")
     assert not analytics.exception
@@ -233,17 +234,41 @@ def test_movie_page_drafts_captions_from_the_scene_dialogue(studio: Services) ->
     assert scene.captions[0]["start"] == 0.2 and scene.captions[-1]["end"] <= 4
 
 
-def test_a_refused_rename_is_still_on_screen_after_the_rerun(studio: Services) -> None:
+def test_a_refused_rename_stays_in_its_dialog_with_what_was_typed(studio: Services) -> None:
     pid = seeded(studio)
     app = page("projects")
-    next(t for t in app.text_input if t.label == "Rename to").set_value("  ")
+    assert not [t for t in app.text_input if t.label == "New name"]  # no box per card
     next(b for b in app.button if b.label == "Rename").click().run()
+    next(t for t in app.text_input if t.label == "New name").set_value("  ")
+    next(b for b in app.button if b.label == "Save").click().run()
     assert not app.exception
     assert [e.value for e in app.error] == [plain("name: is required")]  # as Markdown source
+    assert next(t for t in app.text_input if t.label == "New name").value == "  "
     assert projects.get_project(studio.db, studio.user(), pid).name == "Demo film"
-    next(t for t in app.text_input if t.label == "Rename to").set_value("Harbour")
-    next(b for b in app.button if b.label == "Rename").click().run()
+    next(t for t in app.text_input if t.label == "New name").set_value("Harbour")
+    next(b for b in app.button if b.label == "Save").click().run()
     assert not app.error and projects.get_project(studio.db, studio.user(), pid).name == "Harbour"
+    assert not [t for t in app.text_input if t.label == "New name"]  # the dialog closed
+    assert any(h.value == "Harbour" for h in app.subheader)
+
+
+def test_projects_page_shows_a_page_of_twenty_and_finds_by_name(studio: Services) -> None:
+    for n in range(1, 46):
+        fields = {"name": f"Film {n:02d}"}
+        projects.create_project(studio.db, studio.user(), fields, studio.settings.default_model)
+    app = page("projects")
+    assert [h.value for h in app.subheader][:2] == ["Film 45", "Film 44"]
+    assert len(app.subheader) == 20
+    assert "Projects 1–20 of 45, newest first" in [c.value for c in app.caption]
+    next(b for b in app.button if b.label == "Next").click().run()
+    assert next(h.value for h in app.subheader) == "Film 25"
+    app.number_input(key="projects-page").set_value(3).run()
+    assert [h.value for h in app.subheader] == [f"Film {n:02d}" for n in range(5, 0, -1)]
+    app.text_input(key="projects-search").input("film 1").run()
+    assert [h.value for h in app.subheader] == [f"Film {n:02d}" for n in range(19, 9, -1)]
+    assert not [b for b in app.button if b.label == "Next"]  # one page: no pager
+    app.text_input(key="projects-search").input("nothing like it").run()
+    assert app.info[0].value == "No project’s name contains “nothing like it”."
 
 
 def test_an_unconfirmed_job_waits_for_a_person_to_send_it_again_or_give_up(

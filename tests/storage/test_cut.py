@@ -75,8 +75,8 @@ def test_the_timeline_is_reordered_trimmed_and_transitioned_in_one_save(
             order=[one.id, two.id, three.id],
         )
     assert str(refused.value) == (
-        "scene 2 'Scene 2' trim: in at 4 s and out 3.8 s before the end leave less than "
-        "0.5 s of this 8.0 s take; scene 3 'Scene 3' trim: has no take to trim yet; "
+        "scene 2 'Scene 2' trim: starting 4 s in and ending 3.8 s early would leave less "
+        "than 0.5 s of this 8.0 s take; scene 3 'Scene 3' trim: has no take to trim yet; "
         "choose one on the Takes page"
     )
     assert [(s.id, s.trim_in) for s in scenes.list_scenes(db, owner, pid)] == [

@@ -1,0 +1,46 @@
+"""The studio's player: frame-accurate, stepped a frame at a time, driven from the keyboard
+(space, arrows), sought from the server, and reporting the frame it is paused on. Given
+several takes it plays them side by side in sync, for comparing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import streamlit as st
+
+from studio.components.media import asset_text
+
+_PLAYER = st.components.v2.component(
+    "veogen.player", css=asset_text("player.css"), js=asset_text("player.js")
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    label: str
+
+
+def player(
+    sources: list[Source], *, key: str, fps: float = 24.0, seek: float | None = None
+) -> float:
+    """Mount the player; return the time (seconds, on a frame) it was last paused at.
+    ``seek`` moves it there once: a new value seeks again."""
+    nonce_key = f"{key}-seek"
+    if seek is not None:
+        st.session_state[nonce_key] = st.session_state.get(nonce_key, 0) + 1
+    data = {
+        "sources": [asdict(s) for s in sources],
+        "fps": fps,
+        "seek": {"at": seek, "nonce": st.session_state[nonce_key]} if seek is not None else None,
+    }
+    result = _PLAYER(key=key, data=data, default={"time": 0.0}, on_time_change=lambda: None)
+    return float(result.time or 0.0)
+
+
+def timecode(seconds: float, fps: float) -> str:
+    """``hours:minutes:seconds:frames``, as the player and editors show time."""
+    whole = round(fps)
+    frame = round(seconds * fps)
+    second = frame // whole
+    return f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}:{frame % whole:02d}"

@@ -130,6 +130,8 @@ class Scene(Base):
     selected_take_id: Mapped[int | None] = mapped_column(
         ForeignKey("takes.id", ondelete="SET NULL", use_alter=True)
     )
+    # Set when deleted: the scene stays, with its takes and links, until undone or purged.
+    deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -173,6 +175,8 @@ class Asset(Base):
     height: Mapped[int]
     bytes: Mapped[int]
     seconds: Mapped[float | None]  # how long a sound lasts
+    # Set when deleted: the file and the links stay until undone or purged.
+    deleted_at: Mapped[datetime | None]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -190,7 +194,10 @@ class SceneReference(Base):
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_jobs_status_created", "status", "created_at"),
+        Index("ix_jobs_creator_finished", "created_by", "finished_at"),  # ended-work notices
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True

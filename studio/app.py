@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import analytics, generate, library, movie, projects, storyboard, takes
+from studio.notices import ended_work
 from studio.ui import page_icon
 
 # The icon is drawn here: a Material icon would be fetched from the internet.
@@ -33,4 +34,6 @@ navigation = st.navigation(
         ),
     ]
 )
+with st.sidebar:
+    ended_work()  # a notice on any page when the user's work ends
 navigation.run()

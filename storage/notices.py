@@ -1,0 +1,62 @@
+"""What a user hears about when their work ends: each job they queued that finished since
+they last looked, with the names a notice needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Job, JobKind, JobStatus, Movie, Project, Scene, Take, User
+
+
+@dataclass(frozen=True)
+class Ended:
+    job_id: int
+    kind: JobKind
+    status: JobStatus
+    project: str
+    scene: str | None  # the scene's title; None for a render
+    made: int  # takes made, or the movie's version for a render
+    stage: str | None  # where it failed
+    reason: str | None
+    finished_at: datetime
+
+
+def ended_since(db: Database, actor: User, since: datetime, limit: int = 20) -> list[Ended]:
+    """The actor's jobs that ended after ``since``, oldest first (at most ``limit``)."""
+    with db.session() as s:
+        rows = s.execute(
+            select(Job, Project.name, Scene.title)
+            .join(Project, Project.id == Job.project_id)
+            .outerjoin(Scene, Scene.id == Job.scene_id)
+            .where(Job.created_by == actor.id, Job.finished_at > since)
+            .order_by(Job.finished_at)
+            .limit(limit)
+        ).all()
+        ids = [job.id for job, _, _ in rows]
+        takes: dict[int, int] = {}
+        for job_id in s.scalars(select(Take.job_id).where(Take.job_id.in_(ids))):
+            takes[job_id] = takes.get(job_id, 0) + 1
+        versions = dict(
+            s.execute(select(Movie.job_id, Movie.version).where(Movie.job_id.in_(ids))).all()
+        )
+        return [
+            Ended(
+                job_id=job.id,
+                kind=JobKind(job.kind),
+                status=JobStatus(job.status),
+                project=project,
+                scene=scene,
+                made=versions.get(job.id, 0)
+                if job.kind == JobKind.render
+                else takes.get(job.id, 0),
+                stage=job.error_stage,
+                reason=job.error,
+                finished_at=job.finished_at,
+            )
+            for job, project, scene in rows
+            if job.finished_at is not None
+        ]

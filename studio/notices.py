@@ -1,0 +1,42 @@
+"""A notice whatever page the user is on when their work ends: takes made, a movie
+rendered, or a failure with its stage and reason."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from storage.models import JobKind, JobStatus, utcnow
+from storage.notices import Ended, ended_since
+from studio.ui import plain, services, user
+
+CHECK_SECONDS = 3.0
+
+
+def notice(ended: Ended) -> tuple[str, str]:
+    """What the toast says, and its icon."""
+    what = f"'{ended.scene}'" if ended.scene else "the movie"
+    where = f" ({ended.project})"
+    if ended.status == JobStatus.succeeded and ended.kind == JobKind.render:
+        return f"Version {ended.made} of {ended.project} is ready on the Movie page", "🎬"
+    if ended.status == JobStatus.succeeded:
+        takes = "1 new take" if ended.made == 1 else f"{ended.made} new takes"
+        return f"{takes} of {what}{where}: compare them on the Takes page", "✅"
+    if ended.status == JobStatus.cancelled:
+        return f"Work on {what}{where} was cancelled", "⏹️"
+    stage = f" at {ended.stage}" if ended.stage else ""
+    return (
+        f"Work on {what}{where} {ended.status.value}{stage}: {ended.reason or 'no reason given'}",
+        "⚠️",
+    )
+
+
+@st.fragment(run_every=CHECK_SECONDS)
+def ended_work() -> None:
+    """Toast each job of this user that ended since the last look (first: since sign-in)."""
+    since = st.session_state.setdefault("notices-since", utcnow())
+    ended = ended_since(services().db, user(), since)
+    for one in ended:
+        text, icon = notice(one)
+        st.toast(plain(text), icon=icon, duration="long")
+    if ended:
+        st.session_state["notices-since"] = ended[-1].finished_at

@@ -174,7 +174,8 @@ def _pieces(script: str, spec: catalog.ModelSpec) -> list[Piece]:
     pieces = []
     for group in _with_their_action(paragraphs):
         for number, scene in enumerate(_scenes_of(group, longest)):
-            lead = next((u.text for u in scene if not u.dialogue), scene[0].text)
+            start = next((i for i, unit in enumerate(scene) if not unit.dialogue), 0)
+            lead = " ".join(unit.text for unit in scene[start:])  # titled from its action
             parts = _within(" ".join(u.text for u in scene), spec.max_prompt_chars)
             for part_number, part in enumerate(parts):
                 first = part_number == 0

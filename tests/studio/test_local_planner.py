@@ -42,10 +42,10 @@ def test_each_form_of_dialogue_stays_in_the_scene_of_its_action() -> None:
 
 
 def test_dialogue_that_opens_the_script_joins_the_action_after_it() -> None:
-    script = '"Wake up, Mara."\n\nMara wakes before dawn in a lighthouse.'
+    script = '"Wake up, Mara."\n\nDr. Mara Lee wakes before dawn in a lighthouse.'
     [row], notices = plan_locally(script, SPEC)
-    assert row["prompt"] == '"Wake up, Mara." Mara wakes before dawn in a lighthouse.'
-    assert row["title"] == "Mara wakes before dawn"  # from the action, not the line
+    assert row["prompt"] == '"Wake up, Mara." Dr. Mara Lee wakes before dawn in a lighthouse.'
+    assert row["title"] == "Dr Mara Lee wakes before dawn"  # from the action, not the line
     assert notices == []
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from storage import assets as store
 from storage.assets import SOUND_NAMES
 from storage.models import Asset, AssetKind
-from studio.ui import act, open_project, plain, services, user
+from studio.ui import act, offer_undo, open_project, plain, remember_deleted, services, user
 
 IMAGE_TYPES = ("jpg", "jpeg", "png")
 SOUND_TYPES = ("mp3", "wav", "aac", "flac", "m4a")
@@ -77,10 +77,12 @@ def _card(asset: Asset) -> None:
             + (f" · {plain(asset.description)}" if asset.description else "")
         )
         if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):
-            act(
-                lambda: store.delete_asset(services().db, services().media, user(), asset.id),
-                f"Deleted '{asset.name}'",
-            )
+            act(lambda: _delete(asset.id))
+
+
+def _delete(asset_id: int) -> None:
+    deleted = store.delete_asset(services().db, services().media, user(), asset_id)
+    remember_deleted("asset", deleted.project_id, deleted.id, deleted.name)
 
 
 def render() -> None:
@@ -88,6 +90,7 @@ def render() -> None:
     project = open_project()
     if project is None:
         return
+    offer_undo("asset", project.id, lambda i: store.restore_asset(services().db, user(), i))
     with st.expander("Upload to the library", expanded=False):
         _upload(project.id)
     library = store.list_assets(services().db, user(), project.id)

@@ -12,7 +12,16 @@ from storage import scenes as store
 from storage.models import Asset, Project, Scene, Take
 from studio.planning_ui import improve_panel, plan_panel
 from studio.scene_form import scene_form
-from studio.ui import act, attempt, open_project, plain, services, user
+from studio.ui import (
+    act,
+    attempt,
+    offer_undo,
+    open_project,
+    plain,
+    remember_deleted,
+    services,
+    user,
+)
 
 
 def _save(scene_id: int | None, project_id: int, fields: dict[str, Any]) -> bool:
@@ -58,10 +67,15 @@ def _scene_card(
         ):
             act(lambda: store.duplicate_scene(db, me, scene.id))
         if cols[3].button("", icon=":material/delete:", key=f"del-{scene.id}", help="Delete"):
-            act(lambda: store.delete_scene(db, me, scene.id), f"Deleted '{scene.title}'")
+            act(lambda: _delete(scene.id))
         if st.button("Edit", icon=":material/edit:", key=f"edit-{scene.id}", width="stretch"):
             st.session_state["editing"] = scene.id
             st.rerun()
+
+
+def _delete(scene_id: int) -> None:
+    deleted = store.delete_scene(services().db, services().media, user(), scene_id)
+    remember_deleted("scene", deleted.project_id, deleted.id, deleted.title)
 
 
 def _editor(
@@ -94,6 +108,7 @@ def render() -> None:
     project = open_project()
     if project is None:
         return
+    offer_undo("scene", project.id, lambda i: store.restore_scene(services().db, user(), i))
     scenes = store.list_scenes(services().db, user(), project.id)
     takes = store.list_takes(services().db, user(), project.id)
     library = assets.list_assets(services().db, user(), project.id)

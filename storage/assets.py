@@ -4,6 +4,10 @@ An upload is trusted only once it has been decoded (images by Pillow, whole; sou
 PyAV): its name and extension are ignored, an image must be a JPEG or PNG within Veo's size
 limit, a sound MP3, WAV, AAC or FLAC, and it is stored under a name the project generates.
 A file that fails any check is refused and nothing is kept.
+
+A deleted upload is only marked so: it leaves the library, and scenes and the cut stop
+using it, but its file and its links to scenes wait for an undo for ``UNDO_WINDOW``; the
+next delete in the project then removes it for good.
 """
 
 from __future__ import annotations
@@ -12,22 +16,34 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
 
 import av
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.catalog import MAX_REFERENCE_IMAGES, MAX_TITLE_CHARS, Catalog
 from storage.db import Database
-from storage.errors import FieldError, InvalidInput, NotFound
+from storage.errors import Conflict, FieldError, InvalidInput, NotFound
 from storage.media import MediaStore, asset_key
-from storage.models import INGREDIENTS, Asset, AssetKind, Role, Scene, SceneReference, User
+from storage.models import (
+    INGREDIENTS,
+    Asset,
+    AssetKind,
+    Role,
+    Scene,
+    SceneReference,
+    User,
+    utcnow,
+)
 from storage.permissions import require
 from storage.validation import Checker
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
+UNDO_WINDOW = timedelta(days=1)  # how long a deleted scene or upload waits for an undo
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 64
 # MPO is how Pillow names the JPEGs phones write (a JPEG with extra pictures appended).
@@ -195,36 +211,105 @@ def _ingredient_named(s: Session, project_id: int, name: str) -> Asset | None:
             Asset.project_id == project_id,
             Asset.kind.in_(INGREDIENTS),
             Asset.name == name,
+            Asset.deleted_at.is_(None),
         )
     )
+
+
+def live_asset(s: Session, asset_id: int) -> Asset | None:
+    """The upload, unless it is deleted (or gone)."""
+    asset = s.get(Asset, asset_id)
+    return asset if asset is not None and asset.deleted_at is None else None
 
 
 def list_assets(db: Database, actor: User, project_id: int) -> list[Asset]:
     with db.session() as s:
         require(s, actor, project_id, Role.viewer, "viewing the library")
         return list(
-            s.scalars(select(Asset).where(Asset.project_id == project_id).order_by(Asset.name))
+            s.scalars(
+                select(Asset)
+                .where(Asset.project_id == project_id, Asset.deleted_at.is_(None))
+                .order_by(Asset.name)
+            )
         )
 
 
-def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) -> None:
+def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) -> Asset:
+    """Take the upload out of the library: scenes and the cut stop using it, and it waits,
+    with its file and its links to scenes, for ``restore_asset``."""
     with db.session() as s:
-        asset = s.get(Asset, asset_id)
-        if asset is None:
-            raise NotFound(f"image {asset_id}: no such image")
-        require(s, actor, asset.project_id, Role.editor, "deleting images")
-        key = asset.media_key
-        s.delete(asset)
+        asset = _asset_for(s, actor, asset_id, "deleting from the library")
+        if asset.deleted_at is not None or not _mark_deleted(s, asset_id, True):
+            raise Conflict(f"'{asset.name}' is already deleted")
         audit.record(s, actor, "asset.deleted", asset.project_id, asset=asset_id)
-    media.delete(key)
+        purged = _purge_expired(s, asset.project_id)
+    for key in purged:
+        media.delete(key)
+    return asset
 
 
-def check_scene_assets(s: Session, project_id: int, fields: dict[str, int | None]) -> None:
-    """Frame ids a scene points at must be images of its own project."""
+def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
+    """Undo a delete: the upload is back in the library, in the scenes it was attached to,
+    and as the frame or the music bed it was."""
+    with db.session() as s:
+        asset = _asset_for(s, actor, asset_id, "restoring to the library")
+        nothing = Conflict(f"'{asset.name}' is not deleted; there is nothing to undo")
+        if asset.deleted_at is None:
+            raise nothing
+        if AssetKind(asset.kind).ingredient and _ingredient_named(s, asset.project_id, asset.name):
+            raise Conflict(
+                f"the library has another '{asset.name}' now; rename it, then undo again"
+            )
+        if not _mark_deleted(s, asset_id, False):
+            raise nothing  # undone meanwhile
+        audit.record(s, actor, "asset.restored", asset.project_id, asset=asset_id)
+    return asset
+
+
+def _asset_for(s: Session, actor: User, asset_id: int, doing: str) -> Asset:
+    asset = s.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(
+            f"upload {asset_id}: no such upload (a delete can be undone for {UNDO_WINDOW.days} day)"
+        )
+    require(s, actor, asset.project_id, Role.editor, doing)
+    return asset
+
+
+def _mark_deleted(s: Session, asset_id: int, deleted: bool) -> bool:
+    """Delete or restore in one conditional update: of two at once, one changes it."""
+    was = Asset.deleted_at.is_(None) if deleted else Asset.deleted_at.is_not(None)
+    marked = s.execute(
+        update(Asset)
+        .where(Asset.id == asset_id, was)
+        .values(deleted_at=utcnow() if deleted else None)
+    )
+    return cast(CursorResult[Any], marked).rowcount == 1
+
+
+def _purge_expired(s: Session, project_id: int) -> list[str]:
+    """Remove for good the project's uploads deleted longer ago than the undo window (their
+    links to scenes go with them); the media keys of their files, to remove once committed."""
+    expired = s.execute(
+        select(Asset.id, Asset.media_key).where(
+            Asset.project_id == project_id, Asset.deleted_at < utcnow() - UNDO_WINDOW
+        )
+    ).all()
+    if expired:
+        s.execute(delete(Asset).where(Asset.id.in_([asset_id for asset_id, _ in expired])))
+    return [key for _, key in expired]
+
+
+def check_scene_assets(
+    s: Session, project_id: int, fields: dict[str, int | None], kept: dict[str, Any]
+) -> None:
+    """Frame ids a scene points at must be images of its own project. A frame the scene
+    already had (``kept``) stays even if deleted since, so an undo brings it back; a new
+    one must not be deleted."""
     for name, asset_id in fields.items():
         if asset_id is None:
             continue
-        asset = s.get(Asset, asset_id)
+        asset = s.get(Asset, asset_id) if asset_id == kept.get(name) else live_asset(s, asset_id)
         if asset is None or asset.project_id != project_id:
             raise InvalidInput([FieldError(name, f"image {asset_id} is not in this project")])
         if not AssetKind(asset.kind).image:
@@ -234,7 +319,10 @@ def check_scene_assets(s: Session, project_id: int, fields: dict[str, int | None
 def attach_references(s: Session, catalog: Catalog, scene: Scene, asset_ids: list[int]) -> None:
     """Inside the caller's transaction: replace the scene's hand-attached ingredients."""
     chosen = list(dict.fromkeys(asset_ids))
-    assets = {a.id: a for a in s.scalars(select(Asset).where(Asset.id.in_(chosen)))}
+    assets = {
+        a.id: a
+        for a in s.scalars(select(Asset).where(Asset.id.in_(chosen), Asset.deleted_at.is_(None)))
+    }
     for asset_id in chosen:
         asset = assets.get(asset_id)
         if (
@@ -246,7 +334,8 @@ def attach_references(s: Session, catalog: Catalog, scene: Scene, asset_ids: lis
                 [FieldError("references", f"image {asset_id} is not an ingredient here")]
             )
     _check_reference_count(catalog, scene, len(chosen))
-    for row in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene.id)):
+    # links to deleted ingredients stay, for an undo to bring back
+    for row in s.scalars(_live_links(scene.id, SceneReference)):
         s.delete(row)
     s.flush()
     s.add_all(
@@ -259,16 +348,21 @@ def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
     """The ingredients attached to a scene by hand, in order."""
     with db.session() as s:
         scene = s.get(Scene, scene_id)
-        if scene is None:
+        if scene is None or scene.deleted_at is not None:
             raise NotFound(f"scene {scene_id}: no such scene")
         require(s, actor, scene.project_id, Role.viewer, "viewing a scene")
-        return list(
-            s.scalars(
-                select(SceneReference.asset_id)
-                .where(SceneReference.scene_id == scene_id)
-                .order_by(SceneReference.position)
-            )
-        )
+        return list(s.scalars(_live_links(scene_id, SceneReference.asset_id)))
+
+
+def _live_links(scene_id: int, what: Any) -> Select[Any]:
+    """``what`` of the scene's hand-attached ingredients that are not deleted, in order."""
+    return (
+        select(what)
+        .select_from(SceneReference)
+        .join(Asset, Asset.id == SceneReference.asset_id)
+        .where(SceneReference.scene_id == scene_id, Asset.deleted_at.is_(None))
+        .order_by(SceneReference.position)
+    )
 
 
 def _check_reference_count(catalog: Catalog, scene: Scene, count: int) -> None:
@@ -283,17 +377,14 @@ def _check_reference_count(catalog: Catalog, scene: Scene, count: int) -> None:
 
 def references_for(s: Session, scene: Scene, catalog: Catalog) -> list[Asset]:
     """The ingredients a scene uses: those attached by hand, then those its prompt names."""
-    attached = list(
-        s.scalars(
-            select(Asset)
-            .join(SceneReference, SceneReference.asset_id == Asset.id)
-            .where(SceneReference.scene_id == scene.id)
-            .order_by(SceneReference.position)
-        )
-    )
+    attached = list(s.scalars(_live_links(scene.id, Asset)))
     library = s.scalars(
         select(Asset)
-        .where(Asset.project_id == scene.project_id, Asset.kind.in_(INGREDIENTS))
+        .where(
+            Asset.project_id == scene.project_id,
+            Asset.kind.in_(INGREDIENTS),
+            Asset.deleted_at.is_(None),
+        )
         .order_by(Asset.id)
     )
     named = [a for a in library if a not in attached and _names(scene.prompt, a.name)]

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import audit
+from storage.assets import live_asset
 from storage.contract import CaptionLine, CardSpec, CutClip, CutSnapshot, MusicBed, NewMovie
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
@@ -66,7 +67,7 @@ def update_cut(db: Database, actor: User, project_id: int, changes: dict[str, An
         ):
             check.fail("music_id", f"{cleaned['music_id']!r} is not an asset id (a whole number)")
             cleaned["music_id"] = None
-        music = s.get(Asset, cleaned["music_id"]) if cleaned["music_id"] else None
+        music = _music_bed(s, project, cleaned["music_id"])
         if cleaned["music_id"] and (
             music is None or music.project_id != project_id or music.kind != AssetKind.music
         ):
@@ -78,6 +79,14 @@ def update_cut(db: Database, actor: User, project_id: int, changes: dict[str, An
             setattr(project, key, value)
         audit.record(s, actor, "cut.updated", project_id, fields=sorted(changes))
     return project
+
+
+def _music_bed(s: Session, project: Project, asset_id: Any) -> Asset | None:
+    """The sound chosen for the cut: its own, even if deleted since (an undo brings it
+    back), or another that is not deleted."""
+    if not asset_id:
+        return None
+    return s.get(Asset, asset_id) if asset_id == project.music_id else live_asset(s, asset_id)
 
 
 def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +109,11 @@ def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
 def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnapshot:
     """The cut as the assembler renders it; refuses a scene without a usable take."""
     scenes = list(
-        s.scalars(select(Scene).where(Scene.project_id == project.id).order_by(Scene.position))
+        s.scalars(
+            select(Scene)
+            .where(Scene.project_id == project.id, Scene.deleted_at.is_(None))
+            .order_by(Scene.position)
+        )
     )
     if not scenes:
         raise InvalidInput([FieldError("scenes", "the project has no scenes to assemble")])
@@ -136,7 +149,7 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnap
                 trim_in=scene.trim_in,
             )
         )
-    music = s.get(Asset, project.music_id) if project.music_id and settings["use_music"] else None
+    music = live_asset(s, project.music_id) if project.music_id and settings["use_music"] else None
     return CutSnapshot(
         **settings,
         name=project.name,
@@ -252,7 +265,11 @@ def edit_timeline(
     with db.session() as s:
         require(s, actor, project_id, Role.editor, "editing the cut")
         ordered = list(
-            s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
+            s.scalars(
+                select(Scene)
+                .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
+                .order_by(Scene.position)
+            )
         )
         by_id = {scene.id: scene for scene in ordered}
         unknown = [i for i in [*edits, *(order or [])] if i not in by_id]

@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.assets import references_for
+from storage.assets import live_asset, references_for
 from storage.catalog import Billing, Catalog, ProviderSpec
 from storage.contract import Generated, ImageRef, PreviousScene, SceneSnapshot, TakeRef
 from storage.db import Database
@@ -33,7 +33,7 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.scenes import scene_estimate
+from storage.scenes import live_take, scene_estimate
 from storage.validation import require_takes
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -101,9 +101,14 @@ class Plan:
 def _chosen(
     s: Session, project_id: int, scene_ids: list[int] | None
 ) -> tuple[list[Scene], list[Scene]]:
-    """The project's scenes in order, and those chosen (all when ``scene_ids`` is None)."""
+    """The project's scenes in order, and those chosen (all when ``scene_ids`` is None);
+    deleted scenes are neither."""
     ordered = list(
-        s.scalars(select(Scene).where(Scene.project_id == project_id).order_by(Scene.position))
+        s.scalars(
+            select(Scene)
+            .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
+            .order_by(Scene.position)
+        )
     )
     if scene_ids is None:
         return ordered, ordered
@@ -238,10 +243,10 @@ def scene_snapshot(
     """
 
     def frame(asset_id: int | None) -> ImageRef | None:
-        asset = s.get(Asset, asset_id) if asset_id else None
+        asset = live_asset(s, asset_id) if asset_id else None
         return ImageRef(asset.media_key, asset.mime_type, asset.name) if asset else None
 
-    extend = s.get(Take, scene.extend_take_id) if scene.extend_take_id else None
+    extend = live_take(s, scene.extend_take_id) if scene.extend_take_id else None
     index = ordered.index(scene)
     previous = ordered[index - 1] if scene.continuity != "none" and index > 0 else None
     return SceneSnapshot(
@@ -604,7 +609,9 @@ def selected_take(db: Database, scene_id: int) -> tuple[Take | None, bool]:
     (so a scene that continues from it can wait for its take instead of failing)."""
     with db.session() as s:
         scene = s.get(Scene, scene_id)
-        take = s.get(Take, scene.selected_take_id) if scene and scene.selected_take_id else None
+        if scene is None or scene.deleted_at is not None:
+            return None, False  # a deleted scene lends no take to the one after it
+        take = s.get(Take, scene.selected_take_id) if scene.selected_take_id else None
         pending = s.scalar(
             select(func.count()).where(Job.scene_id == scene_id, Job.status.in_(ACTIVE))
         )

@@ -122,7 +122,7 @@ def list_projects(
             s.execute(
                 select(Scene.project_id, func.count(Take.id))
                 .join(Take, Take.scene_id == Scene.id)
-                .where(Scene.project_id.in_(ids))
+                .where(Scene.project_id.in_(ids), Scene.deleted_at.is_(None))
                 .group_by(Scene.project_id)
             ).all()
         )
@@ -161,7 +161,7 @@ def _plan_figures(s: Session, catalog: Catalog, ids: list[int]) -> defaultdict[i
             func.sum(Scene.duration),
             func.sum(Scene.duration * Scene.takes),
         )
-        .where(Scene.project_id.in_(ids))
+        .where(Scene.project_id.in_(ids), Scene.deleted_at.is_(None))
         .group_by(Scene.project_id, Scene.model, Scene.resolution, Scene.generate_audio)
     ).all()
     for project_id, model, resolution, audio, scenes, seconds, take_seconds in groups:

@@ -1,18 +1,34 @@
-"""Scenes of a project's storyboard: add, edit, duplicate, delete, reorder, pick a take."""
+"""Scenes of a project's storyboard: add, edit, duplicate, delete, reorder, pick a take.
+
+A deleted scene is only marked so: it leaves the storyboard, the cut and generation, and
+waits with its takes, its ingredients and its place for an undo for ``UNDO_WINDOW``; the
+next delete in the project then removes it for good.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.assets import attach_references, check_scene_assets
+from storage.assets import UNDO_WINDOW, attach_references, check_scene_assets
 from storage.catalog import Catalog
 from storage.db import Database
-from storage.errors import FieldError, InvalidInput, NotFound
-from storage.models import Project, Role, Scene, SceneReference, Take, User
+from storage.errors import Conflict, FieldError, InvalidInput, NotFound
+from storage.media import MediaStore
+from storage.models import (
+    Job,
+    JobStatus,
+    Project,
+    Role,
+    Scene,
+    SceneReference,
+    Take,
+    User,
+    utcnow,
+)
 from storage.permissions import require
 from storage.validation import LINK_FIELDS, SCENE_FIELDS, clean_scene
 
@@ -46,14 +62,23 @@ def scene_values(scene: Scene) -> dict[str, Any]:
     return values
 
 
-def _check_links(s: Session, catalog: Catalog, project_id: int, fields: dict[str, Any]) -> None:
+def _check_links(
+    s: Session,
+    catalog: Catalog,
+    project_id: int,
+    fields: dict[str, Any],
+    kept: dict[str, Any] | None = None,
+) -> None:
     """Frames must be images of the project; a take to extend, a take of the project made
-    by the scene's model's own provider."""
-    check_scene_assets(s, project_id, {k: fields[k] for k in ("first_frame_id", "last_frame_id")})
+    by the scene's model's own provider. A link the scene already had (``kept``) may point
+    at what was deleted since, for an undo to bring back; a new one may not."""
+    kept = kept or {}
+    frames = {k: fields[k] for k in ("first_frame_id", "last_frame_id")}
+    check_scene_assets(s, project_id, frames, kept)
     take_id = fields["extend_take_id"]
     if take_id is None:
         return
-    take = s.get(Take, take_id)
+    take = s.get(Take, take_id) if take_id == kept.get("extend_take_id") else live_take(s, take_id)
     owner = s.get(Scene, take.scene_id) if take else None
     if take is None or owner is None or owner.project_id != project_id:
         raise InvalidInput([FieldError("extend_take_id", f"take {take_id} is not in this project")])
@@ -70,18 +95,35 @@ def _check_links(s: Session, catalog: Catalog, project_id: int, fields: dict[str
         )
 
 
-def _scene_for(s: Session, actor: User, scene_id: int, minimum: Role, doing: str) -> Scene:
+def live_take(s: Session, take_id: int) -> Take | None:
+    """The take, unless its scene is deleted (or it is gone)."""
+    take = s.get(Take, take_id)
+    scene = s.get(Scene, take.scene_id) if take else None
+    return take if scene is not None and scene.deleted_at is None else None
+
+
+def _scene_for(
+    s: Session, actor: User, scene_id: int, minimum: Role, doing: str, deleted: bool = False
+) -> Scene:
+    """The scene, if the actor may do this to it; a deleted one only when ``deleted``."""
     scene = s.get(Scene, scene_id)
     if scene is None:
-        raise NotFound(f"scene {scene_id}: no such scene")
+        raise NotFound(
+            f"scene {scene_id}: no such scene (a delete can be undone for {UNDO_WINDOW.days} day)"
+        )
     require(s, actor, scene.project_id, minimum, doing)
+    if scene.deleted_at is not None and not deleted:
+        raise NotFound(f"scene '{scene.title}' is deleted; undo the delete to use it again")
     return scene
 
 
 def _ordered(s: Session, project_id: int) -> list[Scene]:
+    """The project's scenes in storyboard order, the deleted ones left out."""
     return list(
         s.scalars(
-            select(Scene).where(Scene.project_id == project_id).order_by(Scene.position, Scene.id)
+            select(Scene)
+            .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
+            .order_by(Scene.position, Scene.id)
         )
     )
 
@@ -106,7 +148,8 @@ def add_scenes(
     """
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "adding scenes")
-        start = s.scalar(select(func.count()).where(Scene.project_id == project_id)) or 0
+        live = (Scene.project_id == project_id, Scene.deleted_at.is_(None))
+        start = s.scalar(select(func.count()).where(*live)) or 0
         cleaned, attached, errors = [], [], []
         for offset, raw in enumerate(rows):
             defaults = {**project_defaults(project), "title": f"Scene {start + offset + 1}"}
@@ -145,8 +188,9 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
         scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
         fields = dict(changes)
         references = fields.pop("references", None)
-        cleaned = clean_scene(fields, scene_values(scene), db.catalog)
-        _check_links(s, db.catalog, scene.project_id, cleaned)
+        before = scene_values(scene)
+        cleaned = clean_scene(fields, before, db.catalog)
+        _check_links(s, db.catalog, scene.project_id, cleaned, before)
         for key, value in cleaned.items():
             setattr(scene, key, value)
         if references is not None:
@@ -177,16 +221,71 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
     return copy
 
 
-def delete_scene(db: Database, actor: User, scene_id: int) -> None:
+def delete_scene(db: Database, media: MediaStore, actor: User, scene_id: int) -> Scene:
+    """Take the scene out of the storyboard; it waits, keeping its place, takes and
+    ingredients, for ``restore_scene``. Its jobs already queued run on (their takes wait
+    with it), but no new job or render can use it."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "deleting a scene")
-        project_id = scene.project_id
-        scene.selected_take_id = None
-        s.flush()
-        s.delete(scene)
-        s.flush()
-        _renumber(_ordered(s, project_id))
-        audit.record(s, actor, "scene.deleted", project_id, scene=scene_id, title=scene.title)
+        if not _mark_deleted(s, scene_id, True):
+            raise Conflict(f"scene '{scene.title}' is already deleted")
+        _renumber(_ordered(s, scene.project_id))  # its own position stays: where it goes back
+        audit.record(s, actor, "scene.deleted", scene.project_id, scene=scene_id, title=scene.title)
+        purged = _purge_expired(s, scene.project_id)
+    for key in purged:
+        media.delete(key)
+    return scene
+
+
+def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
+    """Undo a delete: the scene is back at its place in the storyboard (or last, if fewer
+    scenes are left), with its takes, its selected take and its ingredients."""
+    with db.session() as s:
+        scene = _scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
+        if not _mark_deleted(s, scene_id, False):
+            raise Conflict(f"scene '{scene.title}' is not deleted; there is nothing to undo")
+        others = [other for other in _ordered(s, scene.project_id) if other.id != scene_id]
+        others.insert(min(scene.position, len(others)), scene)
+        _renumber(others)
+        audit.record(s, actor, "scene.restored", scene.project_id, scene=scene_id)
+    return scene
+
+
+def _mark_deleted(s: Session, scene_id: int, deleted: bool) -> bool:
+    """Delete or restore in one conditional update: of two at once, one changes it."""
+    was = Scene.deleted_at.is_(None) if deleted else Scene.deleted_at.is_not(None)
+    marked = s.execute(
+        update(Scene)
+        .where(Scene.id == scene_id, was)
+        .values(deleted_at=utcnow() if deleted else None)
+    )
+    return cast(CursorResult[Any], marked).rowcount == 1
+
+
+def _purge_expired(s: Session, project_id: int) -> list[str]:
+    """Remove for good the project's scenes deleted longer ago than the undo window, with
+    their takes (a scene whose job still runs waits for it); the media keys of the takes,
+    to remove once committed."""
+    running = exists().where(
+        Job.scene_id == Scene.id, Job.status.in_((JobStatus.queued, JobStatus.running))
+    )
+    expired = list(
+        s.scalars(
+            select(Scene.id).where(
+                Scene.project_id == project_id,
+                Scene.deleted_at < utcnow() - UNDO_WINDOW,
+                ~running,
+            )
+        )
+    )
+    if not expired:
+        return []
+    files = s.execute(select(Take.media_key, Take.poster_key).where(Take.scene_id.in_(expired)))
+    keys = [key for pair in files for key in pair if key]
+    # a scene's selected take is one of the takes removed with it
+    s.execute(update(Scene).where(Scene.id.in_(expired)).values(selected_take_id=None))
+    s.execute(delete(Scene).where(Scene.id.in_(expired)))
+    return keys
 
 
 def move_scene(db: Database, actor: User, scene_id: int, new_index: int) -> None:
@@ -235,7 +334,7 @@ def list_takes(db: Database, actor: User, project_id: int) -> list[Take]:
             s.scalars(
                 select(Take)
                 .join(Scene, Scene.id == Take.scene_id)
-                .where(Scene.project_id == project_id)
+                .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
                 .order_by(Scene.position, Take.created_at.desc(), Take.id.desc())
             )
         )

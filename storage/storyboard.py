@@ -233,8 +233,10 @@ def export_storyboard(db: Database, actor: User, project_id: int) -> Exported:
     for key in ("title_card", "end_card"):
         if getattr(project, key):
             values[key] = getattr(project, key)
-    if project.music_id:
-        bed = next(a for a in assets.list_assets(db, actor, project_id) if a.id == project.music_id)
+    # the library lists no deleted sound: a music bed deleted from it is not exported
+    library = assets.list_assets(db, actor, project_id) if project.music_id else []
+    bed = next((a for a in library if a.id == project.music_id), None)
+    if bed is not None:
         file = f"music-{project_id}.{bed.media_key.rsplit('.', 1)[-1]}"
         files[file] = bed.media_key
         values["music"] = {

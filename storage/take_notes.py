@@ -18,7 +18,9 @@ def rate_take(db: Database, actor: User, take_id: int, rating: int | None, note:
     """Set a take's stars (None: not rated) and note; a reviewer may, a viewer may not."""
     with db.session() as s:
         found = s.execute(
-            select(Take, Scene.project_id).join(Scene).where(Take.id == take_id)
+            select(Take, Scene.project_id)
+            .join(Scene)
+            .where(Take.id == take_id, Scene.deleted_at.is_(None))
         ).first()
         if found is None:
             raise NotFound(f"take {take_id}: no such take")

@@ -104,6 +104,32 @@ def _show(kind: Kind, text: str) -> None:
     (st.error if kind == "error" else st.success)(plain(text))
 
 
+def remember_deleted(kind: str, project_id: int, item_id: int, name: str) -> None:
+    """Note a delete made from this browser, so that its page offers to undo it."""
+    st.session_state.setdefault(f"deleted-{kind}-{project_id}", []).append((item_id, name))
+
+
+def offer_undo(kind: str, project_id: int, restore: Callable[[int], Any]) -> None:
+    """A line saying what was deleted, with an Undo button, for the latest ``kind``
+    deleted from this browser in the project; each Undo restores one, the latest first."""
+    deleted: list[tuple[int, str]] = st.session_state.get(f"deleted-{kind}-{project_id}", [])
+    if not deleted:
+        return
+    item_id, name = deleted[-1]
+
+    def undo() -> None:
+        restore(item_id)
+        deleted.pop()  # only once restored: a refused undo can be tried again
+
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown(f"Deleted '{plain(name)}'", width="stretch")
+        if st.button("Undo", key=f"undo-{kind}-{item_id}", icon=":material/undo:"):
+            act(undo, f"Restored '{name}'")
+        if st.button("Dismiss", key=f"dismiss-undo-{kind}"):
+            deleted.clear()
+            st.rerun()
+
+
 def open_project() -> Project | None:
     """The project chosen on the Projects page (or in the URL), or a hint to pick one."""
     messages()

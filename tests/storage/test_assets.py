@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
-from storage import assets, jobs, projects, scenes
+from storage import assets, cut, jobs, projects, scenes
 from storage.catalog import Catalog
-from storage.contract import ImageRef, SceneSnapshot
+from storage.contract import CutSnapshot, ImageRef, SceneSnapshot
 from storage.db import Database
-from storage.errors import InvalidInput, PermissionDenied
+from storage.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from storage.media import LocalMediaStore
-from storage.models import AssetKind, Role, User
-from tests.clips import png
+from storage.models import Asset, AssetKind, Role, User, utcnow
+from tests.clips import png, sound
+from tests.storage.made_takes import made_take
 
 MODEL = "veo-3.1-generate-001"
 
@@ -185,3 +188,111 @@ def test_an_ingredient_a_model_cannot_take_is_refused_naming_the_scene_but_draft
     assert jobs.list_jobs(db, owner, pid) == []
     drafted = jobs.create_generation_jobs(db, owner, pid, True)  # drafts use no references
     assert [list(j.params["references"]) for j in drafted] == [[], []]
+
+
+def _generated(db: Database, owner: User, pid: int) -> list[SceneSnapshot]:
+    """What Veo would be sent for each scene, were the project queued now."""
+    return [
+        SceneSnapshot.from_params(job.params)
+        for job in jobs.create_generation_jobs(db, owner, pid, False)
+    ]
+
+
+def test_a_deleted_upload_comes_back_with_its_file_and_where_it_was_used(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = project(db, owner)
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
+    opening = assets.add_asset(db, media, owner, pid, "frame", "opening", png())
+    theme = assets.add_asset(db, media, owner, pid, "music", "theme", sound(2))
+    window = scenes.add_scene(
+        db, owner, pid, {"prompt": "at the window", "first_frame_id": opening.id}
+    )
+    scenes.update_scene(db, owner, window.id, {"references": [mara.id]})
+    asleep = scenes.add_scene(db, owner, pid, {"prompt": "Mara sleeps"})  # names her
+    for scene in (window, asleep):
+        made_take(db, owner, pid, scene.id, 4.0)
+    cut.update_cut(db, owner, pid, {"music_id": theme.id})
+    for gone in (mara, opening, theme):
+        assets.delete_asset(db, media, owner, gone.id)
+    assert assets.list_assets(db, owner, pid) == []
+    assert all(media.exists(gone.media_key) for gone in (mara, opening, theme))
+    assert assets.attached_references(db, owner, window.id) == []
+    assert [(g.references, g.first_frame) for g in _generated(db, owner, pid)] == [((), None)] * 2
+    render = cut.create_render_job(db, owner, pid, {"use_music": True})
+    assert CutSnapshot.from_params(render.params).music is None
+    # edits that do not touch the links keep them, for the undo
+    scenes.update_scene(db, owner, window.id, {"title": "Window"})
+    cut.update_cut(db, owner, pid, {"music_fade_in": 1.0})
+    with pytest.raises(InvalidInput, match=f"first_frame_id: image {opening.id} is not in"):
+        scenes.add_scene(db, owner, pid, {"prompt": "x", "first_frame_id": opening.id})
+    with pytest.raises(InvalidInput, match=f"references: image {mara.id} is not an ingredient"):
+        scenes.update_scene(db, owner, asleep.id, {"references": [mara.id]})
+    for gone in (mara, opening, theme):
+        assets.restore_asset(db, owner, gone.id)
+    assert [a.name for a in assets.list_assets(db, owner, pid)] == ["Mara", "opening", "theme"]
+    assert assets.attached_references(db, owner, window.id) == [mara.id]
+    snapshots = _generated(db, owner, pid)
+    assert [[r.name for r in g.references] for g in snapshots] == [["Mara"], ["Mara"]]
+    assert snapshots[0].first_frame == ImageRef(opening.media_key, "image/png", "opening")
+    render = cut.create_render_job(db, owner, pid, {"use_music": True})
+    music = CutSnapshot.from_params(render.params).music
+    assert music is not None and music.media_key == theme.media_key
+
+
+def test_an_undo_never_makes_two_ingredients_of_one_name(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = project(db, owner)
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
+    assets.delete_asset(db, media, owner, mara.id)
+    again = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="blue"))
+    with pytest.raises(Conflict, match="the library has another 'Mara' now; rename it"):
+        assets.restore_asset(db, owner, mara.id)
+    assets.delete_asset(db, media, owner, again.id)
+    assert assets.restore_asset(db, owner, mara.id).name == "Mara"
+    with pytest.raises(Conflict, match="'Mara' is not deleted; there is nothing to undo"):
+        assets.restore_asset(db, owner, mara.id)
+
+
+def test_only_an_editor_deletes_or_restores_an_upload(
+    db: Database, owner: User, stranger: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = project(db, owner)
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png())
+    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    with pytest.raises(PermissionDenied, match="deleting from the library needs editor"):
+        assets.delete_asset(db, media, stranger, mara.id)
+    assets.delete_asset(db, media, owner, mara.id)
+    with pytest.raises(PermissionDenied, match="restoring to the library needs editor"):
+        assets.restore_asset(db, stranger, mara.id)
+    assert assets.list_assets(db, owner, pid) == []
+
+
+def test_an_upload_deleted_longer_than_the_undo_window_is_purged_with_its_file(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = project(db, owner)
+    mara, opening, lamp = (
+        assets.add_asset(db, media, owner, pid, kind, name, png())
+        for kind, name in [("character", "Mara"), ("frame", "opening"), ("object", "lamp")]
+    )
+    scene = scenes.add_scene(
+        db, owner, pid, {"prompt": "Mara", "first_frame_id": opening.id, "references": [mara.id]}
+    )
+    for gone in (mara, opening):
+        assets.delete_asset(db, media, owner, gone.id)
+    with db.session() as s:
+        expired = utcnow() - assets.UNDO_WINDOW - timedelta(minutes=1)
+        s.execute(update(Asset).where(Asset.id == mara.id).values(deleted_at=expired))
+    assets.delete_asset(db, media, owner, lamp.id)  # a delete empties what has expired
+    with pytest.raises(NotFound, match=f"upload {mara.id}: no such upload"):
+        assets.restore_asset(db, owner, mara.id)
+    assert not media.exists(mara.media_key) and media.exists(opening.media_key)
+    assets.restore_asset(db, owner, opening.id)
+    assert scenes.get_scene(db, owner, scene.id).first_frame_id == opening.id
+    assert assets.attached_references(db, owner, scene.id) == []

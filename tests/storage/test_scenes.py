@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from pathlib import Path
 
-from storage import projects, scenes
+import pytest
+from sqlalchemy import update
+
+from storage import assets, cut, jobs, projects, scenes
+from storage.assets import UNDO_WINDOW
 from storage.db import Database
-from storage.errors import InvalidInput, NotFound, PermissionDenied
-from storage.models import Role, User
+from storage.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from storage.media import LocalMediaStore
+from storage.models import Role, Scene, User, utcnow
+from tests.clips import png
+from tests.storage.made_takes import made_take
 
 MODEL = "veo-3.1-fast-generate-001"
 
@@ -49,14 +57,16 @@ def test_prompt_longer_than_the_model_allows_is_refused_with_the_limit(
         scenes.add_scene(db, owner, pid, {"prompt": "x" * 4001})
 
 
-def test_duplicate_move_delete_keep_positions_dense(db: Database, owner: User) -> None:
+def test_duplicate_move_delete_keep_positions_dense(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
     pid = make_project(db, owner)
     a, b, c = scenes.add_scenes(db, owner, pid, [{"prompt": p, "title": p} for p in "abc"])
     copy = scenes.duplicate_scene(db, owner, a.id)
     assert [s.title for s in scenes.list_scenes(db, owner, pid)] == ["a", "a (copy)", "b", "c"]
     scenes.move_scene(db, owner, c.id, 0)
     assert [s.title for s in scenes.list_scenes(db, owner, pid)] == ["c", "a", "a (copy)", "b"]
-    scenes.delete_scene(db, owner, copy.id)
+    scenes.delete_scene(db, LocalMediaStore(tmp_path), owner, copy.id)
     ordered = scenes.list_scenes(db, owner, pid)
     assert [(s.title, s.position) for s in ordered] == [("c", 0), ("a", 1), ("b", 2)]
     with pytest.raises(InvalidInput, match="position: 5 is out of range; allowed: 1 to 3"):
@@ -121,3 +131,112 @@ def test_control_characters_are_refused_the_same_on_sqlite_and_postgresql(
     assert scenes.list_scenes(db, owner, pid) == []  # nothing saved half-way
     kept = scenes.add_scene(db, owner, pid, {"prompt": "line one\n\tline two"})
     assert kept.prompt == "line one\n\tline two"  # tabs and line breaks are text
+
+
+def test_a_deleted_scene_comes_back_in_its_place_with_its_takes_and_ingredients(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = make_project(db, owner, model="veo-3.1-generate-001")  # takes ingredients
+    dawn, harbour, dusk = scenes.add_scenes(
+        db, owner, pid, [{"title": t, "prompt": f"the quay at {t}"} for t in ("a", "b", "c")]
+    )
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png())
+    scenes.update_scene(db, owner, harbour.id, {"references": [mara.id]})
+    take = made_take(db, owner, pid, harbour.id, 4.0)
+    scenes.delete_scene(db, media, owner, harbour.id)
+    listed = scenes.list_scenes(db, owner, pid)
+    assert [(sc.title, sc.position) for sc in listed] == [("a", 0), ("c", 1)]
+    assert scenes.list_takes(db, owner, pid) == []
+    [summary] = projects.list_projects(db, owner)
+    assert (summary.scenes, summary.takes) == (2, 0)
+    # no new job, render or edit uses it
+    assert [j.scene.id for j in jobs.plan_generation(db, owner, pid, True).jobs] == [
+        dawn.id,
+        dusk.id,
+    ]
+    with pytest.raises(NotFound, match=f"scene {harbour.id}: not a scene of project"):
+        jobs.create_generation_jobs(db, owner, pid, True, [harbour.id])
+    with pytest.raises(NotFound, match="scene 'b' is deleted; undo the delete to use it again"):
+        scenes.update_scene(db, owner, harbour.id, {"title": "x"})
+    with pytest.raises(InvalidInput, match=r"these scenes have no selected take yet: 1\. a, 2\. c"):
+        cut.create_render_job(db, owner, pid, {})
+    restored = scenes.restore_scene(db, owner, harbour.id)
+    listed = scenes.list_scenes(db, owner, pid)
+    assert [(sc.title, sc.position) for sc in listed] == [("a", 0), ("b", 1), ("c", 2)]
+    assert restored.selected_take_id == take.id
+    assert [t.id for t in scenes.list_takes(db, owner, pid)] == [take.id]
+    assert assets.attached_references(db, owner, harbour.id) == [mara.id]
+    with pytest.raises(Conflict, match="scene 'b' is not deleted; there is nothing to undo"):
+        scenes.restore_scene(db, owner, harbour.id)
+
+
+def test_undone_deletes_come_back_in_order_and_a_short_storyboard_takes_it_last(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = make_project(db, owner)
+    a, b, c, d = scenes.add_scenes(db, owner, pid, [{"prompt": p, "title": p} for p in "abcd"])
+    scenes.delete_scene(db, media, owner, b.id)
+    scenes.delete_scene(db, media, owner, c.id)
+    scenes.restore_scene(db, owner, c.id)  # undone last delete first, as Undo does
+    scenes.restore_scene(db, owner, b.id)
+    assert [sc.title for sc in scenes.list_scenes(db, owner, pid)] == ["a", "b", "c", "d"]
+    scenes.delete_scene(db, media, owner, d.id)
+    for gone in (a, b):
+        scenes.delete_scene(db, media, owner, gone.id)
+    scenes.restore_scene(db, owner, d.id)  # its place (3) is past the one scene left
+    assert [(sc.title, sc.position) for sc in scenes.list_scenes(db, owner, pid)] == [
+        ("c", 0),
+        ("d", 1),
+    ]
+    added = scenes.add_scene(db, owner, pid, {"prompt": "e"})
+    assert (added.title, added.position) == ("Scene 3", 2)  # numbered after the live scenes
+
+
+def test_only_an_editor_deletes_or_restores_a_scene(
+    db: Database, owner: User, stranger: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = make_project(db, owner)
+    scene = scenes.add_scene(db, owner, pid, {"prompt": "sea", "title": "Sea"})
+    with pytest.raises(NotFound):
+        scenes.delete_scene(db, media, stranger, scene.id)
+    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    with pytest.raises(PermissionDenied, match="deleting a scene needs editor"):
+        scenes.delete_scene(db, media, stranger, scene.id)
+    scenes.delete_scene(db, media, owner, scene.id)
+    with pytest.raises(PermissionDenied, match="restoring a scene needs editor"):
+        scenes.restore_scene(db, stranger, scene.id)
+    with pytest.raises(NotFound, match="scene 'Sea' is deleted"):
+        scenes.delete_scene(db, media, owner, scene.id)
+    projects.add_member(db, owner, pid, stranger, Role.editor)
+    assert scenes.restore_scene(db, stranger, scene.id).title == "Sea"
+
+
+def _age(db: Database, scene_id: int, by: timedelta) -> None:
+    with db.session() as s:
+        s.execute(update(Scene).where(Scene.id == scene_id).values(deleted_at=utcnow() - by))
+
+
+def test_a_scene_deleted_longer_than_the_undo_window_is_purged_with_its_takes_files(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = make_project(db, owner)
+    rows = [{"prompt": p} for p in "abcde"]
+    old, recent, busy, kept, last = scenes.add_scenes(db, owner, pid, rows)
+    take = made_take(db, owner, pid, old.id, 4.0)
+    media.write(take.media_key, b"video")
+    jobs.create_generation_jobs(db, owner, pid, True, [busy.id])  # still queued
+    for scene, age in [(old, 1), (recent, -1), (busy, 1)]:
+        scenes.delete_scene(db, media, owner, scene.id)
+        _age(db, scene.id, UNDO_WINDOW + timedelta(minutes=age))
+    scenes.delete_scene(db, media, owner, last.id)  # a delete empties what has expired
+    with pytest.raises(NotFound, match=f"scene {old.id}: no such scene"):
+        scenes.restore_scene(db, owner, old.id)
+    assert not media.exists(take.media_key)
+    for waiting in (busy, recent):  # waiting for its job, or within the window
+        scenes.restore_scene(db, owner, waiting.id)
+    listed = scenes.list_scenes(db, owner, pid)
+    assert [sc.id for sc in listed] == [recent.id, busy.id, kept.id]

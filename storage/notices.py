@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Job, JobKind, JobStatus, Movie, Project, Scene, Take, User
@@ -21,7 +21,7 @@ class Ended:
     scene: str | None  # the scene's title; None for a render
     made: int  # takes made, or the movie's version for a render
     stage: str | None  # where it failed
-    reason: str | None
+    reason: str | None  # why it failed, or what a success could not make
     finished_at: datetime
 
 
@@ -37,9 +37,10 @@ def ended_since(db: Database, actor: User, since: datetime, limit: int = 20) -> 
             .limit(limit)
         ).all()
         ids = [job.id for job, _, _ in rows]
-        takes: dict[int, int] = {}
-        for job_id in s.scalars(select(Take.job_id).where(Take.job_id.in_(ids))):
-            takes[job_id] = takes.get(job_id, 0) + 1
+        counted = s.execute(
+            select(Take.job_id, func.count()).where(Take.job_id.in_(ids)).group_by(Take.job_id)
+        )
+        takes = {job_id: count for job_id, count in counted if job_id is not None}
         versions = dict(
             s.execute(select(Movie.job_id, Movie.version).where(Movie.job_id.in_(ids))).all()
         )
@@ -54,7 +55,7 @@ def ended_since(db: Database, actor: User, since: datetime, limit: int = 20) -> 
                 if job.kind == JobKind.render
                 else takes.get(job.id, 0),
                 stage=job.error_stage,
-                reason=job.error,
+                reason=job.error or job.notice,  # a success may say what it left out
                 finished_at=job.finished_at,
             )
             for job, project, scene in rows

@@ -10,6 +10,13 @@ from storage.notices import Ended, ended_since
 from studio.ui import plain, services, user
 
 CHECK_SECONDS = 3.0
+# Streamlit's own icon font, served by the studio (an emoji needs the viewer's fonts)
+DONE, MOVIE, STOPPED, FAILED = (
+    ":material/check_circle:",
+    ":material/movie:",
+    ":material/stop_circle:",
+    ":material/error:",
+)
 
 
 def notice(ended: Ended) -> tuple[str, str]:
@@ -17,16 +24,19 @@ def notice(ended: Ended) -> tuple[str, str]:
     what = f"'{ended.scene}'" if ended.scene else "the movie"
     where = f" ({ended.project})"
     if ended.status == JobStatus.succeeded and ended.kind == JobKind.render:
-        return f"Version {ended.made} of {ended.project} is ready on the Movie page", "🎬"
+        return f"Version {ended.made} of {ended.project} is ready on the Movie page", MOVIE
     if ended.status == JobStatus.succeeded:
-        takes = "1 new take" if ended.made == 1 else f"{ended.made} new takes"
-        return f"{takes} of {what}{where}: compare them on the Takes page", "✅"
+        if ended.made == 0:
+            return f"No new take of {what}{where}: {ended.reason or 'none was made'}", FAILED
+        if ended.made == 1:
+            return f"A new take of {what}{where}: see it on the Takes page", DONE
+        return f"{ended.made} new takes of {what}{where}: compare them on the Takes page", DONE
     if ended.status == JobStatus.cancelled:
-        return f"Work on {what}{where} was cancelled", "⏹️"
+        return f"Work on {what}{where} was cancelled", STOPPED
     stage = f" at {ended.stage}" if ended.stage else ""
     return (
         f"Work on {what}{where} {ended.status.value}{stage}: {ended.reason or 'no reason given'}",
-        "⚠️",
+        FAILED,
     )
 
 

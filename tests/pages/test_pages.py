@@ -170,7 +170,7 @@ def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(
     assert any(":green[**" in m.value for m in app.markdown)
     next(b for b in app.button if b.label == "Accept").click().run()
     [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
-    assert scene.prompt == "a sunrise, smooth camera movement, cinematic, richly detailed."
+    assert scene.prompt == "a sunrise. Steady locked-off framing, richly detailed."
 
 
 def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Services) -> None:

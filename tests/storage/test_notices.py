@@ -38,3 +38,4 @@ def test_ended_work_is_named_with_what_it_made_or_why_it_failed(
     assert ended[1].reason == "the file never came" and ended[0].project == "Harbour"
     assert ended_since(db, owner, ended[-1].finished_at) == []
     assert ended_since(db, stranger, since) == []
+    assert ended[2].reason == "both samples were blocked"  # what a success left out

@@ -3,14 +3,18 @@ prompt, duplicate, delete, reorder."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
-from storage import assets
+from storage import assets, cut
 from storage import scenes as store
+from storage.jobs import PlannedJob
 from storage.models import Asset, Project, Scene, Take
+from studio.components.timeline import saved_edit, timeline, timeline_clips
 from studio.planning_ui import improve_panel, plan_panel
+from studio.scene_actions import generate_actions
 from studio.scene_form import scene_form
 from studio.ui import (
     act,
@@ -47,15 +51,18 @@ def _poster(scene: Scene, takes: list[Take]) -> None:
 
 def _scene_card(
     project: Project,
-    scene: Scene,
+    scenes: list[Scene],
     number: int,
-    count: int,
     takes: list[Take],
+    plans: dict[int, PlannedJob],
 ) -> None:
+    scene, count = scenes[number - 1], len(scenes)
     with st.container(border=True):
         st.markdown(f"**{number}\\. {plain(scene.title)}** · {scene.duration}s · {scene.camera}")
         _poster(scene, takes)
         st.caption(plain(scene.prompt[:140]))
+        after = scenes[number] if number < count else None
+        generate_actions(project, scene, number, after, takes, plans)
         cols = st.columns(4)
         db, me = services().db, user()
         if cols[0].button("↑", key=f"up-{scene.id}", disabled=number == 1, help="Move earlier"):
@@ -103,6 +110,29 @@ def _editor(
             st.rerun()
 
 
+def _plans(project: Project) -> dict[int, PlannedJob]:
+    """What generating each scene would cost, figured once for every card."""
+    plan = attempt(lambda: services().jobs.plan(user(), project.id))
+    return {planned.scene.id: planned for planned in plan.jobs} if plan else {}
+
+
+def _timeline(project: Project, scenes: list[Scene], takes: list[Take]) -> None:
+    """The scenes in order as a strip: drag one to move it (trims are made on the Movie
+    page, where the cut is finished)."""
+    if len(scenes) < 2:
+        return
+    edit = timeline(
+        timeline_clips(scenes, {t.id: t for t in takes}),
+        key=f"storyboard-timeline-{project.id}",
+        editable=True,
+        trims=False,
+        hint="Drag a scene to move it; click a transition to change it.",
+    )
+    if edit:
+        edits, order = saved_edit(edit)
+        act(partial(cut.edit_timeline, services().db, user(), project.id, edits, order))
+
+
 def render() -> None:
     st.title("Storyboard")
     project = open_project()
@@ -131,16 +161,13 @@ def render() -> None:
         number, scene = editing
         others = [t for t in takes if not t.is_draft and t.scene_id != scene.id]
         _editor(project, scene, number, library, others)
+    _timeline(project, scenes, takes)
+    plans = _plans(project) if scenes else {}
     per_row = 3
     for start in range(0, len(scenes), per_row):
         cols = st.columns(per_row)
         for col, offset in zip(cols, range(start, min(start + per_row, len(scenes))), strict=False):
             with col:
                 scene = scenes[offset]
-                _scene_card(
-                    project,
-                    scene,
-                    offset + 1,
-                    len(scenes),
-                    [t for t in takes if t.scene_id == scene.id],
-                )
+                own = [t for t in takes if t.scene_id == scene.id]
+                _scene_card(project, scenes, offset + 1, own, plans)

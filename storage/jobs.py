@@ -33,7 +33,7 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.scenes import live_take, scene_estimate
+from storage.scenes import change_scene, live_take, scene_estimate
 from storage.validation import require_takes
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -165,8 +165,11 @@ def create_generation_jobs(
     drafts: bool,
     scene_ids: list[int] | None = None,
     takes: int | None = None,
+    changes: dict[int, dict[str, Any]] | None = None,
 ) -> list[Job]:
-    """One queued job per scene (all scenes when ``scene_ids`` is None), saved together.
+    """One queued job per scene (all scenes when ``scene_ids`` is None), saved together
+    with ``changes`` to the scenes (by id) they are made with: extending a take, continuing
+    from the previous scene. A refusal of any of it saves none of it.
 
     Each job's backend is its scene's model's provider, or the local animatic in draft
     mode. A billed provider's jobs reserve their estimate against the project budget in
@@ -178,6 +181,11 @@ def create_generation_jobs(
         lock_project(s, project_id)
         project = require(s, actor, project_id, Role.editor, "generating scenes")
         ordered, chosen = _chosen(s, project_id, scene_ids)
+        by_id = {scene.id: scene for scene in ordered}
+        for scene_id, fields in (changes or {}).items():
+            if scene_id not in by_id:
+                raise NotFound(f"scene {scene_id}: not a scene of project {project_id}")
+            change_scene(s, catalog, actor, by_id[scene_id], fields)
         plan = _plan(s, catalog, project, chosen, takes, drafts)
         if not plan.fits:
             _refuse_budget(project, plan)

@@ -186,19 +186,25 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
     hand) in one transaction: a refusal of any part saves none of it."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
-        fields = dict(changes)
-        references = fields.pop("references", None)
-        before = scene_values(scene)
-        cleaned = clean_scene(fields, before, db.catalog)
-        _check_links(s, db.catalog, scene.project_id, cleaned, before)
-        for key, value in cleaned.items():
-            setattr(scene, key, value)
-        if references is not None:
-            attach_references(s, db.catalog, scene, references)
-        audit.record(
-            s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes)
-        )
+        change_scene(s, db.catalog, actor, scene, changes)
     return scene
+
+
+def change_scene(
+    s: Session, catalog: Catalog, actor: User, scene: Scene, changes: dict[str, Any]
+) -> None:
+    """``update_scene`` inside a transaction the caller holds (and has checked the actor's
+    role in), so a change can be saved together with the work it is made for."""
+    fields = dict(changes)
+    references = fields.pop("references", None)
+    before = scene_values(scene)
+    cleaned = clean_scene(fields, before, catalog)
+    _check_links(s, catalog, scene.project_id, cleaned, before)
+    for key, value in cleaned.items():
+        setattr(scene, key, value)
+    if references is not None:
+        attach_references(s, catalog, scene, references)
+    audit.record(s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes))
 
 
 def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:

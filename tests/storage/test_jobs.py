@@ -72,3 +72,18 @@ def test_concurrent_queueing_never_overspends(db: Database, owner: User) -> None
         thread.join()
     assert sorted(outcomes) == ["queued"] * 3 + ["refused"] * 5
     assert len(jobs.list_jobs(db, owner, pid)) == 3
+
+
+def test_a_scene_change_made_for_a_job_is_saved_with_it_or_not_at_all(
+    db: Database, owner: User
+) -> None:
+    pid = budgeted(db, owner, budget=1.0, scene_count=2)
+    first, second = scenes.list_scenes(db, owner, pid)
+    continued = {second.id: {"continuity": "previous"}}
+    jobs.create_generation_jobs(db, owner, pid, False, [first.id])  # $0.80 of the $1.00
+    with pytest.raises(BudgetExceeded):
+        jobs.create_generation_jobs(db, owner, pid, False, [second.id], changes=continued)
+    assert scenes.get_scene(db, owner, second.id).continuity == "none"
+    (job,) = jobs.create_generation_jobs(db, owner, pid, True, [second.id], changes=continued)
+    assert scenes.get_scene(db, owner, second.id).continuity == "previous"
+    assert job.params["continuity"] == "previous"  # the job is made with the change

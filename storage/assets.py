@@ -238,7 +238,7 @@ def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) ->
     """Take the upload out of the library: scenes and the cut stop using it, and it waits,
     with its file and its links to scenes, for ``restore_asset``."""
     with db.session() as s:
-        asset = _asset_for(s, actor, asset_id, "deleting from the library")
+        asset = _asset_for(s, actor, asset_id, "deleting from the library", deleted=False)
         if asset.deleted_at is not None or not _mark_deleted(s, asset_id, True):
             raise Conflict(f"'{asset.name}' is already deleted")
         audit.record(s, actor, "asset.deleted", asset.project_id, asset=asset_id)
@@ -252,7 +252,7 @@ def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
     """Undo a delete: the upload is back in the library, in the scenes it was attached to,
     and as the frame or the music bed it was."""
     with db.session() as s:
-        asset = _asset_for(s, actor, asset_id, "restoring to the library")
+        asset = _asset_for(s, actor, asset_id, "restoring to the library", deleted=True)
         nothing = Conflict(f"'{asset.name}' is not deleted; there is nothing to undo")
         if asset.deleted_at is None:
             raise nothing
@@ -266,12 +266,12 @@ def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
     return asset
 
 
-def _asset_for(s: Session, actor: User, asset_id: int, doing: str) -> Asset:
+def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool) -> Asset:
+    """The upload, deleted or not, if the actor may edit its library."""
     asset = s.get(Asset, asset_id)
     if asset is None:
-        raise NotFound(
-            f"upload {asset_id}: no such upload (a delete can be undone for {UNDO_WINDOW.days} day)"
-        )
+        purged = f" (a delete can be undone for {UNDO_WINDOW.days} day)" if deleted else ""
+        raise NotFound(f"upload {asset_id}: no such upload{purged}")
     require(s, actor, asset.project_id, Role.editor, doing)
     return asset
 

@@ -108,9 +108,8 @@ def _scene_for(
     """The scene, if the actor may do this to it; a deleted one only when ``deleted``."""
     scene = s.get(Scene, scene_id)
     if scene is None:
-        raise NotFound(
-            f"scene {scene_id}: no such scene (a delete can be undone for {UNDO_WINDOW.days} day)"
-        )
+        purged = f" (a delete can be undone for {UNDO_WINDOW.days} day)" if deleted else ""
+        raise NotFound(f"scene {scene_id}: no such scene{purged}")
     require(s, actor, scene.project_id, minimum, doing)
     if scene.deleted_at is not None and not deleted:
         raise NotFound(f"scene '{scene.title}' is deleted; undo the delete to use it again")
@@ -204,7 +203,9 @@ def change_scene(
         setattr(scene, key, value)
     if references is not None:
         attach_references(s, catalog, scene, references)
-    audit.record(s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes))
+    audit.record(
+        s, actor, "scene.updated", scene.project_id, scene=scene.id, fields=sorted(changes)
+    )
 
 
 def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import streamlit as st
@@ -9,7 +10,12 @@ import streamlit as st
 from pages import storyboard
 from storage import catalog
 from storage import projects as store
-from studio.ui import act, messages, plain, services, user
+from storage.models import Project
+from studio.ui import act, attempt, messages, plain, services, user
+
+PER_PAGE = 20
+PAGE = "projects-page"  # the page of the list shown; its number input's key
+RENAMING = "renaming-project"  # the project whose rename dialog is open
 
 
 def _create_form() -> None:
@@ -54,40 +60,125 @@ def _create_form() -> None:
             act(create, f"Created '{name.strip()}'")
 
 
+def _first_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+def _turn(by: int) -> None:
+    st.session_state[PAGE] = st.session_state.get(PAGE, 1) + by
+
+
+def _open_rename(project_id: int) -> None:
+    st.session_state[RENAMING] = project_id
+
+
+def _close_rename() -> None:
+    st.session_state.pop(RENAMING, None)
+
+
+# One dialog for the project being renamed, rather than a rename box on every card: a
+# keyed text box costs a pass over the whole session state each run.
+@st.dialog("Rename project", on_dismiss=_close_rename)
+def _rename(project: Project) -> None:
+    name = st.text_input("New name", value=project.name, max_chars=catalog.MAX_TITLE_CHARS)
+    cols = st.columns(2)
+    if cols[0].button("Save", type="primary", width="stretch"):
+        changes = {"name": name}
+        # a refusal is shown here, the typed name kept; done, the page shows the new name
+        if attempt(partial(store.update_project, services().db, user(), project.id, changes)):
+            _close_rename()
+            st.rerun()
+    if cols[1].button("Cancel", width="stretch"):
+        _close_rename()
+        st.rerun()
+
+
+def _filters() -> tuple[str, bool]:
+    cols = st.columns([4, 1], vertical_alignment="bottom")
+    search = cols[0].text_input(
+        "Search projects by name",
+        placeholder="Part of a name",
+        icon=":material/search:",
+        key="projects-search",
+        on_change=_first_page,
+    )
+    archived = cols[1].toggle("Show archived", key="projects-archived", on_change=_first_page)
+    return search, archived
+
+
+def _pager(pages: int, jump: bool) -> None:
+    """Previous and next, and the page: a box to type it in (``jump``), or said in words."""
+    page = st.session_state[PAGE]
+    previous, where, after, _ = st.columns([2, 2, 2, 6], vertical_alignment="bottom")
+    previous.button(
+        "Previous", icon=":material/chevron_left:", disabled=page <= 1,
+        on_click=_turn, args=(-1,), key=f"previous-{jump}", width="stretch",
+    )  # fmt: skip
+    if jump:
+        where.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key=PAGE)
+    else:
+        where.markdown(f"Page {page:,} of {pages:,}")
+    after.button(
+        "Next", icon=":material/chevron_right:", icon_position="right", disabled=page >= pages,
+        on_click=_turn, args=(1,), key=f"next-{jump}", width="stretch",
+    )  # fmt: skip
+
+
+def _card(summary: store.ProjectSummary) -> None:
+    project = summary.project
+    with st.container(border=True):
+        cols = st.columns([4, 1, 1, 2, 2])
+        archived = " (archived)" if project.archived else ""
+        cols[0].subheader(f"{plain(project.name)}{archived}")
+        cols[0].caption(plain(project.description) or "—")
+        cols[1].metric("Scenes", summary.scenes)
+        cols[2].metric("Takes", summary.takes)
+        cols[3].metric(
+            "Est. cost", f"${summary.estimated_cost_usd:,.2f}", help="At Veo list prices"
+        )
+        if cols[4].button("Open", key=f"open-{project.id}", type="primary", width="stretch"):
+            st.session_state["project_id"] = project.id
+            # a page made from a function is found by its source and its url path
+            st.switch_page(
+                st.Page(storyboard.render, url_path="storyboard"),
+                query_params={"project": str(project.id)},
+            )
+        cols[4].button(
+            "Rename", key=f"rename-{project.id}", icon=":material/edit:", type="tertiary",
+            on_click=_open_rename, args=(project.id,),
+        )  # fmt: skip
+        label, icon = ("Restore", "unarchive") if project.archived else ("Archive", "archive")
+        if cols[4].button(label, key=f"archive-{project.id}", icon=f":material/{icon}:",
+                          type="tertiary"):  # fmt: skip
+            wanted = not project.archived
+            act(partial(store.set_archived, services().db, user(), project.id, wanted))
+
+
 def render() -> None:
     st.title("Projects")
     messages()
     _create_form()
-    show_archived = st.toggle("Show archived")
-    summaries = store.list_projects(services().db, user(), include_archived=show_archived)
-    if not summaries:
-        st.info("No projects yet. Create one above, or run `veogen import storyboard.yaml`.")
+    search, show_archived = _filters()
+    db, me = services().db, user()
+    total = store.count_projects(db, me, show_archived, search)
+    if not total:
+        if search.strip():
+            st.info(f"No project’s name contains “{plain(search.strip())}”.")
+        else:
+            st.info("No projects yet. Create one above, or run `veogen import storyboard.yaml`.")
         return
+    pages = math.ceil(total / PER_PAGE)
+    page = st.session_state[PAGE] = min(max(1, st.session_state.get(PAGE, 1)), pages)
+    first = (page - 1) * PER_PAGE
+    summaries = store.list_projects(db, me, show_archived, search, first, PER_PAGE)
+    st.caption(f"Projects {first + 1:,}–{first + len(summaries):,} of {total:,}, newest first")
+    if pages > 1:
+        _pager(pages, jump=True)
     for summary in summaries:
-        project = summary.project
-        with st.container(border=True):
-            cols = st.columns([4, 1, 1, 1, 2])
-            archived = " (archived)" if project.archived else ""
-            cols[0].subheader(f"{plain(project.name)}{archived}")
-            cols[0].caption(plain(project.description) or "—")
-            cols[1].metric("Scenes", summary.scenes)
-            cols[2].metric("Takes", summary.takes)
-            cols[3].metric(
-                "Est. cost", f"${summary.estimated_cost_usd:,.2f}", help="At Veo list prices"
-            )
-            if cols[4].button("Open", key=f"open-{project.id}", type="primary"):
-                st.session_state["project_id"] = project.id
-                # a page made from a function is found by its source and its url path
-                st.switch_page(
-                    st.Page(storyboard.render, url_path="storyboard"),
-                    query_params={"project": str(project.id)},
-                )
-            with cols[4].popover("Manage"):
-                new_name = st.text_input("Rename to", value=project.name, key=f"name-{project.id}")
-                if st.button("Rename", key=f"rename-{project.id}"):
-                    changes = {"name": new_name}
-                    act(partial(store.update_project, services().db, user(), project.id, changes))
-                label = "Restore" if project.archived else "Archive"
-                if st.button(label, key=f"archive-{project.id}"):
-                    wanted = not project.archived
-                    act(partial(store.set_archived, services().db, user(), project.id, wanted))
+        _card(summary)
+    if pages > 1:
+        _pager(pages, jump=False)
+    renaming = st.session_state.get(RENAMING)
+    shown = {summary.project.id: summary.project for summary in summaries}
+    if renaming in shown:
+        _rename(shown[renaming])

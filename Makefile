@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/animatic.py
 	$(BIN)/python benchmarks/inflight.py
 	$(BIN)/python benchmarks/assembly.py
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

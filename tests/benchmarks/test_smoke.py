@@ -63,3 +63,19 @@ def test_faults_benchmark_kills_engines_and_counts_every_promise() -> None:
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["jobs"] == 8
     assert summary["lost"] == summary["double_submitted"] == summary["duplicated_takes"] == 0
+
+
+def test_pages_benchmark_times_every_page_at_one_project_and_at_many() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "pages.py"), "--projects", "3", "--rounds", "2",
+         "--json"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (summary["projects"], summary["takes"]) == (3, 60)
+    pages = {"projects", "storyboard", "generate", "takes", "movie", "library", "analytics"}
+    assert set(summary["pages"]) == pages
+    for figures in summary["pages"].values():
+        for seen in (figures["one"], figures["many"]):
+            assert 0 < seen["p50"] <= seen["p95"]
+    assert "p95 ratio" in done.stdout

@@ -2,21 +2,23 @@
 against the same page with one project, in the same run.
 
 Method: each page runs in this process under Streamlit's AppTest (streamlit.testing.v1),
-as the studio runs it (`from pages import X; X.render()`, the services cached as in the
-studio), against SQLite in a temporary data folder. A page's server time is the wall time
-of one `AppTest.run()`: the script from its first line to its last element, fragments
-included; the browser's drawing and the websocket are not in it. Each page is run once to
-warm up (imports, the session's user), then ``--rounds`` times in the same session, as a
-creator's clicks rerun it; p50 and p95 are of those runs.
+as the studio runs it (`from pages import X; X.render()`, its services cached across runs
+as in the studio), against SQLite in a temporary data folder. A page's server time is the
+wall time of one `AppTest.run()`: the script from its first line to its last element,
+fragments included; the browser's drawing and the websocket are not in it.
 
-One data set grows in the run: first the open project alone (5 scenes of 4 takes, a
-character and a style in its library), every page measured; then 999 more projects like it
-are added (1,000 projects, 20,000 takes) and every page measured again, the open project
-unchanged. A page that shows one project should not move; the Projects page shows a page
-of the list. Seeded through the data layer: projects, scenes and jobs by `storage.projects`,
+Two data folders are built first: the open project alone (5 scenes of 4 takes, a character
+and a style in its library), and the same open project among 999 more like it (1,000
+projects, 20,000 takes). Each page is then run ``--rounds`` times on each, in turns, so
+that the machine's load weighs on both alike: after a switch an untimed run builds the
+page's services for that folder, then a timed run reruns the page, as a creator's clicks
+do. p50 and p95 are of the timed runs. A page that shows one project should not move; the
+Projects page shows one page of its list.
+
+Seeded through the data layer: projects, scenes and jobs by `storage.projects`,
 `storage.scenes` and `storage.jobs` (each job claimed and completed with its four takes),
-a metric event per step of each job by `storage.metrics.MetricsWriter` (the Analytics page
-charts them). Takes are rows only, except the open project's: the Takes and Storyboard
+and a metric event per step of each job by `storage.metrics.MetricsWriter` (the Analytics
+page charts them). Takes are rows only, except the open project's: the Takes and Storyboard
 pages play and show its files.
 
 Run: `python benchmarks/pages.py` (`--projects 5 --rounds 2` for a smoke run; `--json` prints
@@ -34,6 +36,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,7 @@ from storage.metrics import MetricsWriter  # noqa: E402
 from storage.models import Job, User  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
 from studio.services import Services  # noqa: E402
+from studio.ui import services  # noqa: E402
 
 # The pages of studio/app.py, and whether each shows the open project.
 PAGES = {
@@ -133,24 +137,57 @@ class Seeder:
         )  # fmt: skip
 
 
-def page_app(name: str, project_id: int) -> AppTest:
+@dataclass(frozen=True)
+class DataSet:
+    folder: Path
+    open_id: int  # the project the project pages show
+    seeded_s: float  # seconds to add the projects beyond the open one
+
+
+def build(folder: Path, count: int) -> DataSet:
+    """A data folder with the open project and ``count - 1`` more like it."""
+    os.environ["VEOGEN_DATA_DIR"] = str(folder)
+    studio = Services(load_settings())
+    seeder = Seeder(studio, studio.user())
+    open_id = seeder.project(with_files=True)
+    seeder.library(open_id)
+    start = time.perf_counter()
+    for _ in range(count - 1):
+        seeder.project()
+    seeder.events.flush()
+    seeded_s = time.perf_counter() - start
+    studio.db.dispose()
+    return DataSet(folder, open_id, seeded_s)
+
+
+def use(data: DataSet) -> None:
+    """Point the pages at ``data``: their services are built anew from the environment."""
+    os.environ["VEOGEN_DATA_DIR"] = str(data.folder)
+    services.clear()
+
+
+def page_app(name: str, data: DataSet) -> AppTest:
     app = AppTest.from_string(f"from pages import {name}\n{name}.render()\n", default_timeout=600)
     if PAGES[name]:
-        app.session_state["project_id"] = project_id
+        app.session_state["project_id"] = data.open_id
     return app
 
 
-def server_times(name: str, project_id: int, rounds: int) -> list[float]:
-    """Seconds per run of the page, after one run to warm up."""
-    app = page_app(name, project_id)
-    times = []
-    for round_ in range(rounds + 1):
-        start = time.perf_counter()
-        app.run()
-        if round_:
-            times.append(time.perf_counter() - start)
-        if app.exception:
-            raise RuntimeError(f"{name}: {app.exception[0].value}")
+def server_times(name: str, sets: dict[str, DataSet], rounds: int) -> dict[str, list[float]]:
+    """Seconds per run of the page on each data set, taken in turns so that the machine's
+    load weighs on both alike; each timed run follows an untimed one that builds the
+    services for its data set, so it is a rerun, as a creator's clicks make."""
+    apps = {size: page_app(name, data) for size, data in sets.items()}
+    times: dict[str, list[float]] = {size: [] for size in sets}
+    for _ in range(rounds):
+        for size, app in apps.items():
+            use(sets[size])
+            app.run()
+            start = time.perf_counter()
+            app.run()
+            times[size].append(time.perf_counter() - start)
+            if app.exception:
+                raise RuntimeError(f"{name}: {app.exception[0].value}")
     return times
 
 
@@ -160,45 +197,36 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def measure(project_id: int, rounds: int) -> dict[str, dict[str, float]]:
+def measure(sets: dict[str, DataSet], rounds: int) -> dict[str, dict[str, dict[str, float]]]:
     figures = {}
     for name in PAGES:
-        times = server_times(name, project_id, rounds)
-        figures[name] = {"p50": percentile(times, 0.50), "p95": percentile(times, 0.95)}
-        print(f"  {name}: p50 {figures[name]['p50'] * 1000:,.0f} ms, "
-              f"p95 {figures[name]['p95'] * 1000:,.0f} ms", file=sys.stderr)  # fmt: skip
+        times = server_times(name, sets, rounds)
+        figures[name] = {
+            size: {"p50": percentile(seen, 0.50), "p95": percentile(seen, 0.95)}
+            for size, seen in times.items()
+        }
+        print(f"  {name}: " + ", ".join(
+            f"{size} p50 {f['p50'] * 1000:,.0f} ms p95 {f['p95'] * 1000:,.0f} ms"
+            for size, f in figures[name].items()), file=sys.stderr)  # fmt: skip
     return figures
 
 
-def seed(seeder: Seeder, count: int) -> float:
-    """Seconds to add ``count`` projects like the open one."""
-    start = time.perf_counter()
-    for _ in range(count):
-        seeder.project()
-    seeder.events.flush()
-    return time.perf_counter() - start
-
-
 def run(project_count: int, rounds: int) -> dict[str, Any]:
+    os.environ.pop("VEOGEN_DATABASE_URL", None)  # SQLite in each data folder, made afresh
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["VEOGEN_DATA_DIR"] = tmp  # the pages' services() read the environment
-        studio = Services(load_settings())
-        seeder = Seeder(studio, studio.user())
-        open_id = seeder.project(with_files=True)
-        seeder.library(open_id)
-        seeder.events.flush()
-        print("1 project:", file=sys.stderr)
-        one = measure(open_id, rounds)
-        seeded_s = seed(seeder, project_count - 1)
-        print(f"{project_count:,} projects (seeded in {seeded_s:.0f} s):", file=sys.stderr)
-        many = measure(open_id, rounds)
-        studio.db.dispose()
+        sets = {
+            "one": build(Path(tmp) / "one", 1),
+            "many": build(Path(tmp) / "many", project_count),
+        }
+        print(f"seeded {project_count - 1:,} projects in {sets['many'].seeded_s:.0f} s",
+              file=sys.stderr)  # fmt: skip
+        figures = measure(sets, rounds)
     return {
         "projects": project_count,
         "takes": project_count * SCENES * TAKES,
         "rounds": rounds,
-        "seeded_s": round(seeded_s, 1),
-        "pages": {name: {"one": one[name], "many": many[name]} for name in PAGES},
+        "seeded_s": round(sets["many"].seeded_s, 1),
+        "pages": figures,
     }
 
 

@@ -14,9 +14,12 @@ from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.captions import caption_lines, draft_captions
 from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Scene, Take
+from studio.components.media import media_url
+from studio.components.player import Source, player
 from studio.components.timeline import saved_edit, timeline, timeline_clips
 from studio.ui import act, attempt, messages, open_project, plain, services, user
 
+MOVIE_FPS = 24.0  # every preset renders at 24 fps
 PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
 
 
@@ -211,7 +214,11 @@ def _version(movie: Movie) -> None:
         if not media.exists(movie.media_key):
             st.error(f"version {movie.version}: its file {movie.media_key} is missing")
             return
-        st.video(media.playback(movie.media_key))
+        player(
+            [Source(media_url(movie.media_key), f"Version {movie.version}")],
+            key=f"movie-player-{movie.id}",
+            fps=MOVIE_FPS,
+        )
         cols = st.columns(4)
         for col, (label, key, mime) in zip(
             cols,

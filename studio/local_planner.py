@@ -199,8 +199,9 @@ DANGLING = frozenset({
 
 
 def _title(text: str) -> str:
-    """The sentence's opening phrase, up to six words, ending on a word that closes it."""
-    clause = re.split(r"[,;:—]", text, maxsplit=1)[0]
+    """The sentence's opening phrase, up to six words, ending on a word that closes it: a
+    short opening sentence ("Morning.") is a title on its own."""
+    clause = re.split(r"[,;:—]|(?<!\b(?:Dr|Mr|Ms|St))(?<!\bMrs)[.!?](?=\s)", text, maxsplit=1)[0]
     words = re.sub(r"[^\w\s'-]", "", clause).split()[:6]
     while words and words[-1].lower() in DANGLING:
         words.pop()

@@ -23,7 +23,12 @@ def plan_panel(project: Project) -> None:
         placeholder="Paste a logline or a script; each paragraph becomes one or more scenes.",
     )
     key = f"plan-{project.id}"  # a plan belongs to the project (and model) it was made for
-    if st.button("Plan scenes", icon=":material/auto_awesome:", disabled=not script.strip()):
+    # never disabled: a pasted script counts only once the box loses focus, which the
+    # click on this button does; a disabled button would swallow that first click
+    if st.button("Plan scenes", icon=":material/auto_awesome:"):
+        if not script.strip():
+            st.error("script: paste a logline or a script first")
+            return
         with st.spinner("Planning scenes…"):
             spec = services().catalog.model(project.model)
             st.session_state[key] = plan_script(services().settings, script, spec)

@@ -39,6 +39,7 @@ from storage.errors import JobCancelled, JobFailed, JobLost, StudioError
 from storage.jobs import NOT_RESENT, UNCONFIRMED
 from storage.media import MediaStore
 from storage.models import Job, JobKind, JobStatus, utcnow
+from storage.trash import empty_trash
 
 log = logging.getLogger("veogen.engine")
 
@@ -442,6 +443,7 @@ class Worker:
                     await rescue_orphans(self.db, self.queue, self.keys, self.claim_idle_ms)
                     idle_ms = self.claim_idle_ms * 10
                     await forget_gone_consumers(self.queue, self.keys, self.name, idle_ms)
+                    await asyncio.to_thread(empty_trash, self.db, self.media)
             except (redis.RedisError, OSError, StudioError) as exc:
                 log.warning("engine %s: reconciling later (%s)", self.name, exc)
             except Exception:  # whatever it was, housekeeping must go on

@@ -242,7 +242,7 @@ def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) ->
         if asset.deleted_at is not None or not _mark_deleted(s, asset_id, True):
             raise Conflict(f"'{asset.name}' is already deleted")
         audit.record(s, actor, "asset.deleted", asset.project_id, asset=asset_id)
-        purged = _purge_expired(s, asset.project_id)
+        purged = purge_expired(s, asset.project_id)
     for key in purged:
         media.delete(key)
     return asset
@@ -287,7 +287,7 @@ def _mark_deleted(s: Session, asset_id: int, deleted: bool) -> bool:
     return cast(CursorResult[Any], marked).rowcount == 1
 
 
-def _purge_expired(s: Session, project_id: int) -> list[str]:
+def purge_expired(s: Session, project_id: int) -> list[str]:
     """Remove for good the project's uploads deleted longer ago than the undo window (their
     links to scenes go with them); the media keys of their files, to remove once committed."""
     expired = s.execute(

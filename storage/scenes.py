@@ -238,7 +238,7 @@ def delete_scene(db: Database, media: MediaStore, actor: User, scene_id: int) ->
             raise Conflict(f"scene '{scene.title}' is already deleted")
         _renumber(_ordered(s, scene.project_id))  # its own position stays: where it goes back
         audit.record(s, actor, "scene.deleted", scene.project_id, scene=scene_id, title=scene.title)
-        purged = _purge_expired(s, scene.project_id)
+        purged = purge_expired(s, scene.project_id)
     for key in purged:
         media.delete(key)
     return scene
@@ -269,7 +269,7 @@ def _mark_deleted(s: Session, scene_id: int, deleted: bool) -> bool:
     return cast(CursorResult[Any], marked).rowcount == 1
 
 
-def _purge_expired(s: Session, project_id: int) -> list[str]:
+def purge_expired(s: Session, project_id: int) -> list[str]:
     """Remove for good the project's scenes deleted longer ago than the undo window, with
     their takes (a scene whose job still runs waits for it); the media keys of the takes,
     to remove once committed."""

@@ -49,6 +49,12 @@ def test_dialogue_that_opens_the_script_joins_the_action_after_it() -> None:
     assert notices == []
 
 
+def test_a_short_opening_sentence_is_a_title_on_its_own() -> None:
+    script = "Morning. The boat is moored in the calm harbour.\n\nMrs. Hale waits. The sea rises."
+    titles = [row["title"] for row in plan_locally(script, SPEC)[0]]
+    assert titles == ["Morning", "Mrs Hale waits"]  # not "Morning The boat is moored"
+
+
 def test_a_line_of_dialogue_never_becomes_a_scene_when_a_paragraph_splits() -> None:
     action = " ".join(f"The keeper climbs flight number {n} of the stairs." for n in range(6))
     script = f'{action}\n"Almost there," she says. "Almost."\n\nMorning. The sea is calm.'

@@ -197,49 +197,61 @@ def _renders(project_id: int) -> None:
 def _version(movie: Movie) -> None:
     media = services().media
     with st.container(border=True):
-        settings = movie.settings
-        st.markdown(
-            f"**Version {movie.version}** · {movie.duration:.1f} s · {movie.width}×{movie.height}"
+        screen, about = st.columns([3, 2])
+        if media.exists(movie.media_key):
+            with screen:
+                player(
+                    [Source(media_url(movie.media_key), f"Version {movie.version}")],
+                    key=f"movie-player-{movie.id}",
+                    fps=MOVIE_FPS,
+                )
+        else:
+            screen.error(f"version {movie.version}: its file {movie.media_key} is missing")
+        with about:
+            _version_facts(movie)
+            _downloads(movie)
+
+
+def _version_facts(movie: Movie) -> None:
+    settings = movie.settings
+    st.markdown(
+        f"**Version {movie.version}** · {movie.duration:.1f} s · {movie.width}×{movie.height}"
+    )
+    st.caption(
+        f"{settings['preset']} {settings['aspect_ratio']} ({settings['fit']}) · "
+        f"captions {'burned in' if settings['burn_captions'] else 'as files'} · "
+        f"{movie.bytes / 1e6:.1f} MB · rendered in {movie.render_s:.0f} s"
+        + (
+            f" · {settings['copied_s']:.0f} s of the picture copied from the takes"
+            if settings.get("copied_s")
+            else ""
         )
-        st.caption(
-            f"{settings['preset']} {settings['aspect_ratio']} ({settings['fit']}) · "
-            f"captions {'burned in' if settings['burn_captions'] else 'as files'} · "
-            f"{movie.bytes / 1e6:.1f} MB · rendered in {movie.render_s:.0f} s"
-            + (
-                f" · {settings['copied_s']:.0f} s of the picture copied from the takes"
-                if settings.get("copied_s")
-                else ""
-            )
+    )
+
+
+def _downloads(movie: Movie) -> None:
+    media = services().media
+    cols = st.columns(4)
+    for col, (label, key, mime) in zip(
+        cols,
+        [
+            ("MP4", movie.media_key, "video/mp4"),
+            ("SRT", movie.captions_srt_key, "application/x-subrip"),
+            ("WebVTT", movie.captions_vtt_key, "text/vtt"),
+            ("OTIO", movie.otio_key, "application/json"),
+        ],
+        strict=True,
+    ):
+        if not media.exists(key):
+            col.caption(f"{label}: file missing")
+            continue
+        col.download_button(
+            label,
+            partial(media.read, key),  # read when clicked, not on every rerun
+            file_name=f"v{movie.version}-{key.rsplit('/', 1)[-1]}",
+            mime=mime,
+            key=f"download-{movie.id}-{label}",
         )
-        if not media.exists(movie.media_key):
-            st.error(f"version {movie.version}: its file {movie.media_key} is missing")
-            return
-        player(
-            [Source(media_url(movie.media_key), f"Version {movie.version}")],
-            key=f"movie-player-{movie.id}",
-            fps=MOVIE_FPS,
-        )
-        cols = st.columns(4)
-        for col, (label, key, mime) in zip(
-            cols,
-            [
-                ("MP4", movie.media_key, "video/mp4"),
-                ("SRT", movie.captions_srt_key, "application/x-subrip"),
-                ("WebVTT", movie.captions_vtt_key, "text/vtt"),
-                ("OTIO", movie.otio_key, "application/json"),
-            ],
-            strict=True,
-        ):
-            if not media.exists(key):
-                col.caption(f"{label}: file missing")
-                continue
-            col.download_button(
-                label,
-                partial(media.read, key),  # read when clicked, not on every rerun
-                file_name=f"v{movie.version}-{key.rsplit('/', 1)[-1]}",
-                mime=mime,
-                key=f"download-{movie.id}-{label}",
-            )
 
 
 def render() -> None:

@@ -12,6 +12,8 @@ from studio.planner import improve_prompt, plan_script, word_diff
 from studio.ui import attempt, plain, services, user
 
 PLAN_COLUMNS = ["title", "prompt", "duration", "camera", "continuity", "notes"]
+# how a scene starts, in the plan table's words
+STARTS = {"none": "a shot of its own", "previous": "the last frame before it"}
 
 
 def plan_panel(project: Project) -> None:
@@ -42,20 +44,35 @@ def plan_panel(project: Project) -> None:
     if not plan.rows:
         return
     spec = services().catalog.model(project.model)
+    table = pd.DataFrame(plan.rows)[PLAN_COLUMNS]
+    table["continuity"] = table["continuity"].map(lambda v: STARTS.get(v, STARTS["none"]))
     edited = st.data_editor(
-        pd.DataFrame(plan.rows)[PLAN_COLUMNS],
+        table,
         key=f"plan-editor-{project.id}",
         num_rows="dynamic",
         width="stretch",
         column_config={
-            "prompt": st.column_config.TextColumn(width="large", max_chars=spec.max_prompt_chars),
-            "duration": st.column_config.SelectboxColumn(options=list(spec.durations)),
-            "camera": st.column_config.SelectboxColumn(options=list(catalog.CAMERA_MOVES)),
-            "continuity": st.column_config.SelectboxColumn(options=["none", "previous"]),
+            "title": st.column_config.TextColumn("Title"),
+            "prompt": st.column_config.TextColumn(
+                "Prompt", width="large", max_chars=spec.max_prompt_chars
+            ),
+            "duration": st.column_config.SelectboxColumn("Seconds", options=list(spec.durations)),
+            "camera": st.column_config.SelectboxColumn(
+                "Camera", options=list(catalog.CAMERA_MOVES)
+            ),
+            "continuity": st.column_config.SelectboxColumn(
+                "Starts from", options=list(STARTS.values())
+            ),
+            "notes": st.column_config.TextColumn("Notes"),
         },
     )
+    by_words = {words: value for value, words in STARTS.items()}
     rows = [
-        {**{str(k): v for k, v in row.items() if pd.notna(v)}, "model": project.model}
+        {
+            **{str(k): v for k, v in row.items() if pd.notna(v)},
+            "continuity": by_words.get(str(row.get("continuity")), "none"),
+            "model": project.model,
+        }
         for row in edited.to_dict("records")
         if str(row.get("prompt") or "").strip()
     ]

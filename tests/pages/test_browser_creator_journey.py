@@ -43,7 +43,9 @@ def choose(page: Any, label: str, option: str) -> None:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
     box.locator("input").first.click()
     page.keyboard.type(option)
-    page.keyboard.press("Enter")
+    page.get_by_role("option").filter(has_text=option).first.click()
+    chosen = lambda: option in box.locator("input").first.input_value()  # noqa: E731
+    wait_for(chosen, f"{label}: {option}", timeout=10)
 
 
 def finished(studio: Services, pid: int) -> bool:
@@ -153,9 +155,10 @@ def _upload(page: Any, base: str, studio: Services, pid: int, folder: Path) -> N
         choose(page, "Kind", kind)
         page.get_by_role("textbox", name="Name").fill(name)
         page.locator('input[type="file"]').set_input_files(str(folder / file))
-        page.wait_for_timeout(500)
+        page.get_by_text(file).first.wait_for()  # the file is in the uploader
         page.get_by_role("button", name="Upload", exact=True).click()
         idle(page)
+        assert not alerts(page), alerts(page)
     kinds = sorted(a.kind for a in assets.list_assets(studio.db, studio.user(), pid))
     assert kinds == ["character", "music"]
 

@@ -37,8 +37,8 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         key=f"timeline-{project.id}",
         editable=True,
         trims=True,
-        hint="Drag a clip to move it, drag its edges to trim it, click a transition to "
-        "change it; click a clip for exact figures.",
+        hint="Drag a clip to move it (or Alt+← →), drag its edges to trim it, click a "
+        "transition to change it; click a clip (or press Enter on it) for exact figures.",
     )
     if edit:
         edits, order = saved_edit(edit)
@@ -48,14 +48,15 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         )
     with st.expander("Captions"):
         for number, scene in enumerate(scenes, 1):
-            st.markdown(f"**{number}\\. {plain(scene.title)}** · {scene.duration} s")
+            seconds = cut.played_seconds(scene, takes.get(scene.selected_take_id or 0))
+            st.markdown(f"**{number}\\. {plain(scene.title)}** · plays {seconds:g} s")
             table = st.data_editor(
                 pd.DataFrame(scene.captions or [], columns=["text", "start", "end"]),
                 key=f"captions-{scene.id}",
                 num_rows="dynamic",
                 width="stretch",
             )
-            _draft_captions(scene)
+            _draft_captions(scene, seconds)
             if st.button("Save captions", key=f"save-captions-{scene.id}"):
                 captions = [
                     {k: v for k, v in row.items() if pd.notna(v)}
@@ -66,7 +67,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
                     st.rerun()
 
 
-def _draft_captions(scene: Scene) -> None:
+def _draft_captions(scene: Scene, seconds: float) -> None:
     """One click to captions from the scene's quoted dialogue, or else its notes."""
     source, lines = caption_lines(scene.prompt, scene.notes or "")
     if not lines:
@@ -75,7 +76,7 @@ def _draft_captions(scene: Scene) -> None:
         f"Draft from the {source}",
         key=f"draft-captions-{scene.id}",
         help=f"Replaces this scene's captions with its {source}, timed by length",
-    ) and _update_scene(scene.id, {"captions": draft_captions(lines, scene.duration)}):
+    ) and _update_scene(scene.id, {"captions": draft_captions(lines, seconds)}):
         st.rerun()
 
 

@@ -126,7 +126,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: list[Take]) -> None:
         key=f"storyboard-timeline-{project.id}",
         editable=True,
         trims=False,
-        hint="Drag a scene to move it; click a transition to change it.",
+        hint="Drag a scene to move it (or Alt+← →); click a transition to change it.",
     )
     if edit:
         edits, order = saved_edit(edit)

@@ -24,15 +24,21 @@ def _label(number: int, take: Take, scene: Scene) -> str:
     return f"Take {number} · {take.duration:.1f} s{draft}{stars}{chosen}"
 
 
-def _scene_picker(scenes: list[Scene], counts: dict[int, int]) -> Scene:
+def _scene_picker(project_id: int, scenes: list[Scene], counts: dict[int, int]) -> Scene:
+    """Keyed by scene id, so a take arriving (which changes the counts) keeps the choice."""
     numbers = {scene.id: n for n, scene in enumerate(scenes, 1)}
-    index = next((i for i, sc in enumerate(scenes) if counts.get(sc.id)), 0)
-    return st.selectbox(
+    by_id = {scene.id: scene for scene in scenes}
+    first = next((sc.id for sc in scenes if counts.get(sc.id)), scenes[0].id)
+    key = f"takes-scene-{project_id}"
+    if st.session_state.get(key) not in by_id:
+        st.session_state[key] = first
+    chosen = st.selectbox(
         "Scene",
-        scenes,
-        index=index,
-        format_func=lambda sc: f"{numbers[sc.id]}. {sc.title} ({counts.get(sc.id, 0)} takes)",
+        list(by_id),
+        key=key,
+        format_func=lambda i: f"{numbers[i]}. {by_id[i].title} ({counts.get(i, 0)} takes)",
     )
+    return by_id[chosen]
 
 
 def _review(take: Take, number: int, scene: Scene) -> None:
@@ -76,7 +82,7 @@ def render() -> None:
     counts: dict[int, int] = {}
     for take in takes:
         counts[take.scene_id] = counts.get(take.scene_id, 0) + 1
-    scene = _scene_picker(scenes, counts)
+    scene = _scene_picker(project.id, scenes, counts)
     own = [t for t in takes if t.scene_id == scene.id]  # newest first
     if not own:
         st.caption("This scene has no takes yet.")

@@ -241,13 +241,41 @@ def _apply_edit(check: Checker, scene: Scene, take: Take | None, edit: dict[str,
         if take is None:
             check.fail("trim", "has no take to trim yet; choose one on the Takes page")
             return
-        trim_in = edit.get("trim_in", scene.trim_in)
-        trims = clean_trims(check, trim_in, edit.get("trim_out", scene.trim_out), take.duration)
+        trim_in, trim_out = edit.get("trim_in", scene.trim_in), edit.get("trim_out", scene.trim_out)
+        trims = clean_trims(check, trim_in, trim_out, take.duration, take.fps)
         if trims:
             scene.trim_in, scene.trim_out = trims
     if "transition" in edit:
         kind, seconds = clean_transition(check, edit["transition"], played_seconds(scene, take))
         scene.transition, scene.transition_seconds = kind, seconds
+
+
+def _selected(s: Session, scene: Scene) -> Take | None:
+    return s.get(Take, scene.selected_take_id) if scene.selected_take_id else None
+
+
+def _check_fit(check: Checker, ordered: list[Scene], takes: dict[int, Take | None]) -> None:
+    """What plays of each scene still holds its transitions in and out, and its captions:
+    a trim or a new neighbour can leave too little of it."""
+    for number, scene in enumerate(ordered, 1):
+        seconds = played_seconds(scene, takes[scene.id])
+        after = ordered[number] if number < len(ordered) else None
+        into = scene.transition_seconds if scene.transition != "cut" and number > 1 else 0.0
+        out = after.transition_seconds if after and after.transition != "cut" else 0.0
+        where = f"scene {number} '{scene.title}'"
+        if into + out > seconds + 1e-6:
+            check.fail(
+                where,
+                f"plays {seconds:g} s, less than its transitions in ({into:g} s) and out "
+                f"({out:g} s); trim less or shorten a transition",
+            )
+        late = [c for c in scene.captions or [] if c["end"] > seconds + 1e-6]
+        if late:
+            check.fail(
+                where,
+                f"plays {seconds:g} s, but its caption '{late[0]['text']}' ends at "
+                f"{late[0]['end']:g} s; trim less or move the caption",
+            )
 
 
 def edit_timeline(
@@ -280,13 +308,15 @@ def edit_timeline(
             check.fail("order", "must list every scene of the project once")
         elif order is not None:
             ordered = [by_id[i] for i in order]
+        takes = {scene.id: _selected(s, scene) for scene in ordered}
         for number, scene in enumerate(ordered, 1):
             if scene.id in edits:
                 one = Checker({})
-                take = s.get(Take, scene.selected_take_id) if scene.selected_take_id else None
-                _apply_edit(one, scene, take, edits[scene.id])
+                _apply_edit(one, scene, takes[scene.id], edits[scene.id])
                 for error in one.errors:
                     check.fail(f"scene {number} '{scene.title}' {error.field}", error.message)
+        if not check.errors:
+            _check_fit(check, ordered, takes)
         check.done()
         for position, scene in enumerate(ordered):
             scene.position = position

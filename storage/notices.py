@@ -25,7 +25,7 @@ class Ended:
     finished_at: datetime
 
 
-def ended_since(db: Database, actor: User, since: datetime, limit: int = 20) -> list[Ended]:
+def ended_since(db: Database, actor: User, since: datetime, limit: int = 100) -> list[Ended]:
     """The actor's jobs that ended after ``since``, oldest first (at most ``limit``)."""
     with db.session() as s:
         rows = s.execute(

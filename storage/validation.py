@@ -380,9 +380,10 @@ MIN_CLIP_SECONDS = 0.5  # what trims must leave of a take
 
 
 def clean_trims(
-    check: Checker, trim_in: Any, trim_out: Any, take_seconds: float
+    check: Checker, trim_in: Any, trim_out: Any, take_seconds: float, fps: float
 ) -> tuple[float, float] | None:
-    """Seconds of a take left out at its start and at its end; None when refused."""
+    """Seconds of a take left out at its start and at its end, on whole frames of the take
+    (a cut between frames would only cost smart rendering its copy); None when refused."""
     start, end = _number(check, "trim_in", trim_in), _number(check, "trim_out", trim_out)
     if start is None or end is None:
         return None
@@ -396,7 +397,7 @@ def clean_trims(
             f"{MIN_CLIP_SECONDS:g} s of this {take_seconds:.1f} s take",
         )
         return None
-    return start, end
+    return round(start * fps) / fps, round(end * fps) / fps
 
 
 def clean_captions(check: Checker, value: Any, scene_seconds: float) -> list[dict[str, Any]]:

@@ -3,13 +3,17 @@ rendered, or a failure with its stage and reason."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import streamlit as st
 
+from storage.jobs import UNCONFIRMED
 from storage.models import JobKind, JobStatus, utcnow
 from storage.notices import Ended, ended_since
 from studio.ui import plain, services, user
 
 CHECK_SECONDS = 3.0
+LOOK_BACK = timedelta(minutes=2)
 # Streamlit's own icon font, served by the studio (an emoji needs the viewer's fonts)
 DONE, MOVIE, STOPPED, FAILED = (
     ":material/check_circle:",
@@ -33,6 +37,12 @@ def notice(ended: Ended) -> tuple[str, str]:
         return f"{ended.made} new takes of {what}{where}: compare them on the Takes page", DONE
     if ended.status == JobStatus.cancelled:
         return f"Work on {what}{where} was cancelled", STOPPED
+    if ended.stage == UNCONFIRMED:
+        return (
+            f"Work on {what}{where} needs you: its request may have reached Google and been "
+            "billed; decide on the Generate page whether to send it again",
+            FAILED,
+        )
     stage = f" at {ended.stage}" if ended.stage else ""
     return (
         f"Work on {what}{where} {ended.status.value}{stage}: {ended.reason or 'no reason given'}",
@@ -42,11 +52,21 @@ def notice(ended: Ended) -> tuple[str, str]:
 
 @st.fragment(run_every=CHECK_SECONDS)
 def ended_work() -> None:
-    """Toast each job of this user that ended since the last look (first: since sign-in)."""
+    """Toast each job of this user that ended since the last look (first: since the page
+    opened). It looks back LOOK_BACK further, for a job stamped before the last one shown
+    but committed after it (or by an engine whose clock runs behind), and tells each job
+    once."""
     since = st.session_state.setdefault("notices-since", utcnow())
-    ended = ended_since(services().db, user(), since)
+    told: dict[int, datetime] = st.session_state.setdefault("notices-told", {})
+    ended = [
+        e for e in ended_since(services().db, user(), since - LOOK_BACK) if e.job_id not in told
+    ]
     for one in ended:
         text, icon = notice(one)
         st.toast(plain(text), icon=icon, duration="long")
+        told[one.job_id] = one.finished_at
     if ended:
-        st.session_state["notices-since"] = ended[-1].finished_at
+        since = max(since, *(e.finished_at for e in ended))
+        st.session_state["notices-since"] = since
+    for job_id in [i for i, at in told.items() if at < since - LOOK_BACK]:
+        del told[job_id]  # out of the look-back: never asked for again

@@ -18,12 +18,15 @@ export default function (component) {
     lead.readyState >= 1 ? go() : lead.addEventListener("loadedmetadata", go, { once: true });
   }
 
+  // The page hears of the frame the player is paused on, once per frame: each report
+  // reruns the page.
   function report() {
     const frame = currentFrame(lead, fps);
-    root.querySelector(".vg-time").textContent = timecode(frame, fps);
-    root.querySelector(".vg-frame").textContent = `frame ${frame + 1}`;
-    root.dataset.frame = String(frame);
-    if (lead.paused) setStateValue("time", frame / fps);
+    show(root, frame, fps);
+    if (lead.paused && root.dataset.reported !== String(frame)) {
+      root.dataset.reported = String(frame);
+      setStateValue("time", frame / fps);
+    }
   }
 
   if (!root.dataset.wired) {
@@ -45,6 +48,7 @@ function build(parent, data) {
   const root = document.createElement("div");
   root.className = "vg-player";
   root.tabIndex = 0;
+  root.setAttribute("role", "group");
   root.dataset.sources = JSON.stringify(data.sources);
   root.setAttribute("aria-label", "Player: space plays or pauses, arrow keys step a frame");
   const screens = document.createElement("div");
@@ -101,21 +105,17 @@ function wire(root, videos, fps, report) {
     showFrame(videos, frame, fps, report);
   };
   root.addEventListener("keydown", (e) => {
-    const keys = { " ": toggle, k: toggle, ArrowLeft: () => step(e.shiftKey ? -fps : -1),
-      ArrowRight: () => step(e.shiftKey ? fps : 1), ",": () => step(-1), ".": () => step(1) };
+    const keys = { " ": toggle, k: toggle, ArrowLeft: () => step(e.shiftKey ? -Math.round(fps) : -1),
+      ArrowRight: () => step(e.shiftKey ? Math.round(fps) : 1), ",": () => step(-1), ".": () => step(1) };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
   });
   lead.addEventListener("play", () => { play.innerHTML = ICONS.pause; play.setAttribute("aria-label", "Pause"); });
   lead.addEventListener("pause", () => { play.innerHTML = ICONS.play; play.setAttribute("aria-label", "Play"); report(); });
   lead.addEventListener("ended", () => videos.forEach((v) => v.pause()));
   lead.addEventListener("seeked", report);
-  lead.addEventListener("loadedmetadata", report);
   // The frame on screen, as the compositor shows it, not the clock between frames.
   const onFrame = (_now, meta) => {
-    const frame = Math.round(meta.mediaTime * fps);
-    root.querySelector(".vg-time").textContent = timecode(frame, fps);
-    root.querySelector(".vg-frame").textContent = `frame ${frame + 1}`;
-    root.dataset.frame = String(frame);
+    show(root, Math.round(meta.mediaTime * fps), fps);
     if (lead.duration) scrub.value = String(Math.round((meta.mediaTime / lead.duration) * 1000));
     for (const other of videos.slice(1)) {
       if (!lead.paused && Math.abs(other.currentTime - lead.currentTime) > 1.5 / fps) {
@@ -125,6 +125,12 @@ function wire(root, videos, fps, report) {
     lead.requestVideoFrameCallback(onFrame);
   };
   lead.requestVideoFrameCallback(onFrame);
+}
+
+function show(root, frame, fps) {
+  root.querySelector(".vg-time").textContent = timecode(frame, fps);
+  root.querySelector(".vg-frame").textContent = `frame ${frame + 1}`;
+  root.dataset.frame = String(frame);
 }
 
 function currentFrame(video, fps) {

@@ -38,6 +38,7 @@ function draw(root, data, send) {
   const again = data.clips.find((c) => String(c.id) === selected);
   if (again) showDetail(root, again, data, send);
   else detail.innerHTML = `<span class="vg-hint">${data.hint}</span>`;
+  root.querySelector(`.vg-clip[data-id="${root.dataset.focus}"]`)?.focus();
 }
 
 function clipBlock(clip, data, pps, send, root) {
@@ -68,9 +69,14 @@ function clipBlock(clip, data, pps, send, root) {
   }
   if (data.editable) dragToReorder(block, strip, clip, data, send, root);
   block.addEventListener("keydown", (e) => {
-    if (!data.editable || !e.altKey || !["ArrowLeft", "ArrowRight"].includes(e.key)) return;
-    e.preventDefault();
-    move(data, clip.id, e.key === "ArrowLeft" ? -1 : 1, send);
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      showDetail(root, clip, data, send);
+    } else if (data.editable && e.altKey && ["ArrowLeft", "ArrowRight"].includes(e.key)) {
+      e.preventDefault();
+      root.dataset.focus = String(clip.id); // the strip is drawn again: focus follows the clip
+      move(data, clip.id, e.key === "ArrowLeft" ? -1 : 1, send);
+    }
   });
   block.addEventListener("click", () => showDetail(root, clip, data, send));
   return block;
@@ -172,6 +178,7 @@ function transitionChip(clip, data, send) {
 function transitionEditor(clip, data, send) {
   const box = document.createElement("div");
   box.className = "vg-popover";
+  box.addEventListener("keydown", (e) => { if (e.key === "Escape") box.remove(); });
   const kind = document.createElement("select");
   kind.setAttribute("aria-label", "Transition");
   for (const [value, label] of data.transitions) kind.add(new Option(label, value, false, value === clip.transition));
@@ -236,7 +243,7 @@ function numberField(text, value) {
   const label = document.createElement("label");
   label.textContent = text + " ";
   const input = document.createElement("input");
-  Object.assign(input, { type: "number", min: "0", step: "0.05" });
+  Object.assign(input, { type: "number", min: "0", step: String(1 / 24) }); // a frame
   input.value = String(value);
   label.append(input);
   return { label, input };

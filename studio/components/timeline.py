@@ -22,7 +22,6 @@ TRANSITION_NAMES = {
     "fade_black": "Fade through black",
     "wipe": "Wipe",
 }
-assert set(TRANSITION_NAMES) == set(TRANSITIONS)
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,13 @@ def timeline(
     scene id), once: a rerun that carries the same edit again returns None."""
     data = {
         "clips": [asdict(c) for c in clips],
-        "transitions": list(TRANSITION_NAMES.items()),
+        "transitions": [(kind, TRANSITION_NAMES[kind]) for kind in TRANSITIONS],
         "editable": editable,
         "trims": trims,
         "hint": hint,
         "fps": fps,
+        # the last edit sent: after a refused one the strip is drawn again as it was saved
+        "edit": st.session_state.get(f"{key}-applied"),
     }
     result = _TIMELINE(key=key, data=data, on_edit_change=lambda: None)
     edit: dict[str, Any] | None = result.edit

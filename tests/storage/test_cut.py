@@ -91,3 +91,24 @@ def test_the_timeline_is_reordered_trimmed_and_transitioned_in_one_save(
     other = made_take(db, owner, pid, two.id, 8.0)
     scenes.select_take(db, owner, two.id, other.id)
     assert scenes.get_scene(db, owner, two.id).trim_in == 0.0
+
+
+def test_a_trim_must_leave_room_for_transitions_and_captions(db: Database, owner: User) -> None:
+    pid = projects.create_project(db, owner, {"name": "Room"}, "veo-3.1-fast-generate-001").id
+    one, two = scenes.add_scenes(db, owner, pid, [{"prompt": p, "duration": 8} for p in "ab"])
+    take = made_take(db, owner, pid, two.id, 8.0)
+    scenes.select_take(db, owner, two.id, take.id)
+    scenes.update_scene(db, owner, two.id, {"captions": [{"text": "Hello", "start": 6, "end": 7}]})
+    cut.edit_timeline(db, owner, pid, {two.id: {"transition": {"kind": "wipe", "duration": 2}}})
+    with pytest.raises(InvalidInput) as refused:
+        cut.edit_timeline(db, owner, pid, {two.id: {"trim_in": 5.5}})
+    assert str(refused.value) == (
+        "scene 2 'Scene 2': plays 2.5 s, but its caption 'Hello' ends at 7 s; trim less or "
+        "move the caption"
+    )
+    with pytest.raises(InvalidInput, match=r"plays 1.5 s, less than its transitions in \(2 s\)"):
+        scenes.update_scene(db, owner, two.id, {"captions": []})
+        cut.edit_timeline(db, owner, pid, {two.id: {"trim_in": 3, "trim_out": 3.5}})
+    # trims land on whole frames of the take: a cut between frames would cost the copy
+    cut.edit_timeline(db, owner, pid, {two.id: {"trim_in": 0.51}})
+    assert scenes.get_scene(db, owner, two.id).trim_in == round(0.51 * 24) / 24

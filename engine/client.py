@@ -63,12 +63,14 @@ class JobClient:
         scene_ids: list[int] | None = None,
         takes: int | None = None,
         changes: dict[int, dict[str, Any]] | None = None,
+        once: dict[int, dict[str, Any]] | None = None,
     ) -> list[Job]:
-        """Queue one generation job per scene, saved with ``changes`` to those scenes;
-        raises before saving anything if Redis is down."""
+        """Queue one generation job per scene, saved with ``changes`` to those scenes (and
+        made with ``once``, for these jobs only); raises before saving anything if Redis
+        is down."""
         queue = self.queue
         created = job_store.create_generation_jobs(
-            self.db, actor, project_id, self.drafts, scene_ids, takes, changes
+            self.db, actor, project_id, self.drafts, scene_ids, takes, changes, once
         )
         self._submit(queue, created)
         return created

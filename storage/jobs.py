@@ -166,10 +166,13 @@ def create_generation_jobs(
     scene_ids: list[int] | None = None,
     takes: int | None = None,
     changes: dict[int, dict[str, Any]] | None = None,
+    once: dict[int, dict[str, Any]] | None = None,
 ) -> list[Job]:
     """One queued job per scene (all scenes when ``scene_ids`` is None), saved together
-    with ``changes`` to the scenes (by id) they are made with: extending a take, continuing
-    from the previous scene. A refusal of any of it saves none of it.
+    with ``changes`` to the scenes (by id) they are made with (continuing from the
+    previous scene). ``once`` are changes for these jobs only (extending a take): checked
+    like an edit and made into the jobs, while the scenes keep their own settings. A
+    refusal of any of it saves none of it.
 
     Each job's backend is its scene's model's provider, or the local animatic in draft
     mode. A billed provider's jobs reserve their estimate against the project budget in
@@ -181,35 +184,44 @@ def create_generation_jobs(
         lock_project(s, project_id)
         project = require(s, actor, project_id, Role.editor, "generating scenes")
         ordered, chosen = _chosen(s, project_id, scene_ids)
-        by_id = {scene.id: scene for scene in ordered}
-        for scene_id, fields in (changes or {}).items():
-            if scene_id not in by_id:
-                raise NotFound(f"scene {scene_id}: not a scene of project {project_id}")
-            change_scene(s, catalog, actor, by_id[scene_id], fields)
-        plan = _plan(s, catalog, project, chosen, takes, drafts)
-        if not plan.fits:
-            _refuse_budget(project, plan)
-        jobs = [
-            Job(
-                project_id=project_id,
-                scene_id=planned.scene.id,
-                kind=JobKind.generate,
-                backend=planned.provider.name,
-                model=planned.scene.model,
-                takes=planned.takes,
-                params=scene_snapshot(
-                    s, catalog, planned.scene, ordered, planned.provider.drafts
-                ).to_params(),
-                estimated_cost_usd=planned.estimate,
-                reserved_usd=planned.reserve,
-                created_by=actor.id,
-            )
-            for planned in plan.jobs
-        ]
+        _change(s, catalog, actor, ordered, changes or {})
+        with s.begin_nested() as for_these_jobs:  # rolled back: only the jobs keep ``once``
+            _change(s, catalog, actor, ordered, once or {})
+            plan = _plan(s, catalog, project, chosen, takes, drafts)
+            if not plan.fits:
+                _refuse_budget(project, plan)
+            jobs = [
+                Job(
+                    project_id=project_id,
+                    scene_id=planned.scene.id,
+                    kind=JobKind.generate,
+                    backend=planned.provider.name,
+                    model=planned.scene.model,
+                    takes=planned.takes,
+                    params=scene_snapshot(
+                        s, catalog, planned.scene, ordered, planned.provider.drafts
+                    ).to_params(),
+                    estimated_cost_usd=planned.estimate,
+                    reserved_usd=planned.reserve,
+                    created_by=actor.id,
+                )
+                for planned in plan.jobs
+            ]
+            for_these_jobs.rollback()
         s.add_all(jobs)
         s.flush()
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])
     return jobs
+
+
+def _change(
+    s: Session, catalog: Catalog, actor: User, ordered: list[Scene], changes: dict[int, Any]
+) -> None:
+    by_id = {scene.id: scene for scene in ordered}
+    for scene_id, fields in changes.items():
+        if scene_id not in by_id:
+            raise NotFound(f"scene {scene_id}: not a scene of this project")
+        change_scene(s, catalog, actor, by_id[scene_id], fields)
 
 
 def lock_project(s: Session, project_id: int) -> None:

@@ -18,10 +18,18 @@ def _cost(planned: PlannedJob) -> str:
     return f"${planned.estimate:,.2f}" if planned.provider.billing.billed else "free draft"
 
 
+Changes = dict[int, dict[str, Any]]
+
+
 def _queue(
-    project: Project, scene: Scene, done: str, changes: dict[int, dict[str, Any]] | None = None
+    project: Project,
+    scene: Scene,
+    done: str,
+    changes: Changes | None = None,
+    once: Changes | None = None,
 ) -> None:
-    act(partial(services().jobs.generate, user(), project.id, [scene.id], changes=changes), done)
+    generate = services().jobs.generate
+    act(partial(generate, user(), project.id, [scene.id], changes=changes, once=once), done)
 
 
 def generate_actions(
@@ -83,7 +91,7 @@ def _extend(
             project,
             scene,
             f"Queued an extension of scene {number} '{scene.title}'",
-            {scene.id: {"extend_take_id": chosen.id, "continuity": "none"}},
+            once={scene.id: {"extend_take_id": chosen.id, "continuity": "none"}},
         )
 
 

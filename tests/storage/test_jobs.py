@@ -87,3 +87,12 @@ def test_a_scene_change_made_for_a_job_is_saved_with_it_or_not_at_all(
     (job,) = jobs.create_generation_jobs(db, owner, pid, True, [second.id], changes=continued)
     assert scenes.get_scene(db, owner, second.id).continuity == "previous"
     assert job.params["continuity"] == "previous"  # the job is made with the change
+    # a change made once, for these jobs only: the job has it, the scene keeps its own
+    scenes.update_scene(db, owner, second.id, {"continuity": "none"})
+    once = {second.id: {"continuity": "previous"}}
+    (job,) = jobs.create_generation_jobs(db, owner, pid, True, [second.id], once=once)
+    assert job.params["continuity"] == "previous"
+    assert scenes.get_scene(db, owner, second.id).continuity == "none"
+    with pytest.raises(BudgetExceeded):  # and a refusal keeps nothing of it either
+        jobs.create_generation_jobs(db, owner, pid, False, [second.id], once=once)
+    assert scenes.get_scene(db, owner, second.id).continuity == "none"

@@ -16,7 +16,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import av
@@ -261,9 +261,16 @@ def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
                 f"the library has another '{asset.name}' now; rename it, then undo again"
             )
         if not _mark_deleted(s, asset_id, False):
-            raise nothing  # undone meanwhile
+            raise Conflict(f"'{asset.name}' {too_late(asset.deleted_at)}")
         audit.record(s, actor, "asset.restored", asset.project_id, asset=asset_id)
     return asset
+
+
+def too_late(deleted_at: datetime | None) -> str:
+    """Why a restore found nothing to undo: undone meanwhile, or past the undo window."""
+    if deleted_at is not None and deleted_at < utcnow() - UNDO_WINDOW:
+        return f"was deleted over {UNDO_WINDOW.days} day(s) ago: too late to undo"
+    return "is not deleted; there is nothing to undo"
 
 
 def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool) -> Asset:
@@ -278,7 +285,8 @@ def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool
 
 def _mark_deleted(s: Session, asset_id: int, deleted: bool) -> bool:
     """Delete or restore in one conditional update: of two at once, one changes it."""
-    was = Asset.deleted_at.is_(None) if deleted else Asset.deleted_at.is_not(None)
+    # a restore only within the undo window: past it the trash may be emptying it now
+    was = Asset.deleted_at.is_(None) if deleted else Asset.deleted_at >= utcnow() - UNDO_WINDOW
     marked = s.execute(
         update(Asset)
         .where(Asset.id == asset_id, was)

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.assets import UNDO_WINDOW, attach_references, check_scene_assets
+from storage.assets import UNDO_WINDOW, attach_references, check_scene_assets, too_late
 from storage.catalog import Catalog
 from storage.db import Database
 from storage.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -250,7 +250,7 @@ def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
         if not _mark_deleted(s, scene_id, False):
-            raise Conflict(f"scene '{scene.title}' is not deleted; there is nothing to undo")
+            raise Conflict(f"scene '{scene.title}' {too_late(scene.deleted_at)}")
         others = [other for other in _ordered(s, scene.project_id) if other.id != scene_id]
         others.insert(min(scene.position, len(others)), scene)
         _renumber(others)
@@ -260,7 +260,8 @@ def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
 
 def _mark_deleted(s: Session, scene_id: int, deleted: bool) -> bool:
     """Delete or restore in one conditional update: of two at once, one changes it."""
-    was = Scene.deleted_at.is_(None) if deleted else Scene.deleted_at.is_not(None)
+    # a restore only within the undo window: past it the trash may be emptying it now
+    was = Scene.deleted_at.is_(None) if deleted else Scene.deleted_at >= utcnow() - UNDO_WINDOW
     marked = s.execute(
         update(Scene)
         .where(Scene.id == scene_id, was)

@@ -150,6 +150,13 @@ def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnap
             )
         )
     music = live_asset(s, project.music_id) if project.music_id and settings["use_music"] else None
+    if project.music_id and settings["use_music"] and music is None:
+        bed = s.get(Asset, project.music_id)
+        raise InvalidInput([FieldError(
+            "music bed",
+            f"'{bed.name if bed else project.music_id}' is deleted; undo the delete on the "
+            "Library page, choose another, or render without music",
+        )])  # fmt: skip
     return CutSnapshot(
         **settings,
         name=project.name,

@@ -262,12 +262,27 @@ def scene_snapshot(
     neither taken nor checked.
     """
 
-    def frame(asset_id: int | None) -> ImageRef | None:
-        asset = live_asset(s, asset_id) if asset_id else None
-        return ImageRef(asset.media_key, asset.mime_type, asset.name) if asset else None
+    index = ordered.index(scene)
+
+    def gone(field: str, what: str) -> InvalidInput:
+        """A link to what was deleted is refused, never dropped: the job would be another."""
+        return InvalidInput([FieldError(
+            f"scene {index + 1} '{scene.title}' {field}",
+            f"{what} is deleted; undo the delete, or choose another in the scene",
+        )])  # fmt: skip
+
+    def frame(field: str, asset_id: int | None) -> ImageRef | None:
+        if asset_id is None:
+            return None
+        asset = live_asset(s, asset_id)
+        if asset is None:
+            deleted = s.get(Asset, asset_id)
+            raise gone(field, f"'{deleted.name}'" if deleted else f"image {asset_id}")
+        return ImageRef(asset.media_key, asset.mime_type, asset.name)
 
     extend = live_take(s, scene.extend_take_id) if scene.extend_take_id else None
-    index = ordered.index(scene)
+    if scene.extend_take_id and extend is None:
+        raise gone("take to extend", "the scene of the take it extends")
     previous = ordered[index - 1] if scene.continuity != "none" and index > 0 else None
     return SceneSnapshot(
         title=scene.title,
@@ -286,8 +301,8 @@ def scene_snapshot(
         generate_audio=scene.generate_audio,
         enhance_prompt=scene.enhance_prompt,
         position=scene.position,
-        first_frame=frame(scene.first_frame_id),
-        last_frame=frame(scene.last_frame_id),
+        first_frame=frame("first frame", scene.first_frame_id),
+        last_frame=frame("last frame", scene.last_frame_id),
         references=tuple(
             ImageRef(
                 asset.media_key,

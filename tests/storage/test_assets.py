@@ -219,8 +219,12 @@ def test_a_deleted_upload_comes_back_with_its_file_and_where_it_was_used(
     assert assets.list_assets(db, owner, pid) == []
     assert all(media.exists(gone.media_key) for gone in (mara, opening, theme))
     assert assets.attached_references(db, owner, window.id) == []
-    assert [(g.references, g.first_frame) for g in _generated(db, owner, pid)] == [((), None)] * 2
-    render = cut.create_render_job(db, owner, pid, {"use_music": True})
+    # work that needs a deleted frame or music bed is refused, never made without it
+    with pytest.raises(InvalidInput, match="scene 1 'Scene 1' first frame: 'opening' is deleted"):
+        _generated(db, owner, pid)
+    with pytest.raises(InvalidInput, match="music bed: 'theme' is deleted"):
+        cut.create_render_job(db, owner, pid, {"use_music": True})
+    render = cut.create_render_job(db, owner, pid, {"use_music": False})
     assert CutSnapshot.from_params(render.params).music is None
     # edits that do not touch the links keep them, for the undo
     scenes.update_scene(db, owner, window.id, {"title": "Window"})

@@ -95,7 +95,7 @@ def test_the_timeline_is_reordered_trimmed_and_transitioned_in_one_save(
 
 def test_a_trim_must_leave_room_for_transitions_and_captions(db: Database, owner: User) -> None:
     pid = projects.create_project(db, owner, {"name": "Room"}, "veo-3.1-fast-generate-001").id
-    one, two = scenes.add_scenes(db, owner, pid, [{"prompt": p, "duration": 8} for p in "ab"])
+    _, two = scenes.add_scenes(db, owner, pid, [{"prompt": p, "duration": 8} for p in "ab"])
     take = made_take(db, owner, pid, two.id, 8.0)
     scenes.select_take(db, owner, two.id, take.id)
     scenes.update_scene(db, owner, two.id, {"captions": [{"text": "Hello", "start": 6, "end": 7}]})

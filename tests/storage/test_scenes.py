@@ -238,7 +238,7 @@ def test_a_scene_deleted_longer_than_the_undo_window_is_purged_with_its_takes_fi
     assert not media.exists(take.media_key)
     scenes.restore_scene(db, owner, recent.id)  # within the window
     # past it, a scene waiting for its job to end is not purged, nor brought back
-    with pytest.raises(Conflict, match="was deleted over 1 day.s. ago: too late to undo"):
+    with pytest.raises(Conflict, match=r"was deleted over 1 day\(s\) ago: too late to undo"):
         scenes.restore_scene(db, owner, busy.id)
     listed = scenes.list_scenes(db, owner, pid)
     assert [sc.id for sc in listed] == [recent.id, kept.id]

@@ -195,18 +195,21 @@ def _renders(project_id: int) -> None:
             act(partial(services().jobs.cancel, user(), job.id), area="renders")
 
 
-def _version(movie: Movie) -> None:
+def _version(movie: Movie, newest: bool) -> None:
     media = services().media
     with st.container(border=True):
         screen, about = st.columns([3, 2])
-        if media.exists(movie.media_key):
+        # an older version's file is served only when asked for: Streamlit reads each
+        # player's file into memory again on every rerun of the page
+        shown = newest or screen.toggle("Play this version", key=f"play-{movie.id}")
+        if shown and media.exists(movie.media_key):
             with screen:
                 player(
                     [Source(media_url(movie.media_key), f"Version {movie.version}")],
                     key=f"movie-player-{movie.id}",
                     fps=MOVIE_FPS,
                 )
-        else:
+        elif shown:
             screen.error(f"version {movie.version}: its file {movie.media_key} is missing")
         with about:
             _version_facts(movie)
@@ -273,5 +276,5 @@ def render() -> None:
     movies = cut.list_movies(services().db, user(), project.id)
     if not movies:
         st.caption("No renders yet.")
-    for movie in movies:
-        _version(movie)
+    for index, movie in enumerate(movies):
+        _version(movie, newest=index == 0)

@@ -55,12 +55,14 @@ def _scene_card(
     number: int,
     takes: list[Take],
     plans: dict[int, PlannedJob],
+    ingredients: dict[int, list[str]],
 ) -> None:
     scene, count = scenes[number - 1], len(scenes)
     with st.container(border=True):
         st.markdown(f"**{number}\\. {plain(scene.title)}** · {scene.duration}s · {scene.camera}")
         _poster(scene, takes)
         st.caption(plain(scene.prompt[:140]))
+        _ingredients(scene, ingredients.get(scene.id, []))
         after = scenes[number] if number < count else None
         generate_actions(project, scene, number, after, takes, plans)
         cols = st.columns(4)
@@ -78,6 +80,27 @@ def _scene_card(
         if st.button("Edit", icon=":material/edit:", key=f"edit-{scene.id}", width="stretch"):
             st.session_state["editing"] = scene.id
             st.rerun()
+
+
+def _ingredients(scene: Scene, names: list[str]) -> None:
+    """The ingredients the scene's takes are made with, and whether its model uses them."""
+    if not names:
+        return
+    listed = ", ".join(names)
+    spec = services().catalog.model(scene.model)
+    if services().settings.drafts:
+        st.caption(plain(f"Ingredients: {listed} (drafts are made without them)"))
+    elif not spec.reference_images:
+        st.warning(
+            plain(
+                f"Ingredients: {listed}. {spec.label} takes none: choose a model that does "
+                "(Veo 3.1) for this scene, or remove them from it (or their names from the "
+                "prompt)"
+            ),
+            icon=":material/warning:",
+        )
+    else:
+        st.caption(plain(f"Ingredients: {listed}"))
 
 
 def _delete(scene_id: int) -> None:
@@ -163,6 +186,7 @@ def render() -> None:
         _editor(project, scene, number, library, others)
     _timeline(project, scenes, takes)
     plans = _plans(project) if scenes else {}
+    ingredients = assets.ingredients_by_scene(services().db, user(), project.id)
     per_row = 3
     for start in range(0, len(scenes), per_row):
         cols = st.columns(per_row)
@@ -170,4 +194,4 @@ def render() -> None:
             with col:
                 scene = scenes[offset]
                 own = [t for t in takes if t.scene_id == scene.id]
-                _scene_card(project, scenes, offset + 1, own, plans)
+                _scene_card(project, scenes, offset + 1, own, plans, ingredients)

@@ -362,6 +362,45 @@ def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
         return list(s.scalars(_live_links(scene_id, SceneReference.asset_id)))
 
 
+def ingredients_by_scene(db: Database, actor: User, project_id: int) -> dict[int, list[str]]:
+    """Each scene's ingredients by name, as a job would take them: those attached by hand,
+    then those its prompt names (one pass for the whole storyboard)."""
+    with db.session() as s:
+        require(s, actor, project_id, Role.viewer, "viewing the storyboard")
+        library = list(
+            s.scalars(
+                select(Asset)
+                .where(
+                    Asset.project_id == project_id,
+                    Asset.kind.in_(INGREDIENTS),
+                    Asset.deleted_at.is_(None),
+                )
+                .order_by(Asset.id)
+            )
+        )
+        names = {asset.id: asset.name for asset in library}
+        links = s.execute(
+            select(SceneReference.scene_id, SceneReference.asset_id)
+            .join(Scene, Scene.id == SceneReference.scene_id)
+            .where(Scene.project_id == project_id)
+            .order_by(SceneReference.position)
+        ).all()
+        scenes = s.execute(
+            select(Scene.id, Scene.prompt).where(
+                Scene.project_id == project_id, Scene.deleted_at.is_(None)
+            )
+        ).all()
+    used: dict[int, list[str]] = {scene_id: [] for scene_id, _ in scenes}
+    for scene_id, asset_id in links:
+        if scene_id in used and asset_id in names:
+            used[scene_id].append(names[asset_id])
+    for scene_id, prompt in scenes:
+        used[scene_id] += [
+            a.name for a in library if a.name not in used[scene_id] and _names(prompt, a.name)
+        ]
+    return used
+
+
 def _live_links(scene_id: int, what: Any) -> Select[Any]:
     """``what`` of the scene's hand-attached ingredients that are not deleted, in order."""
     return (

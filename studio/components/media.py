@@ -21,7 +21,8 @@ def media_url(key: str, mimetype: str = "video/mp4") -> str:
     target = services().media.playback(key)
     if target.startswith(("http://", "https://")):
         return target
-    # the same endpoint st.video uses; keyed by the media key so a rerun reuses it
+    # the endpoint st.video uses: Streamlit reads the file again on each rerun, as for
+    # st.video, so a page mounts players only for what is on screen
     return Runtime.instance().media_file_mgr.add(target, mimetype, coordinates=f"veogen:{key}")
 
 

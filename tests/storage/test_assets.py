@@ -300,3 +300,19 @@ def test_an_upload_deleted_longer_than_the_undo_window_is_purged_with_its_file(
     assets.restore_asset(db, owner, opening.id)
     assert scenes.get_scene(db, owner, scene.id).first_frame_id == opening.id
     assert assets.attached_references(db, owner, scene.id) == []
+
+
+def test_each_scene_lists_the_ingredients_a_job_would_take(
+    db: Database, owner: User, tmp_path: Path
+) -> None:
+    media = LocalMediaStore(tmp_path)
+    pid = project(db, owner)
+    mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png(color="red"))
+    lamp = assets.add_asset(db, media, owner, pid, "object", "lamp", png())
+    window, sea = scenes.add_scenes(
+        db, owner, pid, [{"prompt": "Mara at the window"}, {"prompt": "the sea"}]
+    )
+    scenes.update_scene(db, owner, sea.id, {"references": [lamp.id]})
+    assert assets.ingredients_by_scene(db, owner, pid) == {window.id: ["Mara"], sea.id: ["lamp"]}
+    assets.delete_asset(db, media, owner, mara.id)
+    assert assets.ingredients_by_scene(db, owner, pid)[window.id] == []

@@ -89,16 +89,21 @@ def render() -> None:
         return
     # numbered within the scene, oldest first, as a creator counts takes
     numbers = {take.id: n for n, take in enumerate(reversed(own), 1)}
-    chosen = [t for t in own if t.id == scene.selected_take_id]
-    default = (chosen + [t for t in own if t not in chosen])[:COMPARED]
-    compared = st.multiselect(
+    by_id = {take.id: take for take in own}
+    key = f"compare-{scene.id}"
+    if key not in st.session_state:  # first look: the chosen take beside the newest other
+        chosen = [i for i in by_id if i == scene.selected_take_id]
+        st.session_state[key] = (chosen + [i for i in by_id if i not in chosen])[:COMPARED]
+    st.session_state[key] = [i for i in st.session_state[key] if i in by_id]
+    # take ids, not takes: a label that changes (a take chosen, rated) keeps the choice
+    picked = st.multiselect(
         "Compare",
-        own,
-        default=default,
-        format_func=lambda t: _label(numbers[t.id], t, scene),
-        key=f"compare-{scene.id}",
+        list(by_id),
+        format_func=lambda i: _label(numbers[i], by_id[i], scene),
+        key=key,
         help="Pick two or more takes to play side by side, in sync",
     )
+    compared = [by_id[i] for i in picked if i in by_id]
     if not compared:
         st.caption("Pick a take above to play it.")
     else:

@@ -19,7 +19,7 @@ def rate_take(db: Database, actor: User, take_id: int, rating: int | None, note:
     with db.session() as s:
         found = s.execute(
             select(Take, Scene.project_id)
-            .join(Scene)
+            .join(Scene, Scene.id == Take.scene_id)  # a scene also points at its selected take
             .where(Take.id == take_id, Scene.deleted_at.is_(None))
         ).first()
         if found is None:

@@ -33,10 +33,16 @@ def alerts(page: Any, kind: str = "Error") -> list[str]:
     return texts
 
 
+def settle(page: Any) -> None:
+    """Wait for the run a click started; it must have shown no exception."""
+    idle(page)
+    shown = page.locator('[data-testid="stException"]').all_inner_texts()
+    assert not shown, f"{page.url}: {shown[0][:2000]}"
+
+
 def visit(page: Any, url: str) -> None:
     page.goto(url)
-    idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0, url
+    settle(page)
 
 
 def choose(page: Any, label: str, option: str) -> None:
@@ -85,23 +91,23 @@ def _create_and_plan(page: Any, base: str, studio: Services) -> int:
     page.get_by_label("Name").first.fill("Lighthouse")
     page.get_by_label("Budget (USD, 0 for none)").fill("-5")
     page.get_by_role("button", name="Create project").click()
-    idle(page)
+    settle(page)
     assert "budget: must be a finite amount, zero or more (USD)" in alerts(page)
     assert page.get_by_label("Name").first.input_value() == "Lighthouse"  # kept
     page.get_by_label("Budget (USD, 0 for none)").fill("0")
     page.get_by_role("button", name="Create project").click()
-    idle(page)
+    settle(page)
     page.get_by_role("button", name="Open").first.click()
-    idle(page)
+    settle(page)
     assert "/storyboard" in page.url
     [summary] = projects.list_projects(studio.db, studio.user())
     pid = summary.project.id
     page.get_by_text("Plan from a script").click()
     page.get_by_label("Logline or script").fill(SCRIPT)
     page.get_by_role("button", name="Plan scenes").click()
-    idle(page)
+    settle(page)
     page.get_by_role("button", name="scene(s) to the storyboard").click()
-    idle(page)
+    settle(page)
     planned = scenes.list_scenes(studio.db, studio.user(), pid)
     assert len(planned) == 3
     # the line of dialogue stays with the keeper's climb, never a scene of its own
@@ -111,13 +117,13 @@ def _create_and_plan(page: Any, base: str, studio: Services) -> int:
 
 def _edit_and_reorder(page: Any, base: str, studio: Services, pid: int) -> None:
     page.get_by_role("button", name="Edit").first.click()
-    idle(page)
+    settle(page)
     title = page.get_by_role("textbox", name="Title", exact=True)
     title.fill("The climb")
     prompt = page.get_by_role("textbox", name="Prompt", exact=True)
     prompt.fill("x" * 4001)  # over the limit: refused in words, the text kept
     page.get_by_role("button", name="Save scene").click()
-    idle(page)
+    settle(page)
     assert any("4000" in a or "4,000" in a for a in alerts(page)), alerts(page)
     assert len(page.get_by_role("textbox", name="Prompt", exact=True).input_value()) == 4001
     page.get_by_role("textbox", name="Prompt", exact=True).fill(
@@ -125,7 +131,7 @@ def _edit_and_reorder(page: Any, base: str, studio: Services, pid: int) -> None:
     )
     page.get_by_role("textbox", name="Title", exact=True).fill("The climb")
     page.get_by_role("button", name="Save scene").click()
-    idle(page)
+    settle(page)
     # the last scene moves to the front, dragged on the storyboard's strip
     strips = page.locator(".vg-clip .vg-strip")
     last, first = strips.nth(2).bounding_box(), strips.nth(0).bounding_box()
@@ -134,13 +140,13 @@ def _edit_and_reorder(page: Any, base: str, studio: Services, pid: int) -> None:
     page.mouse.move(last["x"] - 10, last["y"] + 30, steps=3)
     page.mouse.move(first["x"] + 5, first["y"] + 30, steps=10)
     page.mouse.up()
-    idle(page)
+    settle(page)
     titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
     assert titles[:2] == ["Morning", "The climb"], titles
     # and scene 2 to the front with its card's button
     climb = scenes.list_scenes(studio.db, studio.user(), pid)[1]
     page.locator(f".st-key-up-{climb.id} button").first.click()
-    idle(page)
+    settle(page)
     titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
     assert titles[0] == "The climb", titles
 
@@ -157,7 +163,7 @@ def _upload(page: Any, base: str, studio: Services, pid: int, folder: Path) -> N
         page.locator('input[type="file"]').set_input_files(str(folder / file))
         page.get_by_text(file).first.wait_for()  # the file is in the uploader
         page.get_by_role("button", name="Upload", exact=True).click()
-        idle(page)
+        settle(page)
         assert not alerts(page), alerts(page)
     kinds = sorted(a.kind for a in assets.list_assets(studio.db, studio.user(), pid))
     assert kinds == ["character", "music"]
@@ -173,7 +179,7 @@ def _generate(page: Any, base: str, studio: Services, pid: int) -> None:
     visit(page, f"{base}/storyboard?project={pid}")
     page.get_by_role("button", name="Generate more").first.click()
     page.get_by_role("button", name="New take · free draft").click()
-    idle(page)
+    settle(page)
     wait_for(lambda: finished(studio, pid), "the second take", timeout=120)
     made = scenes.list_takes(studio.db, studio.user(), pid)
     assert len(made) == 4 and all(
@@ -187,45 +193,61 @@ def _compare_and_choose(page: Any, base: str, studio: Services, pid: int) -> Non
     assert player.locator("video").count() == 2  # the scene's two takes, side by side
     player.focus()
     page.keyboard.press("Space")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1200)
+    # in sync while they play (read in one tick), not only once paused on one frame
+    playing = player.locator("video").evaluate_all(
+        "(vs) => vs.map((v) => [v.currentTime, v.paused])"
+    )
+    assert playing[0][0] > 0.5 and not playing[1][1], playing
+    assert abs(playing[0][0] - playing[1][0]) < 3 / 24, playing
     page.keyboard.press("Space")
-    idle(page)
-    times = player.locator("video").evaluate_all("(vs) => vs.map((v) => v.currentTime)")
-    assert times[0] > 0.5 and abs(times[0] - times[1]) < 1.5 / 24, times  # in sync
+    settle(page)
     frame = int(player.get_attribute("data-frame") or 0)
     page.keyboard.press("ArrowRight")
-    idle(page)
+    settle(page)
     assert int(player.get_attribute("data-frame") or 0) == frame + 1
     page.get_by_role("button", name="Use this take in the movie").first.click()
-    idle(page)
+    settle(page)
     assert alerts(page, "Success")
+    page.get_by_role("radio", name="4 out of 5 stars").first.click()
+    page.get_by_role("textbox", name="Note").first.fill("the light is right")
+    page.get_by_role("button", name="Save rating and note").first.click()
+    settle(page)
+    rated = [t for t in scenes.list_takes(studio.db, studio.user(), pid) if t.rating]
+    assert [(t.rating, t.note) for t in rated] == [(4, "the light is right")]
 
 
 def _build_the_cut(page: Any, base: str, studio: Services, pid: int) -> None:
     visit(page, f"{base}/movie?project={pid}")
+    before = [s.id for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    page.locator(".vg-clip").nth(2).focus()
+    page.keyboard.press("Alt+ArrowLeft")  # the last clip one place earlier, from the keyboard
+    settle(page)
+    after = [s.id for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    assert after == [before[0], before[2], before[1]], (before, after)
     page.locator(".vg-tr").first.click()
     page.locator(".vg-popover select").select_option("crossfade")
     page.locator(".vg-popover input").fill("0.5")
     page.locator(".vg-popover .vg-apply").click()
-    idle(page)
+    settle(page)
     page.locator(".vg-clip").nth(1).click()
     page.get_by_label("Trim start (s)").fill("9")  # longer than the take: refused
     page.get_by_role("button", name="Apply trims").click()
-    idle(page)
+    settle(page)
     assert any("would leave less than 0.5 s" in a for a in alerts(page)), alerts(page)
     page.locator(".vg-clip").nth(1).click()
     page.get_by_label("Trim start (s)").fill("0.5")
     page.get_by_role("button", name="Apply trims").click()
-    idle(page)
+    settle(page)
     ordered = scenes.list_scenes(studio.db, studio.user(), pid)
     assert (ordered[1].transition, ordered[1].trim_in) == ("crossfade", 0.5)
     page.get_by_label("Title card text (blank: none)").fill("The Lighthouse")
     choose(page, "Music bed", "Harbour theme")
     page.get_by_role("button", name="Save cards and music").click()
-    idle(page)
+    settle(page)
     page.get_by_text("Captions", exact=True).click()
     page.get_by_role("button", name="Draft from the dialogue").first.click()
-    idle(page)
+    settle(page)
     assert scenes.list_scenes(studio.db, studio.user(), pid)[0].captions
 
 
@@ -233,13 +255,13 @@ def _render_play_download(page: Any, base: str, studio: Services, pid: int, fold
     page.get_by_role("button", name="Render the movie").click()
     # the version appears on the page that queued it, without a reload
     page.get_by_text("Version 1", exact=False).first.wait_for(timeout=240_000)
-    idle(page)
+    settle(page)
     player = page.locator(".vg-player").first
     player.focus()
     page.keyboard.press("Space")
     page.wait_for_timeout(1000)
     page.keyboard.press("Space")
-    idle(page)
+    settle(page)
     assert int(player.get_attribute("data-frame") or 0) > 0
     with page.expect_download() as download:
         page.get_by_role("button", name="MP4").first.click()

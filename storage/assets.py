@@ -239,7 +239,7 @@ def delete_asset(db: Database, media: MediaStore, actor: User, asset_id: int) ->
     with its file and its links to scenes, for ``restore_asset``."""
     with db.session() as s:
         asset = _asset_for(s, actor, asset_id, "deleting from the library", deleted=False)
-        if asset.deleted_at is not None or not _mark_deleted(s, asset_id, True):
+        if asset.deleted_at is not None or not mark_deleted(s, Asset, asset_id, True):
             raise Conflict(f"'{asset.name}' is already deleted")
         audit.record(s, actor, "asset.deleted", asset.project_id, asset=asset_id)
         purged = purge_expired(s, asset.project_id)
@@ -260,7 +260,7 @@ def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
             raise Conflict(
                 f"the library has another '{asset.name}' now; rename it, then undo again"
             )
-        if not _mark_deleted(s, asset_id, False):
+        if not mark_deleted(s, Asset, asset_id, False):
             raise Conflict(f"'{asset.name}' {too_late(asset.deleted_at)}")
         audit.record(s, actor, "asset.restored", asset.project_id, asset=asset_id)
     return asset
@@ -283,13 +283,14 @@ def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool
     return asset
 
 
-def _mark_deleted(s: Session, asset_id: int, deleted: bool) -> bool:
-    """Delete or restore in one conditional update: of two at once, one changes it."""
+def mark_deleted(s: Session, model: type[Asset] | type[Scene], row_id: int, deleted: bool) -> bool:
+    """Delete or restore an upload or a scene in one conditional update: of two at once,
+    one changes it."""
     # a restore only within the undo window: past it the trash may be emptying it now
-    was = Asset.deleted_at.is_(None) if deleted else Asset.deleted_at >= utcnow() - UNDO_WINDOW
+    was = model.deleted_at.is_(None) if deleted else model.deleted_at >= utcnow() - UNDO_WINDOW
     marked = s.execute(
-        update(Asset)
-        .where(Asset.id == asset_id, was)
+        update(model)
+        .where(model.id == row_id, was)
         .values(deleted_at=utcnow() if deleted else None)
     )
     return cast(CursorResult[Any], marked).rowcount == 1

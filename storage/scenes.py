@@ -7,13 +7,19 @@ next delete in the project then removes it for good.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.assets import UNDO_WINDOW, attach_references, check_scene_assets, too_late
+from storage.assets import (
+    UNDO_WINDOW,
+    attach_references,
+    check_scene_assets,
+    mark_deleted,
+    too_late,
+)
 from storage.catalog import Catalog
 from storage.db import Database
 from storage.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -234,7 +240,7 @@ def delete_scene(db: Database, media: MediaStore, actor: User, scene_id: int) ->
     with it), but no new job or render can use it."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "deleting a scene")
-        if not _mark_deleted(s, scene_id, True):
+        if not mark_deleted(s, Scene, scene_id, True):
             raise Conflict(f"scene '{scene.title}' is already deleted")
         _renumber(_ordered(s, scene.project_id))  # its own position stays: where it goes back
         audit.record(s, actor, "scene.deleted", scene.project_id, scene=scene_id, title=scene.title)
@@ -249,25 +255,13 @@ def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
     scenes are left), with its takes, its selected take and its ingredients."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
-        if not _mark_deleted(s, scene_id, False):
+        if not mark_deleted(s, Scene, scene_id, False):
             raise Conflict(f"scene '{scene.title}' {too_late(scene.deleted_at)}")
         others = [other for other in _ordered(s, scene.project_id) if other.id != scene_id]
         others.insert(min(scene.position, len(others)), scene)
         _renumber(others)
         audit.record(s, actor, "scene.restored", scene.project_id, scene=scene_id)
     return scene
-
-
-def _mark_deleted(s: Session, scene_id: int, deleted: bool) -> bool:
-    """Delete or restore in one conditional update: of two at once, one changes it."""
-    # a restore only within the undo window: past it the trash may be emptying it now
-    was = Scene.deleted_at.is_(None) if deleted else Scene.deleted_at >= utcnow() - UNDO_WINDOW
-    marked = s.execute(
-        update(Scene)
-        .where(Scene.id == scene_id, was)
-        .values(deleted_at=utcnow() if deleted else None)
-    )
-    return cast(CursorResult[Any], marked).rowcount == 1
 
 
 def purge_expired(s: Session, project_id: int) -> list[str]:

@@ -37,6 +37,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         key=f"timeline-{project.id}",
         editable=True,
         trims=True,
+        cards=(project.title_card, project.end_card),
         hint="Drag a clip to move it (or Alt+← →), drag its edges to trim it, click a "
         "transition to change it; click a clip (or press Enter on it) for exact figures.",
     )

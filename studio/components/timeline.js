@@ -25,13 +25,17 @@ function draw(root, data, send) {
   track.setAttribute("role", "list");
   track.setAttribute("aria-label", "Timeline");
   root.append(track);
-  const total = data.clips.reduce((sum, c) => sum + c.seconds, 0) || 1;
-  const room = Math.max(600, (root.clientWidth || 900) - 70 * data.clips.length);
+  const cards = [data.title, data.end].filter(Boolean);
+  const total = [...data.clips, ...cards].reduce((sum, c) => sum + c.seconds, 0) || 1;
+  const room = Math.max(600, (root.clientWidth || 900) - 70 * (data.clips.length + cards.length));
   const pps = Math.min(90, Math.max(22, room / total)); // pixels per second
+  if (data.title) track.append(cardBlock(data.title, "Title card", pps));
   data.clips.forEach((clip, index) => {
-    if (index > 0) track.append(transitionChip(clip, data, send));
+    // the first clip transitions only out of a title card
+    if (index > 0 || data.title) track.append(transitionChip(clip, data, send));
     track.append(clipBlock(clip, data, pps, send, root));
   });
+  if (data.end) track.append(cardBlock(data.end, "End card", pps));
   const detail = document.createElement("div");
   detail.className = "vg-detail";
   root.append(detail);
@@ -39,6 +43,25 @@ function draw(root, data, send) {
   if (again) showDetail(root, again, data, send);
   else detail.innerHTML = `<span class="vg-hint">${data.hint}</span>`;
   root.querySelector(`.vg-clip[data-id="${root.dataset.focus}"]`)?.focus();
+}
+
+function cardBlock(card, name, pps) {
+  const block = document.createElement("div");
+  block.className = "vg-clip vg-card";
+  block.setAttribute("role", "listitem");
+  block.setAttribute("aria-label", `${name}: ${card.text}, ${card.seconds} seconds`);
+  block.style.width = `${Math.max(84, card.seconds * pps)}px`;
+  const strip = document.createElement("div");
+  strip.className = "vg-strip";
+  strip.style.background = card.background;
+  strip.textContent = card.text;
+  const meta = document.createElement("div");
+  meta.className = "vg-meta";
+  meta.innerHTML = `<span class="vg-title"></span><span class="vg-length"></span>`;
+  meta.firstChild.textContent = name;
+  meta.lastChild.textContent = `${card.seconds.toFixed(1)} s · set below`;
+  block.append(strip, meta);
+  return block;
 }
 
 function clipBlock(clip, data, pps, send, root) {
@@ -162,7 +185,7 @@ function transitionChip(clip, data, send) {
   button.className = "vg-tr" + (clip.transition === "cut" ? "" : " vg-soft");
   const name = data.transitions.find(([value]) => value === clip.transition)?.[1] ?? clip.transition;
   button.textContent = clip.transition === "cut" ? name : `${name} ${clip.transition_seconds.toFixed(1)} s`;
-  button.title = `Into scene ${clip.number}: click to change`;
+  button.title = `Into scene ${clip.number}${clip.number === 1 ? " from the title card" : ""}: click to change`;
   button.setAttribute("aria-label", `Transition into scene ${clip.number}: ${button.textContent}`);
   button.disabled = !data.editable;
   button.addEventListener("click", (e) => {

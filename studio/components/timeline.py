@@ -66,11 +66,26 @@ def timeline_clips(scenes: list[Scene], takes: dict[int, Take]) -> list[Timeline
     return clips
 
 
+def card_data(card: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A title or end card as the strip shows it (set in the form below it)."""
+    if not card:
+        return None
+    return {"text": card["text"], "seconds": card["duration"], "background": card["background"]}
+
+
 def timeline(
-    clips: list[TimelineClip], *, key: str, editable: bool, trims: bool, hint: str, fps: float = 24
+    clips: list[TimelineClip],
+    *,
+    key: str,
+    editable: bool,
+    trims: bool,
+    hint: str,
+    fps: float = 24,
+    cards: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None),
 ) -> dict[str, Any] | None:
-    """Mount the timeline; return the edit the user just made (``order``, or ``edits`` by
-    scene id), once: a rerun that carries the same edit again returns None."""
+    """Mount the timeline, with the title and end ``cards`` at its ends; return the edit the
+    user just made (``order``, or ``edits`` by scene id), once: a rerun that carries the
+    same edit again returns None."""
     data = {
         "clips": [asdict(c) for c in clips],
         "transitions": [(kind, TRANSITION_NAMES[kind]) for kind in TRANSITIONS],
@@ -78,6 +93,8 @@ def timeline(
         "trims": trims,
         "hint": hint,
         "fps": fps,
+        "title": card_data(cards[0]),
+        "end": card_data(cards[1]),
         # the last edit sent: after a refused one the strip is drawn again as it was saved
         "edit": st.session_state.get(f"{key}-applied"),
     }

@@ -60,14 +60,16 @@ def _journey(sync_api: Any, studio: Services, owner: Any, pid: int, base: str, b
         page = browser.new_page(accept_downloads=True)
         page.goto(f"{base}/")
         idle(page)
-        page.get_by_role("button", name="Manage").first.click()
-        page.get_by_label("Rename to").first.fill("   ")
-        page.get_by_label("Rename to").first.press("Tab")
-        page.get_by_role("button", name="Rename", exact=True).first.click()
+        page.get_by_role("button", name="Rename").first.click()
+        idle(page)
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("New name").fill("   ")
+        dialog.get_by_role("button", name="Save").click()
         page.wait_for_timeout(1500)
         idle(page)
-        alerts = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
-        assert "name: is required" in alerts  # kept across the rerun the click made
+        assert "name: is required" in dialog.inner_text()  # kept across the rerun it made
+        dialog.get_by_role("button", name="Cancel").click()
+        idle(page)
         assert page.get_by_text(bait).count() == 1 and fetched == []  # text, not an image
         page.goto(f"{base}/movie?project={pid}")
         idle(page)

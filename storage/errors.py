@@ -100,6 +100,10 @@ class SettingsError(StudioError):
     """A setting has a value the studio cannot use; the message names the variable."""
 
 
+class SignInRefused(StudioError):
+    """A sign-in that cannot go on: wrong password, too many tries, a disabled user."""
+
+
 class CredentialsMissing(StudioError):
     """Google credentials were needed and none could be found or used."""
 

@@ -51,10 +51,41 @@ class JobKind(enum.StrEnum):
 
 
 class User(Base):
+    """A person: who signed in (their provider's issuer and subject), with the e-mail and
+    name their token gave. Roles are ours, in SQL: never read from a provider's claims."""
+
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_users_issuer_subject"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str | None] = mapped_column(String(500))  # None until first signed in
+    subject: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Login(Base):
+    """One sign-in (a provider's token), and when it was last used: one idle too long must
+    sign in again, whatever the login cookie says."""
+
+    __tablename__ = "logins"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # a hash of the token's ids
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LocalAccount(Base):
+    """A password of the studio's own identity provider (the offline default)."""
+
+    __tablename__ = "local_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -34,9 +34,12 @@ class Settings:
     redis_prefix: str = "veogen"
     engine_concurrency: int = 4
     studio_port: int = 8501
-    # Loopback unless the operator asks for more: until sign-in, whoever reaches the studio
-    # acts as its owner.
+    # Loopback unless the operator asks for more.
     studio_address: str = "127.0.0.1"
+    # The studio's own sign-in provider (when no other is configured): 0, the studio's
+    # port + 1. A session idle longer than this signs in again.
+    idp_port: int = 0
+    idle_hours: float = 12.0
     default_model: str = "veo-3.1-fast-generate-001"
     # A job whose engine stopped heartbeating this long ago is claimed by another engine.
     claim_idle_seconds: float = 60.0
@@ -121,6 +124,8 @@ class Settings:
 LIMITS: dict[str, tuple[float, float]] = {
     "engine_concurrency": (1, 10_000),
     "studio_port": (1, 65_535),
+    "idp_port": (0, 65_535),
+    "idle_hours": (0.01, 24 * 30),
     "claim_idle_seconds": (2, 3_600),
     "max_attempts": (1, 100),
     "reconcile_seconds": (1, 3_600),

@@ -1,14 +1,19 @@
-"""Users. Until sign-in exists there is one local user; sign-in will only supply another."""
+"""Users: who signed in, linked by their provider's issuer and subject; the first admin."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage import audit
 from storage.db import Database
-from storage.models import User
+from storage.errors import SignInRefused
+from storage.models import Login, User, utcnow
 
 LOCAL_EMAIL = "local@veogen.studio"
+SEEN_EVERY = timedelta(minutes=1)
 
 
 def get_or_create_user(db: Database, email: str, name: str) -> User:
@@ -29,3 +34,67 @@ def get_or_create_user(db: Database, email: str, name: str) -> User:
 
 def local_user(db: Database) -> User:
     return get_or_create_user(db, LOCAL_EMAIL, "Local creator")
+
+
+def sign_in(db: Database, issuer: str, subject: str, email: str, name: str) -> User:
+    """The user a provider's token names, made on their first sign-in. Someone known by
+    e-mail only (the first admin, an invited address) is linked on their first sign-in;
+    an address already linked to another provider's account is refused rather than
+    handed to whoever a second provider says owns it."""
+    address = email.strip().lower()
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
+        if user is None:
+            user = s.scalar(select(User).where(User.email == address))
+            if user is not None and user.issuer is not None:
+                raise SignInRefused(
+                    f"'{address}' signs in with another provider; sign in with that one"
+                )
+            if user is None:
+                user = User(email=address, name=name or address)
+                s.add(user)
+            user.issuer, user.subject = issuer, subject
+        if user.disabled:
+            raise SignInRefused(f"'{user.email}' is disabled: ask an admin of this studio")
+        if name and user.name != name:
+            user.name = name  # the provider's name is the one people know
+        s.flush()  # a new user's id, for the audit
+        audit.record(s, user, "user.signed_in", None, issuer=issuer)
+    return user
+
+
+def current(db: Database, user_id: int) -> User:
+    """The signed-in user again, at each page run: one disabled since is shut out now."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or user.disabled:
+            raise SignInRefused("this user is disabled: ask an admin of this studio")
+        return user
+
+
+def bootstrap_admin(db: Database) -> User | None:
+    """The studio's first admin: the local user (who owns what was made before sign-in),
+    made an admin when no admin exists yet; None when there is one already."""
+    with db.session() as s:
+        if s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:
+            return None
+    admin = local_user(db)
+    with db.session() as s:
+        s.execute(update(User).where(User.id == admin.id).values(is_admin=True))
+    return admin
+
+
+def still_signed_in(db: Database, user: User, login: str, idle: timedelta) -> bool:
+    """Note that this login (a hash of its token's ids) is in use; False when it went
+    unused longer than ``idle``: it must sign in again."""
+    now = utcnow()
+    with db.session() as s:
+        seen = s.get(Login, login)
+        if seen is not None and now - seen.last_seen_at > idle:
+            s.delete(seen)
+            return False
+        if seen is None:
+            s.add(Login(key=login, user_id=user.id, last_seen_at=now))
+        elif now - seen.last_seen_at > SEEN_EVERY:  # a write a minute at most
+            seen.last_seen_at = now
+    return True

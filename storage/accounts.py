@@ -1,0 +1,122 @@
+"""The studio's own identity provider's accounts: e-mail, name, an argon2 password hash.
+
+Sign-in attempts are throttled per account: after a few wrong passwords it waits longer
+and longer before it tries again, so a password cannot be guessed by trying many.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.errors import Conflict, NotFound, SignInRefused
+from storage.models import LocalAccount, utcnow
+from storage.validation import Checker
+
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 200
+FREE_TRIES = 5  # wrong passwords before each further try waits
+WAIT_SECONDS = 2.0  # the first wait; it doubles with each wrong password after that
+MAX_WAIT = timedelta(minutes=15)
+WRONG = "e-mail or password is wrong"  # the same whichever was wrong: says nothing more
+_hasher = PasswordHasher()
+
+
+def clean_email(check: Checker, value: str) -> str:
+    email = check.text("email", limit=320, required=True).lower()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        check.fail("email", f"'{email}' is not an e-mail address")
+    return email
+
+
+def _clean_password(check: Checker) -> str:
+    password = check.raw.get("password")
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        check.fail("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
+        return ""
+    if len(password) > MAX_PASSWORD_CHARS:
+        check.fail("password", f"is over {MAX_PASSWORD_CHARS} characters")
+    return password
+
+
+def add_account(db: Database, email: str, name: str, password: str) -> LocalAccount:
+    check = Checker({"email": email, "name": name, "password": password})
+    address = clean_email(check, email)
+    shown = check.text("name", limit=200, required=True)
+    secret = _clean_password(check)
+    check.done()
+    try:
+        with db.session() as s:
+            account = LocalAccount(email=address, name=shown, password_hash=_hasher.hash(secret))
+            s.add(account)
+    except IntegrityError:
+        raise Conflict(f"email: '{address}' already has an account") from None
+    return account
+
+
+def new_password() -> str:
+    """A password to hand out once (the first admin's): 20 characters, easy to copy."""
+    return secrets.token_urlsafe(15)
+
+
+def set_password(db: Database, email: str, password: str) -> None:
+    check = Checker({"password": password})
+    secret = _clean_password(check)
+    check.done()
+    with db.session() as s:
+        changed = s.execute(
+            update(LocalAccount)
+            .where(LocalAccount.email == email.strip().lower())
+            .values(password_hash=_hasher.hash(secret), failed_attempts=0, locked_until=None)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            raise NotFound(f"email: no account for '{email}'")
+
+
+def list_accounts(db: Database) -> list[LocalAccount]:
+    with db.session() as s:
+        return list(s.scalars(select(LocalAccount).order_by(LocalAccount.email)))
+
+
+def verify(db: Database, email: str, password: str) -> LocalAccount:
+    """The account, if the password is right and the account is not waiting out wrong
+    tries; a wrong password makes the next try wait (after FREE_TRIES). The count of
+    wrong tries is saved before the refusal is raised: a refusal must not roll it back."""
+    now = utcnow()
+    refusal: str | None = None
+    with db.session() as s:
+        account = s.scalar(select(LocalAccount).where(LocalAccount.email == email.strip().lower()))
+        if account is None:
+            _hasher.hash(password)  # as long as a real check: timing says nothing either
+            refusal = WRONG
+        elif account.locked_until and account.locked_until > now:
+            left = (account.locked_until - now).total_seconds()
+            refusal = f"too many wrong passwords: try again in {max(1, round(left))} s"
+        elif not _matches(account.password_hash, password):
+            account.failed_attempts += 1
+            over = account.failed_attempts - FREE_TRIES
+            if over >= 0:
+                account.locked_until = now + min(
+                    MAX_WAIT, timedelta(seconds=WAIT_SECONDS * 2**over)
+                )
+            refusal = WRONG
+        else:
+            account.failed_attempts, account.locked_until = 0, None
+            if _hasher.check_needs_rehash(account.password_hash):
+                account.password_hash = _hasher.hash(password)
+    if refusal or account is None:
+        raise SignInRefused(refusal or WRONG)
+    return account
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

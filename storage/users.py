@@ -98,3 +98,33 @@ def still_signed_in(db: Database, user: User, login: str, idle: timedelta) -> bo
         elif now - seen.last_seen_at > SEEN_EVERY:  # a write a minute at most
             seen.last_seen_at = now
     return True
+
+
+def list_users(db: Database) -> list[User]:
+    with db.session() as s:
+        return list(s.scalars(select(User).order_by(User.email)))
+
+
+def set_flags(
+    db: Database,
+    email: str,
+    *,
+    disabled: bool | None = None,
+    admin: bool | None = None,
+    name: str | None = None,
+) -> User:
+    """Disable or enable a user, make or unmake an admin (the CLI, run by the operator); one
+    not known yet is known from now on, by ``name``, until their first sign-in."""
+    address = email.strip().lower()
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.email == address))
+        if user is None:
+            user = User(email=address, name=name or address)
+            s.add(user)
+        if disabled is not None:
+            user.disabled = disabled
+        if admin is not None:
+            user.is_admin = admin
+        s.flush()
+        audit.record(s, None, "user.changed", None, user=address, disabled=disabled, admin=admin)
+    return user

@@ -3,11 +3,16 @@
 import streamlit as st
 
 from pages import analytics, generate, library, movie, projects, storyboard, takes
+from studio.identity.session import account_menu, signed_in
 from studio.notices import ended_work
 from studio.ui import page_icon
 
 # The icon is drawn here: a Material icon would be fetched from the internet.
 st.set_page_config(page_title="VeoGen Studio", page_icon=page_icon(), layout="wide")
+me = signed_in()  # checked at every run: nobody signed in sees only the sign-in page
+if me is None:
+    st.stop()
+account_menu(me)
 navigation = st.navigation(
     [
         st.Page(

@@ -42,16 +42,34 @@ def up(port: Annotated[int, typer.Option(help="The studio's port.")] = 8501) -> 
 
 
 @app.command()
+def identity(studio_port: Annotated[int, typer.Option(help="The studio's port.")] = 8501) -> None:
+    """Run the studio's own sign-in provider (`veogen up` starts it)."""
+    import uvicorn
+
+    from storage.db import Database
+    from studio.identity.local import CLIENT_ID, idp_port, local_provider
+    from studio.identity.provider import Client, Provider
+
+    settings = load_settings()
+    local = local_provider(settings, studio_port)
+    client = Client(CLIENT_ID, local.client_secret, local.redirect_uri)
+    provider = Provider(local.issuer, client, local.key, Database(settings.db_url))
+    port = idp_port(settings, studio_port)
+    uvicorn.run(provider.app(), host=settings.studio_address, port=port, log_level="warning")
+
+
+@app.command()
 def studio(port: int = 8501) -> None:
     """Start only the studio (Streamlit)."""
     import os
     import subprocess
 
-    from studio.runner import ROOT, exposure, studio_command
+    from studio.runner import ROOT, exposure, sign_in_setup, studio_command
 
     settings = load_settings()
     typer.echo(exposure(settings.studio_address))
-    command = studio_command(settings.studio_address, port)
+    secrets, _ = sign_in_setup(settings, port)  # the local provider runs apart: `veogen identity`
+    command = studio_command(settings.studio_address, port, secrets)
     raise typer.Exit(subprocess.call(command, env={**os.environ, **settings.as_env()}, cwd=ROOT))
 
 
@@ -260,6 +278,63 @@ def status(
     for j in report["jobs"]:
         said = j["error"] or j["notice"]
         typer.echo(f"job {j['id']}: {j['status']}" + (f" — {said}" if said else ""))
+
+
+users_app = typer.Typer(help="The studio's users and its own sign-in accounts.")
+app.add_typer(users_app, name="user")
+
+
+@users_app.command("add")
+def user_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="The name people see.")],
+    admin: Annotated[bool, typer.Option(help="An admin of the whole studio.")] = False,
+) -> None:
+    """An account of the studio's own sign-in, with a password shown once."""
+    from storage import accounts, users
+
+    db = _services().db
+    password = accounts.new_password()
+    account = accounts.add_account(db, email, name, password)
+    users.set_flags(db, account.email, admin=admin or None, name=account.name)
+    typer.echo(f"{account.email} signs in with the password {password} (shown only this once)")
+
+
+@users_app.command("list")
+def user_list() -> None:
+    """Every user: how they sign in, admin or not, disabled or not."""
+    from storage import accounts, users
+
+    db = _services().db
+    local = {a.email for a in accounts.list_accounts(db)}
+    for user in users.list_users(db):
+        how = (
+            "this studio's account" if user.email in local else (user.issuer or "not signed in yet")
+        )
+        flags = [f for f, on in (("admin", user.is_admin), ("disabled", user.disabled)) if on]
+        typer.echo(f"{user.email}\t{user.name}\t{how}" + (f"\t{', '.join(flags)}" if flags else ""))
+
+
+@users_app.command("disable")
+def user_disable(
+    email: str,
+    enable: Annotated[bool, typer.Option(help="Let them in again.")] = False,
+) -> None:
+    """Shut a user out (at their next page run), or let them in again."""
+    from storage import users
+
+    user = users.set_flags(_services().db, email, disabled=not enable)
+    typer.echo(f"{user.email} is {'enabled' if enable else 'disabled'}")
+
+
+@users_app.command("password")
+def user_password(email: str) -> None:
+    """A new password for an account of the studio's own sign-in, typed twice."""
+    from storage import accounts
+
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    accounts.set_password(_services().db, email, password)
+    typer.echo(f"{email}: password changed")
 
 
 def main() -> None:

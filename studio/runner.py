@@ -1,4 +1,5 @@
-"""`veogen up`: the embedded Redis, one engine and the studio, stopped together."""
+"""`veogen up`: the embedded Redis, one engine, the sign-in provider and the studio,
+stopped together."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine import queue_address, start_embedded
+from storage import accounts
 from storage.db import Database
 from storage.settings import Settings
+from storage.users import bootstrap_admin
+from studio.identity.local import local_provider, own_providers, secrets_file
 
 APP = Path(__file__).with_name("app.py")
 ROOT = APP.parent.parent
@@ -21,7 +25,10 @@ ROOT = APP.parent.parent
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def studio_command(address: str, port: int) -> list[str]:
+OWN_SECRETS = ROOT / ".streamlit" / "secrets.toml"  # the operator's, if any
+
+
+def studio_command(address: str, port: int, secrets: list[Path] | None = None) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -36,7 +43,34 @@ def studio_command(address: str, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        *(["--secrets.files", ",".join(str(p) for p in secrets)] if secrets else []),
     ]
+
+
+def sign_in_setup(settings: Settings, port: int) -> tuple[list[Path], list[str] | None]:
+    """The secrets the studio signs in with, and the command of the local provider (None
+    when `.streamlit/secrets.toml` configures providers of its own)."""
+    if own_providers(OWN_SECRETS):
+        return [OWN_SECRETS], None
+    provider = local_provider(settings, port)
+    secrets = [p for p in (OWN_SECRETS,) if p.exists()] + [secrets_file(settings, provider)]
+    command = [sys.executable, "-m", "studio.cli", "identity", "--studio-port", str(port)]
+    return secrets, command
+
+
+def first_admin(settings: Settings) -> str | None:
+    """How the first admin signs in, said once: their e-mail and a password made now, when
+    the studio has no admin yet and no account for them."""
+    db = Database(settings.db_url)
+    admin = bootstrap_admin(db)
+    if admin is None or any(a.email == admin.email for a in accounts.list_accounts(db)):
+        return None
+    password = accounts.new_password()
+    accounts.add_account(db, admin.email, "Studio admin", password)
+    return (
+        f"First sign-in: {admin.email} with the password {password} (shown only this once; "
+        f"change it with `veogen user password {admin.email}`)."
+    )
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -59,7 +93,13 @@ def up(settings: Settings, port: int) -> int:
         env["VEOGEN_REDIS_URL"] = queue_address(settings)
     engine = [sys.executable, "-m", "studio.cli", "engine"]
     starters["engine"] = lambda: subprocess.Popen(engine, env=env)
-    command = studio_command(settings.studio_address, port)
+    secrets, identity = sign_in_setup(settings, port)
+    if identity:
+        starters["sign-in provider"] = lambda: subprocess.Popen(identity, env=env)
+        said = first_admin(settings)
+        if said:
+            print(said, flush=True)
+    command = studio_command(settings.studio_address, port, secrets)
     starters["studio"] = lambda: subprocess.Popen(command, env=env, cwd=ROOT)
     children: dict[str, subprocess.Popen[bytes]] = {}
     stops: dict[str, list[float]] = {name: [] for name in starters}
@@ -102,13 +142,10 @@ def studio_url(settings: Settings, port: int) -> str:
 
 
 def exposure(address: str) -> str:
-    """Whom the studio answers: with no sign-in yet, anyone who reaches it acts as you."""
+    """Whom the studio answers (every visitor signs in first)."""
     if address in LOOPBACK:
         return (
             "Only this machine can reach it; set VEOGEN_STUDIO_ADDRESS=0.0.0.0 to open it to "
-            "your network (anyone who reaches it then acts as you: there is no sign-in yet)."
+            "your network (everyone signs in first)."
         )
-    return (
-        f"warning: listening on {address}: anyone who reaches it acts as you and can spend "
-        "your budget (there is no sign-in yet)."
-    )
+    return f"Listening on {address}: anyone who reaches it can try to sign in."

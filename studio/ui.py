@@ -36,10 +36,11 @@ def page_icon() -> Image.Image:
 
 
 def user() -> User:
-    """The acting user, looked up once per browser session rather than on every call."""
-    if "user" not in st.session_state:
-        st.session_state["user"] = services().user()
-    found: User = st.session_state["user"]
+    """The signed-in user: the studio signs them in, and checks them, before a page runs."""
+    found: User | None = st.session_state.get("user")
+    if found is None:
+        st.info("Sign in first.")
+        st.stop()
     return found
 
 

@@ -45,7 +45,10 @@ def local_provider(settings: Settings, studio_port: int) -> LocalProvider:
     folder = settings.data_dir / "auth"
     kept_path, key_path = folder / "local.json", folder / "signing-key.pem"
     if not kept_path.exists():
-        kept = {"client_secret": secrets.token_urlsafe(32), "cookie_secret": secrets.token_urlsafe(32)}
+        kept = {
+            "client_secret": secrets.token_urlsafe(32),
+            "cookie_secret": secrets.token_urlsafe(32),
+        }
         _private(kept_path, json.dumps(kept))
     if not key_path.exists():
         _private(key_path, RSAKey.generate_key(2048, private=True).as_pem(private=True).decode())

@@ -97,9 +97,11 @@ class Provider:
         if request.method == "GET":
             return HTMLResponse(_page(None, params))
         try:
-            account = accounts.verify(self.db, str(params.get("email", "")), str(params.get("password", "")))
-        except SignInRefused as exc:
-            return HTMLResponse(_page(str(exc), params), status_code=401)
+            account = accounts.verify(
+                self.db, str(params.get("email", "")), str(params.get("password", ""))
+            )
+        except SignInRefused as exc:  # the form again, the refusal above it
+            return HTMLResponse(_page(str(exc), params))
         code = secrets.token_urlsafe(32)
         self.grants[code] = Grant(
             account,
@@ -119,7 +121,10 @@ class Provider:
             return "This sign-in request comes from an application this studio does not know."
         if params.get("redirect_uri") != self.client.redirect_uri:
             return "This sign-in request would return to an address this studio does not know."
-        if params.get("response_type") != "code" or "openid" not in str(params.get("scope", "")).split():
+        if (
+            params.get("response_type") != "code"
+            or "openid" not in str(params.get("scope", "")).split()
+        ):
             return "This sign-in request asks for something this provider does not give."
         if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
             return "This sign-in request has no PKCE challenge (S256); it is refused."
@@ -177,7 +182,12 @@ class Provider:
             return _oauth_error("invalid_token", 401)
         account = found[0]
         return JSONResponse(
-            {"sub": str(account.id), "email": account.email, "email_verified": True, "name": account.name}
+            {
+                "sub": str(account.id),
+                "email": account.email,
+                "email_verified": True,
+                "name": account.name,
+            }
         )
 
     def app(self) -> Starlette:
@@ -188,6 +198,7 @@ class Provider:
                 Route("/authorize", self.authorize, methods=["GET", "POST"]),
                 Route("/token", self.token, methods=["POST"]),
                 Route("/userinfo", self.userinfo),
+                Route("/favicon.ico", lambda _request: Response(status_code=204)),
             ]
         )
 

@@ -13,11 +13,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from storage import accounts
+from storage.db import Database
 from storage.settings import Settings
+from storage.users import LOCAL_EMAIL
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -77,20 +81,68 @@ def watch(page: Any) -> tuple[list[str], list[str]]:
 
     page.on("console", console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("request", lambda r: None if "//127.0.0.1" in r.url else away.append(r.url))
+    page.on("request", lambda r: None if _here(r.url) else away.append(r.url))
     return errors, away
+
+
+def _here(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1:", "http://localhost:", "data:", "blob:"))
+
+
+OPEN = re.compile(r"^Open$")  # a project card's button (a select box's toggle is also "Open")
+PASSWORD = "a studio password"  # the local user's, for signing in through the local provider
+
+
+def sign_in(page: Any, base: str, email: str = LOCAL_EMAIL, password: str = PASSWORD) -> None:
+    """Sign in through the studio's own provider, as a person does: the studio's button,
+    the provider's form, and back to the studio."""
+    page.goto(f"{base}/")
+    idle(page)
+    page.get_by_role("button", name="Sign in with").click()
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/**")
+    idle(page)
 
 
 @contextlib.contextmanager
 def studio_up(settings: Settings) -> Iterator[str]:
-    """`veogen up` (studio, engine) on a free port; its base URL; stopped with Ctrl-C."""
+    """`veogen up` (studio, engine, sign-in provider) on free ports, with an account for
+    the local user; its base URL; stopped with Ctrl-C."""
     port = free_port()
-    env = {**os.environ, **settings.as_env()}
+    env = {**os.environ, **settings.as_env(), "VEOGEN_IDP_PORT": str(free_port())}
+    db = Database(settings.db_url)
+    db.migrate()
+    if LOCAL_EMAIL not in [a.email for a in accounts.list_accounts(db)]:
+        accounts.add_account(db, LOCAL_EMAIL, "Local creator", PASSWORD)
     up = subprocess.Popen([sys.executable, "-m", "studio.cli", "up", "--port", str(port)], env=env)
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://localhost:{port}"  # the address sign-in returns to: its cookie is here
         wait_for(lambda: answers(f"{base}/_stcore/health"), "the studio")
         yield base
     finally:
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``, as a person types it; again if
+    a rerun redrew the list under the keys."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    field = box.locator("input").first
+    for _ in range(3):
+        field.click()
+        page.keyboard.type(option)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")  # once left, the box shows what is chosen, not what was typed
+        page.wait_for_timeout(300)
+        if option in field.input_value():
+            return
+    raise AssertionError(f"{label}: could not choose {option!r}")
+
+
+def upload(page: Any, path: Path) -> None:
+    """Put a file in the page's uploader, and wait until the uploader shows it."""
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()

@@ -18,7 +18,19 @@ from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
 from tests.clips import png, sound
-from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, wait_for, watch
+from tests.pages.browser import (
+    ARGS,
+    CHROMIUM,
+    OPEN,
+    choose,
+    idle,
+    need_chromium,
+    sign_in,
+    studio_up,
+    upload,
+    wait_for,
+    watch,
+)
 
 SCRIPT = (
     "An old keeper climbs the lighthouse stairs with a lamp.\n\n"
@@ -45,15 +57,6 @@ def visit(page: Any, url: str) -> None:
     settle(page)
 
 
-def choose(page: Any, label: str, option: str) -> None:
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
-    box.locator("input").first.click()
-    page.keyboard.type(option)
-    page.get_by_role("option").filter(has_text=option).first.click()
-    chosen = lambda: option in box.locator("input").first.input_value()  # noqa: E731
-    wait_for(chosen, f"{label}: {option}", timeout=10)
-
-
 def finished(studio: Services, pid: int) -> bool:
     return jobs.active_count(studio.db, pid) == 0
 
@@ -68,6 +71,7 @@ def test_a_creator_makes_a_movie_from_a_script(settings: Settings, tmp_path: Pat
     with studio_up(settings) as base, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        sign_in(page, base)
         errors, away = watch(page)
         pid = _create_and_plan(page, base, studio)
         _edit_and_reorder(page, base, studio, pid)
@@ -97,7 +101,7 @@ def _create_and_plan(page: Any, base: str, studio: Services) -> int:
     page.get_by_label("Budget (USD, 0 for none)").fill("0")
     page.get_by_role("button", name="Create project").click()
     settle(page)
-    page.get_by_role("button", name="Open").first.click()
+    page.locator("button").filter(has_text=OPEN).first.click()  # the card's, not a list's
     settle(page)
     assert "/storyboard" in page.url
     [summary] = projects.list_projects(studio.db, studio.user())
@@ -160,8 +164,7 @@ def _upload(page: Any, base: str, studio: Services, pid: int, folder: Path) -> N
         page.get_by_text("Upload to the library").click()
         choose(page, "Kind", kind)
         page.get_by_role("textbox", name="Name").fill(name)
-        page.locator('input[type="file"]').set_input_files(str(folder / file))
-        page.get_by_text(file).first.wait_for()  # the file is in the uploader
+        upload(page, folder / file)
         page.get_by_role("button", name="Upload", exact=True).click()
         settle(page)
         assert not alerts(page), alerts(page)

@@ -15,7 +15,7 @@ from storage import jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
-from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, wait_for
+from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, sign_in, studio_up, wait_for
 
 
 def _counting(fetched: list[str]) -> type[BaseHTTPRequestHandler]:
@@ -58,6 +58,7 @@ def _journey(sync_api: Any, studio: Services, owner: Any, pid: int, base: str, b
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(accept_downloads=True)
+        sign_in(page, base)
         page.goto(f"{base}/")
         idle(page)
         page.get_by_role("button", name="Rename").first.click()

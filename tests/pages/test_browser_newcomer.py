@@ -9,7 +9,18 @@ from storage import assets, projects
 from storage.settings import Settings
 from studio.services import Services
 from tests.clips import sound
-from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, watch
+from tests.pages.browser import (
+    ARGS,
+    CHROMIUM,
+    OPEN,
+    choose,
+    idle,
+    need_chromium,
+    sign_in,
+    studio_up,
+    upload,
+    watch,
+)
 
 
 def test_a_newcomer_creates_opens_and_uploads_without_losing_work(
@@ -22,6 +33,7 @@ def test_a_newcomer_creates_opens_and_uploads_without_losing_work(
     with studio_up(settings) as base, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
+        sign_in(page, base)
         errors, away = watch(page)
         page.goto(f"{base}/")
         idle(page)
@@ -40,23 +52,19 @@ def test_a_newcomer_creates_opens_and_uploads_without_losing_work(
             "Created 'Harbour'"
             in page.locator('[data-testid="stAlertContentSuccess"]').all_inner_texts()
         )
-        page.get_by_role("button", name="Open").first.click()
+        page.locator("button").filter(has_text=OPEN).first.click()  # the card's, not a list's
         idle(page)
         assert "/storyboard" in page.url and page.get_by_role("heading", name="Storyboard").count()
         [project] = [s.project for s in projects.list_projects(studio.db, studio.user())]
         page.goto(f"{base}/library?project={project.id}")
         idle(page)
         page.get_by_text("Upload to the library").click()
-        kind = page.locator('[data-testid="stSelectbox"]').filter(has_text="Kind")
-        kind.locator("input").first.click()
-        page.keyboard.type("music")
-        page.keyboard.press("Enter")
+        choose(page, "Kind", "music")
         page.get_by_role("textbox", name="Name").fill("Harbour theme")
-        page.locator('input[type="file"]').set_input_files(str(bed))
-        page.wait_for_timeout(500)
+        upload(page, bed)
         page.get_by_role("button", name="Upload", exact=True).click()
         idle(page)
-        assert page.get_by_role("heading", name="Music beds").count() == 1
+        page.get_by_role("heading", name="Music beds").wait_for()  # after the rerun it made
         browser.close()
     [music] = assets.list_assets(studio.db, studio.user(), project.id)
     assert (music.kind, music.name, music.seconds) == ("music", "Harbour theme", 2.0)

@@ -8,7 +8,7 @@ from typing import Any
 from storage import projects
 from storage.settings import Settings
 from studio.services import Services
-from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, watch
+from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, sign_in, studio_up, watch
 
 
 def shown(page: Any) -> tuple[list[str], str]:
@@ -27,6 +27,7 @@ def test_a_creator_pages_searches_and_renames_among_many_projects(settings: Sett
     with studio_up(settings) as base, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sign_in(page, base)
         errors, away = watch(page)
         page.goto(f"{base}/")
         idle(page)

@@ -10,7 +10,16 @@ from storage.models import JobStatus
 from storage.settings import Settings
 from studio.services import Services
 from tests.clips import png
-from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, studio_up, wait_for, watch
+from tests.pages.browser import (
+    ARGS,
+    CHROMIUM,
+    idle,
+    need_chromium,
+    sign_in,
+    studio_up,
+    wait_for,
+    watch,
+)
 
 MODEL = "veo-3.1-generate-001"  # takes ingredients
 
@@ -53,6 +62,7 @@ def test_a_deleted_scene_and_ingredient_come_back_with_undo(settings: Settings) 
         [take] = scenes.list_takes(studio.db, owner, pid)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
+        sign_in(page, base)
         errors, away = watch(page)
 
         page.goto(f"{base}/storyboard?project={pid}")

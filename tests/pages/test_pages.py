@@ -6,18 +6,20 @@ import asyncio
 import io
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from storage import assets, cut, jobs, projects, scenes
 from storage.contract import Generated, NewTake
-from storage.models import JobStatus
-from storage.settings import Settings
+from storage.models import JobStatus, Login, User, utcnow
+from storage.settings import Settings, load_settings
 from studio.services import Services
-from studio.ui import plain
+from studio.ui import plain, services
 from tests.helpers import make_worker, running, until
 
 
@@ -35,6 +37,7 @@ def page(name: str, project_id: int | None = None) -> AppTest:
     )
     if project_id is not None:
         app.session_state["project_id"] = project_id
+    app.session_state["user"] = Services(load_settings()).user()  # as the app signs one in
     return app.run()
 
 
@@ -115,13 +118,52 @@ def test_pages_without_a_project_say_what_to_do(studio: Services) -> None:
     assert os.environ["VEOGEN_DATA_DIR"] == str(studio.settings.data_dir)
 
 
-def test_the_app_opens_on_the_projects_page(studio: Services) -> None:
+def signed_in_app(claims: dict[str, object] | None) -> AppTest:
+    services.clear()  # the services of this test's data folder, not an earlier test's
     app = AppTest.from_file(
         str(Path(__file__).parents[2] / "studio" / "app.py"), default_timeout=60
     )
-    app.run()
+    app.user = {"is_logged_in": False} if claims is None else {"is_logged_in": True, **claims}
+    return app.run()
+
+
+MARA = {"iss": "https://idp.example", "sub": "mara-1", "iat": 1, "email": "Mara@example.com",
+        "name": "Mara"}  # fmt: skip
+
+
+def test_the_app_signs_in_then_opens_on_the_projects_page(studio: Services) -> None:
+    app = signed_in_app(None)  # signed out: the sign-in page, and nothing else
+    assert not app.exception
+    assert [t.value for t in app.title] == ["VeoGen Studio"]
+    app = signed_in_app(MARA)
     assert not app.exception
     assert app.title[0].value == "Projects"
+    said = plain("Signed in as Mara (mara@example.com)")
+    assert any(said in c.value for c in app.sidebar.caption)
+    mara = app.session_state["user"]
+    assert (mara.issuer, mara.subject, mara.email) == (
+        "https://idp.example",
+        "mara-1",
+        "mara@example.com",
+    )
+
+
+def test_a_disabled_user_is_shut_out_at_the_next_run(studio: Services) -> None:
+    app = signed_in_app(MARA)
+    with studio.db.session() as s:
+        s.execute(update(User).where(User.email == "mara@example.com").values(disabled=True))
+    app.run()
+    assert [t.value for t in app.title] == ["VeoGen Studio"]
+    assert "disabled" in app.error[0].value
+
+
+def test_a_login_idle_too_long_signs_in_again(studio: Services) -> None:
+    app = signed_in_app(MARA)
+    with studio.db.session() as s:
+        s.execute(update(Login).values(last_seen_at=utcnow() - timedelta(hours=13)))
+    app.run()  # idle past the 12 hours: signed out, and the sign-in page shows
+    assert [t.value for t in app.title] == ["VeoGen Studio"]
+    assert app.info[0].value == "Signed out after 12 hours away."
 
 
 def test_library_page_lists_uploads_by_kind_and_deletes(studio: Services) -> None:

@@ -75,9 +75,8 @@ def current(db: Database, user_id: int) -> User:
 def bootstrap_admin(db: Database) -> User | None:
     """The studio's first admin: the local user (who owns what was made before sign-in),
     made an admin when no admin exists yet; None when there is one already."""
-    with db.session() as s:
-        if s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:
-            return None
+    if has_admin(db):
+        return None
     admin = local_user(db)
     with db.session() as s:
         s.execute(update(User).where(User.id == admin.id).values(is_admin=True))
@@ -128,3 +127,20 @@ def set_flags(
         s.flush()
         audit.record(s, None, "user.changed", None, user=address, disabled=disabled, admin=admin)
     return user
+
+
+def acting_user(db: Database, email: str) -> User:
+    """The user a command names, refused in words if unknown or disabled."""
+    address = email.strip().lower()
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.email == address))
+    if user is None:
+        raise SignInRefused(f"user: no user '{address}'; `veogen user list` shows who there is")
+    if user.disabled:
+        raise SignInRefused(f"user: '{address}' is disabled")
+    return user
+
+
+def has_admin(db: Database) -> bool:
+    with db.session() as s:
+        return s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None

@@ -6,16 +6,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from storage import cut
+from storage import cut, users
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.errors import QueueUnavailable, StudioError
 from storage.media import save_as
-from storage.models import Job, JobStatus
+from storage.models import Job, JobStatus, User
 from storage.reports import project_status
 from storage.settings import load_settings
 from storage.storyboard import export_storyboard, import_storyboard, write_export
@@ -24,11 +24,43 @@ from studio.services import Services
 app = typer.Typer(help="VeoGen Studio: plan, generate and assemble AI video.", no_args_is_help=True)
 
 
+ACTING: dict[str, str | None] = {"email": None}  # who the commands act as: --as
+
+
+@app.callback()
+def _acting_as(
+    email: Annotated[
+        str | None,
+        typer.Option("--as", envvar="VEOGEN_USER", help="The user the command acts as (e-mail)."),
+    ] = None,
+) -> None:
+    ACTING["email"] = email
+
+
 def _services() -> Services:
     return Services(load_settings())
 
 
-def _fail(message: str) -> None:
+def _user(services: Services) -> User:
+    """The user a command acts as, checked as a signed-in one is: known and not disabled."""
+    email = ACTING["email"]
+    if not email:
+        _fail("say who acts: --as EMAIL (or VEOGEN_USER); `veogen user list` shows the users")
+    return users.acting_user(services.db, email)
+
+
+def _admin(services: Services) -> None:
+    """Only an admin changes users or the schema, once the studio has one (the first is
+    made by the operator, before anyone can sign in)."""
+    try:
+        anyone = users.has_admin(services.db)
+    except StudioError:  # no schema yet: nobody to ask
+        anyone = False
+    if anyone and not _user(services).is_admin:
+        _fail(f"{ACTING['email']} is not an admin of this studio; ask one")
+
+
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
@@ -88,7 +120,9 @@ def engine(
 @app.command()
 def migrate() -> None:
     """Bring the metadata database up to the latest schema."""
-    _services().db.migrate()
+    services = _services()
+    _admin(services)
+    services.db.migrate()
     typer.echo("database is up to date")
 
 
@@ -97,9 +131,9 @@ def import_(path: Path) -> None:
     """Create a project from a storyboard YAML file; prints its id last."""
     services = _services()
     project = import_storyboard(
-        services.db, services.user(), path, services.settings.default_model, services.media
+        services.db, _user(services), path, services.settings.default_model, services.media
     )
-    count = len(scene_store.list_scenes(services.db, services.user(), project.id))
+    count = len(scene_store.list_scenes(services.db, _user(services), project.id))
     typer.echo(f"imported '{project.name}' with {count} scenes")
     typer.echo(project.id)
 
@@ -110,7 +144,7 @@ def export(
 ) -> None:
     """Write a project's storyboard as YAML (to stdout, or to --output with its music)."""
     services = _services()
-    exported = export_storyboard(services.db, services.user(), project)
+    exported = export_storyboard(services.db, _user(services), project)
     if output:
         write_export(exported, output, services.media)
         typer.echo(f"wrote {output}" + "".join(f" and {name}" for name in exported.files))
@@ -133,7 +167,7 @@ def generate(
 ) -> None:
     """Queue generation of a project's scenes."""
     services = _services()
-    user = services.user()
+    user = _user(services)
     scene_ids = None
     if scene:
         ordered = scene_store.list_scenes(services.db, user, project)
@@ -180,7 +214,7 @@ def _wait(services: Services, job_ids: list[int], label: str = "generating") -> 
 def retry(job: int) -> None:
     """Send again a job whose request may have been billed (it could be paid twice)."""
     services = _services()
-    services.jobs.retry(services.user(), job)
+    services.jobs.retry(_user(services), job)
     typer.echo(f"job {job} queued again")
 
 
@@ -188,7 +222,7 @@ def retry(job: int) -> None:
 def give_up(job: int) -> None:
     """Leave unsent a job whose request may have been billed; its reservation stays."""
     services = _services()
-    services.jobs.give_up(services.user(), job)
+    services.jobs.give_up(_user(services), job)
     typer.echo(f"job {job} left unsent; its estimate stays reserved")
 
 
@@ -215,7 +249,7 @@ def render(
         typer.echo(f"--output: the folder {folder} does not exist", err=True)
         raise typer.Exit(2)
     services = _services()
-    user = services.user()
+    user = _user(services)
     settings = {"preset": preset, "aspect_ratio": aspect, "fit": fit, "burn_captions": captions,
                 "keep_clip_audio": clip_audio, "use_music": music}  # fmt: skip
     job = services.jobs.render(user, project, settings)
@@ -260,7 +294,7 @@ def status(
     services = _services()
     while wait and job_store.active_count(services.db, project):
         time.sleep(0.5)
-    report = project_status(services.db, services.user(), project)
+    report = project_status(services.db, _user(services), project)
     for scene in report["scenes"]:
         for take in scene["takes"]:  # local paths beside the keys, for scripts to open
             take["file"] = str(services.media.local_path(take["media_key"]))
@@ -293,7 +327,9 @@ def user_add(
     """An account of the studio's own sign-in, with a password shown once."""
     from storage import accounts, users
 
-    db = _services().db
+    services = _services()
+    _admin(services)
+    db = services.db
     password = accounts.new_password()
     account = accounts.add_account(db, email, name, password)
     users.set_flags(db, account.email, admin=admin or None, name=account.name)
@@ -305,7 +341,9 @@ def user_list() -> None:
     """Every user: how they sign in, admin or not, disabled or not."""
     from storage import accounts, users
 
-    db = _services().db
+    services = _services()
+    _admin(services)
+    db = services.db
     local = {a.email for a in accounts.list_accounts(db)}
     for user in users.list_users(db):
         how = (
@@ -323,7 +361,9 @@ def user_disable(
     """Shut a user out (at their next page run), or let them in again."""
     from storage import users
 
-    user = users.set_flags(_services().db, email, disabled=not enable)
+    services = _services()
+    _admin(services)
+    user = users.set_flags(services.db, email, disabled=not enable)
     typer.echo(f"{user.email} is {'enabled' if enable else 'disabled'}")
 
 
@@ -332,8 +372,10 @@ def user_password(email: str) -> None:
     """A new password for an account of the studio's own sign-in, typed twice."""
     from storage import accounts
 
+    services = _services()
+    _admin(services)
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    accounts.set_password(_services().db, email, password)
+    accounts.set_password(services.db, email, password)
     typer.echo(f"{email}: password changed")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import av
 
+from storage.db import Database
+from storage.errors import StudioError
 from storage.metrics_reader import MetricsReader
-from storage.settings import Settings
+from storage.settings import Settings, load_settings
+from storage.users import LOCAL_EMAIL, local_user
 
 BOARD = """\
 project: {name: Three scenes, resolution: 720p}
@@ -25,6 +29,12 @@ scenes:
 def veogen(
     env: dict[str, str], *args: str, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
+    """The CLI, acting as the local user unless ``env`` names another (VEOGEN_USER)."""
+    env = {"VEOGEN_USER": LOCAL_EMAIL, **env}
+    with contextlib.suppress(StudioError):  # an unreachable database is the CLI's to say
+        db = Database(load_settings(env).db_url)
+        db.migrate()
+        local_user(db)  # made when the studio first starts
     return subprocess.run(
         [sys.executable, "-m", "studio.cli", *args],
         env=env,

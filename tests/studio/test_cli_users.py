@@ -1,4 +1,5 @@
-"""`veogen user`: accounts of the studio's own sign-in, listed, disabled, given passwords."""
+"""`veogen user`: accounts of the studio's own sign-in, listed, disabled, given passwords,
+by an admin (the first made before anyone can sign in); every command acts as someone."""
 
 from __future__ import annotations
 
@@ -13,27 +14,38 @@ from storage.settings import Settings
 from tests.studio.test_cli import veogen
 
 
-def test_an_operator_adds_lists_and_disables_users(settings: Settings) -> None:
+def test_an_admin_adds_lists_and_disables_users(settings: Settings) -> None:
     env = {**os.environ, **settings.as_env()}
-    assert veogen(env, "migrate").returncode == 0
+    env["VEOGEN_USER"] = ""  # nobody named
+    assert veogen(env, "migrate").returncode == 0  # no admin yet: nobody to ask
     added = veogen(env, "user", "add", "Ana@Example.com", "--name", "Ana", "--admin")
     assert added.returncode == 0, added.stderr
     password = re.search(r"password (\S+) \(shown only this once\)", added.stdout)
     assert password and accounts.verify(Database(settings.db_url), "ana@example.com", password[1])
-    listed = veogen(env, "user", "list").stdout
-    assert "ana@example.com\tAna\tthis studio's account\tadmin" in listed
+    nobody = veogen(env, "user", "list")
+    assert nobody.returncode == 1 and nobody.stderr.strip() == (
+        "error: say who acts: --as EMAIL (or VEOGEN_USER); `veogen user list` shows the users"
+    )
+    ana = {**env, "VEOGEN_USER": "ana@example.com"}
+    assert veogen(ana, "user", "add", "bob@example.com", "--name", "Bob").returncode == 0
     assert (
-        veogen(env, "user", "disable", "ana@example.com").stdout.strip()
-        == "ana@example.com is disabled"
+        "ana@example.com\tAna\tthis studio's account\tadmin" in veogen(ana, "user", "list").stdout
     )
-    assert "admin, disabled" in veogen(env, "user", "list").stdout
-    again = veogen(env, "user", "add", "ana@example.com", "--name", "Ana")
-    assert again.returncode == 1 and again.stderr.strip() == (
-        "error: email: 'ana@example.com' already has an account"
+    bob = veogen(env, "--as", "bob@example.com", "user", "list")
+    assert bob.stderr.strip() == "error: bob@example.com is not an admin of this studio; ask one"
+    disabled = veogen(ana, "user", "disable", "bob@example.com")
+    assert disabled.stdout.strip() == "bob@example.com is disabled"
+    assert (
+        "bob@example.com\tBob\tthis studio's account\tdisabled"
+        in veogen(ana, "user", "list").stdout
     )
+    shut = veogen(env, "--as", "bob@example.com", "status", "1")
+    assert shut.stderr.strip() == "error: user: 'bob@example.com' is disabled"
+    again = veogen(ana, "user", "add", "bob@example.com", "--name", "Bob")
+    assert again.stderr.strip() == "error: email: 'bob@example.com' already has an account"
     changed = subprocess.run(
-        [sys.executable, "-m", "studio.cli", "user", "password", "ana@example.com"],
-        env=env, input="new long password\n" * 2, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "studio.cli", "user", "password", "bob@example.com"],
+        env=ana, input="new long password\n" * 2, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert changed.returncode == 0, changed.stderr
-    assert accounts.verify(Database(settings.db_url), "ana@example.com", "new long password")
+    assert accounts.verify(Database(settings.db_url), "bob@example.com", "new long password")

@@ -122,6 +122,19 @@ class Membership(Base):
     role: Mapped[Role] = mapped_column(String(16))
 
 
+class Invitation(Base):
+    """An e-mail address asked into a project with a role, until it signs in."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("project_id", "email", name="uq_invitations_project_email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[Role] = mapped_column(String(16))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Scene(Base):
     __tablename__ = "scenes"
     __table_args__ = (Index("ix_scenes_project_position", "project_id", "position"),)

@@ -189,21 +189,6 @@ def my_role(db: Database, actor: User, project_id: int) -> Role | None:
         return role_of(s, actor, project_id)
 
 
-def add_member(db: Database, actor: User, project_id: int, user: User, role: Role) -> None:
-    with db.session() as s:
-        require(s, actor, project_id, Role.owner, "adding a member")
-        membership = s.scalar(
-            select(Membership).where(
-                Membership.project_id == project_id, Membership.user_id == user.id
-            )
-        )
-        if membership:
-            membership.role = role
-        else:
-            s.add(Membership(project_id=project_id, user_id=user.id, role=role))
-        audit.record(s, actor, "member.set", project_id, user=user.email, role=role.value)
-
-
 def delete_project(db: Database, media: MediaStore, actor: User, project_id: int) -> None:
     """The project's rows and then its files (rows first: a file never outlives nothing)."""
     with db.session() as s:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import audit
 from storage.db import Database
 from storage.errors import SignInRefused
+from storage.members import accept_invitations
 from storage.models import Login, User, utcnow
 
 LOCAL_EMAIL = "local@veogen.studio"
@@ -60,6 +61,7 @@ def sign_in(db: Database, issuer: str, subject: str, email: str, name: str) -> U
             user.name = name  # the provider's name is the one people know
         s.flush()  # a new user's id, for the audit
         audit.record(s, user, "user.signed_in", None, issuer=issuer)
+        accept_invitations(s, user)
     return user
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import analytics, generate, library, movie, projects, storyboard, takes
+from pages import analytics, generate, library, members, movie, projects, storyboard, takes
 from studio.identity.session import account_menu, signed_in
 from studio.notices import ended_work
 from studio.ui import page_icon
@@ -34,6 +34,7 @@ navigation = st.navigation(
         st.Page(generate.render, title="Generate", icon=":material/movie:", url_path="generate"),
         st.Page(takes.render, title="Takes", icon=":material/play_circle:", url_path="takes"),
         st.Page(movie.render, title="Movie", icon=":material/theaters:", url_path="movie"),
+        st.Page(members.render, title="Members", icon=":material/group:", url_path="members"),
         st.Page(
             analytics.render, title="Analytics", icon=":material/bar_chart:", url_path="analytics"
         ),

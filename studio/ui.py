@@ -63,14 +63,18 @@ def attempt(action: Callable[[], T]) -> T | None:
         return None
 
 
-def act(action: Callable[[], Any], done: str | None = None, area: str = "page") -> None:
-    """Run a data operation and show its effect. What it says (its refusal, or ``done``) is
-    kept and shown by ``messages(area)``, so a rerun never erases a refusal before it is
-    read: a page reruns at once; a live fragment (``area``) shows it now and on each of
-    its own reruns until dismissed."""
-    said: tuple[Kind, str] | None = ("success", done) if done else None
+def act(
+    action: Callable[[], T], done: str | Callable[[T], str] | None = None, area: str = "page"
+) -> None:
+    """Run a data operation and show its effect. What it says (its refusal, or ``done``,
+    which may be made from the action's result) is kept and shown by ``messages(area)``,
+    so a rerun never erases a refusal before it is read: a page reruns at once; a live
+    fragment (``area``) shows it now and on each of its own reruns until dismissed."""
+    said: tuple[Kind, str] | None = None
     try:
-        action()
+        result = action()
+        if done:
+            said = ("success", done(result) if callable(done) else done)
     except StudioError as exc:
         said = ("error", exc.in_words())
     if said:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from storage import assets, cut, jobs, projects, scenes
+from storage import assets, cut, jobs, members, projects, scenes
 from storage.catalog import Catalog
 from storage.contract import CutSnapshot, ImageRef, SceneSnapshot
 from storage.db import Database
@@ -101,7 +101,7 @@ def test_uploads_are_checked_by_decoding_and_stored_under_generated_names(
 
 def test_a_viewer_cannot_upload(db: Database, owner: User, stranger: User, tmp_path: Path) -> None:
     pid = project(db, owner)
-    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    members.add_member(db, owner, pid, stranger, Role.viewer)
     with pytest.raises(PermissionDenied, match="uploading to the library needs editor"):
         assets.add_asset(
             db, LocalMediaStore(tmp_path), stranger, pid, AssetKind.character, "Mara", png()
@@ -267,7 +267,7 @@ def test_only_an_editor_deletes_or_restores_an_upload(
     media = LocalMediaStore(tmp_path)
     pid = project(db, owner)
     mara = assets.add_asset(db, media, owner, pid, "character", "Mara", png())
-    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    members.add_member(db, owner, pid, stranger, Role.viewer)
     with pytest.raises(PermissionDenied, match="deleting from the library needs editor"):
         assets.delete_asset(db, media, stranger, mara.id)
     assets.delete_asset(db, media, owner, mara.id)

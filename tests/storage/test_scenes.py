@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from storage import assets, cut, jobs, projects, scenes
+from storage import assets, cut, jobs, members, projects, scenes
 from storage.assets import UNDO_WINDOW
 from storage.db import Database
 from storage.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -90,7 +90,7 @@ def test_roles_are_enforced_in_the_data_layer(db: Database, owner: User, strange
     scene = scenes.add_scene(db, owner, pid, {"prompt": "sea"})
     with pytest.raises(NotFound):
         scenes.list_scenes(db, stranger, pid)
-    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    members.add_member(db, owner, pid, stranger, Role.viewer)
     assert len(scenes.list_scenes(db, stranger, pid)) == 1
     with pytest.raises(
         PermissionDenied, match="Stranger is a viewer on 'Film'; editing a scene needs editor"
@@ -98,7 +98,7 @@ def test_roles_are_enforced_in_the_data_layer(db: Database, owner: User, strange
         scenes.update_scene(db, stranger, scene.id, {"title": "x"})
     with pytest.raises(PermissionDenied, match="needs owner"):
         projects.update_project(db, stranger, pid, {"name": "Mine"})
-    projects.add_member(db, owner, pid, stranger, Role.editor)
+    members.add_member(db, owner, pid, stranger, Role.editor)
     assert scenes.update_scene(db, stranger, scene.id, {"title": "x"}).title == "x"
 
 
@@ -202,7 +202,7 @@ def test_only_an_editor_deletes_or_restores_a_scene(
     scene = scenes.add_scene(db, owner, pid, {"prompt": "sea", "title": "Sea"})
     with pytest.raises(NotFound):
         scenes.delete_scene(db, media, stranger, scene.id)
-    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    members.add_member(db, owner, pid, stranger, Role.viewer)
     with pytest.raises(PermissionDenied, match="deleting a scene needs editor"):
         scenes.delete_scene(db, media, stranger, scene.id)
     scenes.delete_scene(db, media, owner, scene.id)
@@ -210,7 +210,7 @@ def test_only_an_editor_deletes_or_restores_a_scene(
         scenes.restore_scene(db, stranger, scene.id)
     with pytest.raises(NotFound, match="scene 'Sea' is deleted"):
         scenes.delete_scene(db, media, owner, scene.id)
-    projects.add_member(db, owner, pid, stranger, Role.editor)
+    members.add_member(db, owner, pid, stranger, Role.editor)
     assert scenes.restore_scene(db, stranger, scene.id).title == "Sea"
 
 

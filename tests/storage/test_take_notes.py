@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage import projects, scenes
+from storage import members, projects, scenes
 from storage.db import Database
 from storage.errors import InvalidInput, PermissionDenied
 from storage.models import Role, User
@@ -22,9 +22,9 @@ def test_a_reviewer_rates_and_notes_a_take_in_range(
     assert (rate_take(db, owner, take.id, 4, "the light is right").rating, take.id) == (4, take.id)
     with pytest.raises(InvalidInput, match="rating: 6 is out of range; allowed: 1 to 5"):
         rate_take(db, owner, take.id, 6, "")
-    projects.add_member(db, owner, pid, stranger, Role.viewer)
+    members.add_member(db, owner, pid, stranger, Role.viewer)
     with pytest.raises(PermissionDenied, match="rating takes needs reviewer"):
         rate_take(db, stranger, take.id, 2, "")
-    projects.add_member(db, owner, pid, stranger, Role.reviewer)
+    members.add_member(db, owner, pid, stranger, Role.reviewer)
     assert rate_take(db, stranger, take.id, None, "").rating is None
     assert [(t.rating, t.note) for t in scenes.list_takes(db, owner, pid)] == [(None, "")]

@@ -1,4 +1,5 @@
-"""sign-in: users by issuer and subject, admins, disabled users, logins, local accounts
+"""sign-in: users by issuer and subject, admins, disabled users, logins, invitations,
+local accounts
 
 A user is who signed in with an OpenID Connect provider (the issuer and the subject it
 names them by); the studio's own provider keeps its passwords (argon2 hashes) in
@@ -38,6 +39,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_logins_user_id", "logins", ["user_id"])
     op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "project_id",
+            sa.Integer(),
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column(
+            "invited_by",
+            sa.Integer(),
+            sa.ForeignKey("users.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("project_id", "email", name="uq_invitations_project_email"),
+    )
+    op.create_index("ix_invitations_email", "invitations", ["email"])
+    op.create_table(
         "local_accounts",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("email", sa.String(length=320), nullable=False, unique=True),
@@ -51,6 +73,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("local_accounts")
+    op.drop_index("ix_invitations_email", table_name="invitations")
+    op.drop_table("invitations")
     op.drop_index("ix_logins_user_id", table_name="logins")
     op.drop_table("logins")
     with op.batch_alter_table("users") as batch:

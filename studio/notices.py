@@ -55,15 +55,18 @@ def ended_work() -> None:
     """Toast each job of this user that ended since the last look (first: since the page
     opened). It looks back LOOK_BACK further, for a job stamped before the last one shown
     but committed after it (or by an engine whose clock runs behind), and tells each job
-    once."""
+    once. What ended in the look-back before the page opened is taken as told: a reload
+    or a new tab does not say it all again."""
+    opened = "notices-since" not in st.session_state
     since = st.session_state.setdefault("notices-since", utcnow())
     told: dict[int, datetime] = st.session_state.setdefault("notices-told", {})
     ended = [
         e for e in ended_since(services().db, user(), since - LOOK_BACK) if e.job_id not in told
     ]
     for one in ended:
-        text, icon = notice(one)
-        st.toast(plain(text), icon=icon, duration="long")
+        if not opened:
+            text, icon = notice(one)
+            st.toast(plain(text), icon=icon, duration="long")
         told[one.job_id] = one.finished_at
     if ended:
         since = max(since, *(e.finished_at for e in ended))

@@ -178,6 +178,9 @@ def _generate(page: Any, base: str, studio: Services, pid: int) -> None:
     # progress is on screen while the engine works, then every job has ended
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=30_000)
     wait_for(lambda: finished(studio, pid), "the takes", timeout=180)
+    # the page that queued them says so when they are made
+    toasts = page.locator('[data-testid="stToast"]')
+    toasts.filter(has_text="see it on the Takes page").first.wait_for(timeout=30_000)
     # a second take of the first scene, from its card, to compare
     visit(page, f"{base}/storyboard?project={pid}")
     page.get_by_role("button", name="Generate more").first.click()

@@ -54,6 +54,7 @@ from storage.media import poster_key, take_key  # noqa: E402
 from storage.metrics import MetricsWriter  # noqa: E402
 from storage.models import Job, User  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
+from storage.users import local_user  # noqa: E402
 from studio.services import Services  # noqa: E402
 from studio.ui import services  # noqa: E402
 
@@ -148,7 +149,7 @@ def build(folder: Path, count: int) -> DataSet:
     """A data folder with the open project and ``count - 1`` more like it."""
     os.environ["VEOGEN_DATA_DIR"] = str(folder)
     studio = Services(load_settings())
-    seeder = Seeder(studio, studio.user())
+    seeder = Seeder(studio, local_user(studio.db))
     open_id = seeder.project(with_files=True)
     seeder.library(open_id)
     start = time.perf_counter()

@@ -9,7 +9,6 @@ import streamlit as st
 
 from storage import members
 from storage.models import Project, Role
-from storage.projects import my_role
 from studio.ui import act, open_project, plain, services, user
 
 ROLE_WORDS = {
@@ -85,8 +84,8 @@ def render() -> None:
     if project is None:
         return
     db, me = services().db, user()
-    owner = my_role(db, me, project.id) == Role.owner
     team = members.list_members(db, me, project.id)
+    owner = any(m.user_id == me.id and m.role == Role.owner for m in team)
     for member in team:
         _member_row(project, member, owner)
     if not owner:

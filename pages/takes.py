@@ -113,10 +113,11 @@ def render() -> None:
 
 def _compare(compared: list[Take], numbers: dict[int, int], scene: Scene) -> None:
     media = services().media
-    missing = [numbers[t.id] for t in compared if not media.exists(t.media_key)]
+    present = [t for t in compared if media.exists(t.media_key)]
+    missing = [numbers[t.id] for t in compared if t not in present]
     if missing:
         st.error(f"Take {', '.join(map(str, missing))}: the file is missing from the media store")
-        compared = [t for t in compared if media.exists(t.media_key)]
+    compared = present
     if compared:
         sources = [Source(media_url(t.media_key), f"Take {numbers[t.id]}") for t in compared]
         at = player(sources, key=f"player-{scene.id}", fps=compared[0].fps)

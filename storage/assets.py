@@ -44,6 +44,7 @@ from storage.validation import Checker
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Veo's limit for an input image
 UNDO_WINDOW = timedelta(days=1)  # how long a deleted scene or upload waits for an undo
+UNDO_NOTE = f"a delete can be undone for {UNDO_WINDOW.days} day(s)"
 MAX_PIXELS = 50_000_000
 MIN_SIDE = 64
 # MPO is how Pillow names the JPEGs phones write (a JPEG with extra pictures appended).
@@ -205,15 +206,27 @@ def _kind(kind: AssetKind | str) -> AssetKind:
         ) from None
 
 
-def _ingredient_named(s: Session, project_id: int, name: str) -> Asset | None:
-    return s.scalar(
-        select(Asset).where(
+def _live_ingredients(project_id: int) -> Select[Any]:
+    """The project's characters, objects and styles that are not deleted, oldest first."""
+    return (
+        select(Asset)
+        .where(
             Asset.project_id == project_id,
             Asset.kind.in_(INGREDIENTS),
-            Asset.name == name,
             Asset.deleted_at.is_(None),
         )
+        .order_by(Asset.id)
     )
+
+
+def _ingredient_named(s: Session, project_id: int, name: str) -> Asset | None:
+    found: Asset | None = s.scalar(_live_ingredients(project_id).where(Asset.name == name))
+    return found
+
+
+def _used(attached: list[Asset], library: list[Asset], prompt: str) -> list[Asset]:
+    """The ingredients a scene uses: those attached by hand, then those its prompt names."""
+    return attached + [a for a in library if a not in attached and _names(prompt, a.name)]
 
 
 def live_asset(s: Session, asset_id: int) -> Asset | None:
@@ -253,9 +266,8 @@ def restore_asset(db: Database, actor: User, asset_id: int) -> Asset:
     and as the frame or the music bed it was."""
     with db.session() as s:
         asset = _asset_for(s, actor, asset_id, "restoring to the library", deleted=True)
-        nothing = Conflict(f"'{asset.name}' is not deleted; there is nothing to undo")
         if asset.deleted_at is None:
-            raise nothing
+            raise Conflict(f"'{asset.name}' {too_late(None)}")
         if AssetKind(asset.kind).ingredient and _ingredient_named(s, asset.project_id, asset.name):
             raise Conflict(
                 f"the library has another '{asset.name}' now; rename it, then undo again"
@@ -277,7 +289,7 @@ def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool
     """The upload, deleted or not, if the actor may edit its library."""
     asset = s.get(Asset, asset_id)
     if asset is None:
-        purged = f" (a delete can be undone for {UNDO_WINDOW.days} day)" if deleted else ""
+        purged = f" ({UNDO_NOTE})" if deleted else ""
         raise NotFound(f"upload {asset_id}: no such upload{purged}")
     require(s, actor, asset.project_id, Role.editor, doing)
     return asset
@@ -296,14 +308,14 @@ def mark_deleted(s: Session, model: type[Asset] | type[Scene], row_id: int, dele
     return cast(CursorResult[Any], marked).rowcount == 1
 
 
-def purge_expired(s: Session, project_id: int) -> list[str]:
-    """Remove for good the project's uploads deleted longer ago than the undo window (their
-    links to scenes go with them); the media keys of their files, to remove once committed."""
-    expired = s.execute(
-        select(Asset.id, Asset.media_key).where(
-            Asset.project_id == project_id, Asset.deleted_at < utcnow() - UNDO_WINDOW
-        )
-    ).all()
+def purge_expired(s: Session, project_id: int | None) -> list[str]:
+    """Remove for good the project's (None: every project's) uploads deleted longer ago
+    than the undo window (their links to scenes go with them); the media keys of their
+    files, to remove once committed."""
+    query = select(Asset.id, Asset.media_key).where(Asset.deleted_at < utcnow() - UNDO_WINDOW)
+    if project_id is not None:
+        query = query.where(Asset.project_id == project_id)
+    expired = s.execute(query).all()
     if expired:
         s.execute(delete(Asset).where(Asset.id.in_([asset_id for asset_id, _ in expired])))
     return [key for _, key in expired]
@@ -368,18 +380,8 @@ def ingredients_by_scene(db: Database, actor: User, project_id: int) -> dict[int
     then those its prompt names (one pass for the whole storyboard)."""
     with db.session() as s:
         require(s, actor, project_id, Role.viewer, "viewing the storyboard")
-        library = list(
-            s.scalars(
-                select(Asset)
-                .where(
-                    Asset.project_id == project_id,
-                    Asset.kind.in_(INGREDIENTS),
-                    Asset.deleted_at.is_(None),
-                )
-                .order_by(Asset.id)
-            )
-        )
-        names = {asset.id: asset.name for asset in library}
+        library = list(s.scalars(_live_ingredients(project_id)))
+        by_id = {asset.id: asset for asset in library}
         links = s.execute(
             select(SceneReference.scene_id, SceneReference.asset_id)
             .join(Scene, Scene.id == SceneReference.scene_id)
@@ -391,15 +393,14 @@ def ingredients_by_scene(db: Database, actor: User, project_id: int) -> dict[int
                 Scene.project_id == project_id, Scene.deleted_at.is_(None)
             )
         ).all()
-    used: dict[int, list[str]] = {scene_id: [] for scene_id, _ in scenes}
+    attached: dict[int, list[Asset]] = {scene_id: [] for scene_id, _ in scenes}
     for scene_id, asset_id in links:
-        if scene_id in used and asset_id in names:
-            used[scene_id].append(names[asset_id])
-    for scene_id, prompt in scenes:
-        used[scene_id] += [
-            a.name for a in library if a.name not in used[scene_id] and _names(prompt, a.name)
-        ]
-    return used
+        if scene_id in attached and asset_id in by_id:
+            attached[scene_id].append(by_id[asset_id])
+    return {
+        scene_id: [a.name for a in _used(attached[scene_id], library, prompt)]
+        for scene_id, prompt in scenes
+    }
 
 
 def _live_links(scene_id: int, what: Any) -> Select[Any]:
@@ -424,19 +425,10 @@ def _check_reference_count(catalog: Catalog, scene: Scene, count: int) -> None:
 
 
 def references_for(s: Session, scene: Scene, catalog: Catalog) -> list[Asset]:
-    """The ingredients a scene uses: those attached by hand, then those its prompt names."""
+    """The ingredients a scene uses (``_used``), if its model takes that many."""
     attached = list(s.scalars(_live_links(scene.id, Asset)))
-    library = s.scalars(
-        select(Asset)
-        .where(
-            Asset.project_id == scene.project_id,
-            Asset.kind.in_(INGREDIENTS),
-            Asset.deleted_at.is_(None),
-        )
-        .order_by(Asset.id)
-    )
-    named = [a for a in library if a not in attached and _names(scene.prompt, a.name)]
-    chosen = attached + named
+    library = list(s.scalars(_live_ingredients(scene.project_id)))
+    chosen = _used(attached, library, scene.prompt)
     _check_reference_count(catalog, scene, len(chosen))
     return chosen
 

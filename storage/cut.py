@@ -33,6 +33,7 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
+from storage.scenes import ordered_scenes, renumber
 from storage.validation import Checker, clean_card, clean_fade, clean_transition, clean_trims
 
 ASSEMBLER = "assembler"  # a render job's backend: the engine's movie assembler
@@ -108,13 +109,7 @@ def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _snapshot(s: Session, project: Project, settings: dict[str, Any]) -> CutSnapshot:
     """The cut as the assembler renders it; refuses a scene without a usable take."""
-    scenes = list(
-        s.scalars(
-            select(Scene)
-            .where(Scene.project_id == project.id, Scene.deleted_at.is_(None))
-            .order_by(Scene.position)
-        )
-    )
+    scenes = ordered_scenes(s, project.id)
     if not scenes:
         raise InvalidInput([FieldError("scenes", "the project has no scenes to assemble")])
     errors = []
@@ -299,13 +294,7 @@ def edit_timeline(
     scene."""
     with db.session() as s:
         require(s, actor, project_id, Role.editor, "editing the cut")
-        ordered = list(
-            s.scalars(
-                select(Scene)
-                .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
-                .order_by(Scene.position)
-            )
-        )
+        ordered = ordered_scenes(s, project_id)
         by_id = {scene.id: scene for scene in ordered}
         unknown = [i for i in [*edits, *(order or [])] if i not in by_id]
         if unknown:
@@ -325,8 +314,7 @@ def edit_timeline(
         if not check.errors:
             _check_fit(check, ordered, takes)
         check.done()
-        for position, scene in enumerate(ordered):
-            scene.position = position
+        renumber(ordered)
         audit.record(
             s, actor, "cut.edited", project_id, scenes=sorted(edits), reordered=order is not None
         )

@@ -20,6 +20,7 @@ from storage.contract import Generated, ImageRef, PreviousScene, SceneSnapshot, 
 from storage.db import Database
 from storage.errors import BudgetExceeded, Conflict, FieldError, InvalidInput, NotFound
 from storage.models import (
+    ACTIVE,
     Asset,
     AssetKind,
     Job,
@@ -33,10 +34,9 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.scenes import change_scene, live_take, scene_estimate
+from storage.scenes import change_scene, live_take, ordered_scenes, scene_estimate
 from storage.validation import require_takes
 
-ACTIVE = (JobStatus.queued, JobStatus.running)
 # The stage of a job whose request may have reached the provider with no operation saved:
 # it waits for a person to send it again or give up, and keeps its reservation meanwhile.
 UNCONFIRMED = "unconfirmed"
@@ -103,13 +103,7 @@ def _chosen(
 ) -> tuple[list[Scene], list[Scene]]:
     """The project's scenes in order, and those chosen (all when ``scene_ids`` is None);
     deleted scenes are neither."""
-    ordered = list(
-        s.scalars(
-            select(Scene)
-            .where(Scene.project_id == project_id, Scene.deleted_at.is_(None))
-            .order_by(Scene.position)
-        )
-    )
+    ordered = ordered_scenes(s, project_id)
     if scene_ids is None:
         return ordered, ordered
     by_id = {scene.id: scene for scene in ordered}

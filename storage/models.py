@@ -42,7 +42,10 @@ class JobStatus(enum.StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self not in (JobStatus.queued, JobStatus.running)
+        return self not in ACTIVE
+
+
+ACTIVE = (JobStatus.queued, JobStatus.running)  # a job not finished yet
 
 
 class JobKind(enum.StrEnum):

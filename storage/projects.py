@@ -14,7 +14,7 @@ from storage.catalog import Catalog
 from storage.db import Database
 from storage.media import MediaStore, project_prefix
 from storage.models import Membership, Project, Role, Scene, Take, User
-from storage.permissions import require, role_of
+from storage.permissions import require
 from storage.validation import clean_project
 
 
@@ -182,11 +182,6 @@ def project_names(db: Database, actor: User) -> dict[int, str]:
                 .where(Membership.user_id == actor.id)
             ).all()
         )
-
-
-def my_role(db: Database, actor: User, project_id: int) -> Role | None:
-    with db.session() as s:
-        return role_of(s, actor, project_id)
 
 
 def delete_project(db: Database, media: MediaStore, actor: User, project_id: int) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.assets import (
+    UNDO_NOTE,
     UNDO_WINDOW,
     attach_references,
     check_scene_assets,
@@ -25,8 +26,8 @@ from storage.db import Database
 from storage.errors import Conflict, FieldError, InvalidInput, NotFound
 from storage.media import MediaStore
 from storage.models import (
+    ACTIVE,
     Job,
-    JobStatus,
     Project,
     Role,
     Scene,
@@ -114,7 +115,7 @@ def _scene_for(
     """The scene, if the actor may do this to it; a deleted one only when ``deleted``."""
     scene = s.get(Scene, scene_id)
     if scene is None:
-        purged = f" (a delete can be undone for {UNDO_WINDOW.days} day)" if deleted else ""
+        purged = f" ({UNDO_NOTE})" if deleted else ""
         raise NotFound(f"scene {scene_id}: no such scene{purged}")
     require(s, actor, scene.project_id, minimum, doing)
     if scene.deleted_at is not None and not deleted:
@@ -122,7 +123,7 @@ def _scene_for(
     return scene
 
 
-def _ordered(s: Session, project_id: int) -> list[Scene]:
+def ordered_scenes(s: Session, project_id: int) -> list[Scene]:
     """The project's scenes in storyboard order, the deleted ones left out."""
     return list(
         s.scalars(
@@ -136,7 +137,7 @@ def _ordered(s: Session, project_id: int) -> list[Scene]:
 def list_scenes(db: Database, actor: User, project_id: int) -> list[Scene]:
     with db.session() as s:
         require(s, actor, project_id, Role.viewer, "viewing scenes")
-        return _ordered(s, project_id)
+        return ordered_scenes(s, project_id)
 
 
 def get_scene(db: Database, actor: User, scene_id: int) -> Scene:
@@ -218,7 +219,7 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
     """A copy placed right after the original, with its ingredients but not its takes."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
-        ordered = _ordered(s, scene.project_id)
+        ordered = ordered_scenes(s, scene.project_id)
         values = clean_scene(scene_values(scene), scene_values(scene), db.catalog)
         values["title"] = f"{scene.title} (copy)"[:120]
         copy = Scene(project_id=scene.project_id, position=0, **values)
@@ -229,7 +230,7 @@ def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
             for ref in s.scalars(select(SceneReference).where(SceneReference.scene_id == scene.id))
         )
         ordered.insert(ordered.index(scene) + 1, copy)
-        _renumber(ordered)
+        renumber(ordered)
         audit.record(s, actor, "scene.duplicated", scene.project_id, scene=scene.id)
     return copy
 
@@ -242,7 +243,7 @@ def delete_scene(db: Database, media: MediaStore, actor: User, scene_id: int) ->
         scene = _scene_for(s, actor, scene_id, Role.editor, "deleting a scene")
         if not mark_deleted(s, Scene, scene_id, True):
             raise Conflict(f"scene '{scene.title}' is already deleted")
-        _renumber(_ordered(s, scene.project_id))  # its own position stays: where it goes back
+        renumber(ordered_scenes(s, scene.project_id))  # its own position stays: where it goes back
         audit.record(s, actor, "scene.deleted", scene.project_id, scene=scene_id, title=scene.title)
         purged = purge_expired(s, scene.project_id)
     for key in purged:
@@ -257,29 +258,22 @@ def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
         scene = _scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
         if not mark_deleted(s, Scene, scene_id, False):
             raise Conflict(f"scene '{scene.title}' {too_late(scene.deleted_at)}")
-        others = [other for other in _ordered(s, scene.project_id) if other.id != scene_id]
+        others = [other for other in ordered_scenes(s, scene.project_id) if other.id != scene_id]
         others.insert(min(scene.position, len(others)), scene)
-        _renumber(others)
+        renumber(others)
         audit.record(s, actor, "scene.restored", scene.project_id, scene=scene_id)
     return scene
 
 
-def purge_expired(s: Session, project_id: int) -> list[str]:
-    """Remove for good the project's scenes deleted longer ago than the undo window, with
-    their takes (a scene whose job still runs waits for it); the media keys of the takes,
-    to remove once committed."""
-    running = exists().where(
-        Job.scene_id == Scene.id, Job.status.in_((JobStatus.queued, JobStatus.running))
-    )
-    expired = list(
-        s.scalars(
-            select(Scene.id).where(
-                Scene.project_id == project_id,
-                Scene.deleted_at < utcnow() - UNDO_WINDOW,
-                ~running,
-            )
-        )
-    )
+def purge_expired(s: Session, project_id: int | None) -> list[str]:
+    """Remove for good the project's (None: every project's) scenes deleted longer ago
+    than the undo window, with their takes (a scene whose job still runs waits for it);
+    the media keys of the takes, to remove once committed."""
+    running = exists().where(Job.scene_id == Scene.id, Job.status.in_(ACTIVE))
+    query = select(Scene.id).where(Scene.deleted_at < utcnow() - UNDO_WINDOW, ~running)
+    if project_id is not None:
+        query = query.where(Scene.project_id == project_id)
+    expired = list(s.scalars(query))
     if not expired:
         return []
     files = s.execute(select(Take.media_key, Take.poster_key).where(Take.scene_id.in_(expired)))
@@ -294,7 +288,7 @@ def move_scene(db: Database, actor: User, scene_id: int, new_index: int) -> None
     """Move a scene to ``new_index`` (0-based) in the storyboard; others shift along."""
     with db.session() as s:
         scene = _scene_for(s, actor, scene_id, Role.editor, "reordering scenes")
-        ordered = _ordered(s, scene.project_id)
+        ordered = ordered_scenes(s, scene.project_id)
         if not 0 <= new_index < len(ordered):
             raise InvalidInput(
                 [
@@ -305,11 +299,11 @@ def move_scene(db: Database, actor: User, scene_id: int, new_index: int) -> None
             )
         ordered.remove(scene)
         ordered.insert(new_index, scene)
-        _renumber(ordered)
+        renumber(ordered)
         audit.record(s, actor, "scene.moved", scene.project_id, scene=scene.id, to=new_index)
 
 
-def _renumber(ordered: list[Scene]) -> None:
+def renumber(ordered: list[Scene]) -> None:
     for index, scene in enumerate(ordered):
         scene.position = index
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from storage import audit
 from storage.db import Database
 from storage.errors import NotFound
 from storage.models import Role, Scene, Take, User
 from storage.permissions import require
+from storage.scenes import live_take
 from storage.validation import MAX_DESCRIPTION_CHARS, Checker
 
 STARS = (1, 5)
@@ -17,14 +16,11 @@ STARS = (1, 5)
 def rate_take(db: Database, actor: User, take_id: int, rating: int | None, note: str) -> Take:
     """Set a take's stars (None: not rated) and note; a reviewer may, a viewer may not."""
     with db.session() as s:
-        found = s.execute(
-            select(Take, Scene.project_id)
-            .join(Scene, Scene.id == Take.scene_id)  # a scene also points at its selected take
-            .where(Take.id == take_id, Scene.deleted_at.is_(None))
-        ).first()
-        if found is None:
+        take = live_take(s, take_id)
+        scene = s.get(Scene, take.scene_id) if take else None  # from the session: no query
+        if take is None or scene is None:
             raise NotFound(f"take {take_id}: no such take")
-        take, project_id = found
+        project_id = scene.project_id
         require(s, actor, project_id, Role.reviewer, "rating takes")
         check = Checker({"rating": rating, "note": note})
         low, high = STARS

@@ -65,15 +65,6 @@ def sign_in(db: Database, issuer: str, subject: str, email: str, name: str) -> U
     return user
 
 
-def current(db: Database, user_id: int) -> User:
-    """The signed-in user again, at each page run: one disabled since is shut out now."""
-    with db.session() as s:
-        user = s.get(User, user_id)
-        if user is None or user.disabled:
-            raise SignInRefused("this user is disabled: ask an admin of this studio")
-        return user
-
-
 def bootstrap_admin(db: Database) -> User | None:
     """The studio's first admin: the local user (who owns what was made before sign-in),
     made an admin when no admin exists yet; None when there is one already."""
@@ -85,20 +76,24 @@ def bootstrap_admin(db: Database) -> User | None:
     return admin
 
 
-def still_signed_in(db: Database, user: User, login: str, idle: timedelta) -> bool:
-    """Note that this login (a hash of its token's ids) is in use; False when it went
-    unused longer than ``idle``: it must sign in again."""
+def still_signed_in(db: Database, user_id: int, login: str, idle: timedelta) -> User | None:
+    """The signed-in user again, at a page run, in one transaction: refused if disabled
+    since; None when this login (a hash of its token's ids) went unused longer than
+    ``idle`` and must sign in again; else its use is noted (a write a minute at most)."""
     now = utcnow()
     with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or user.disabled:
+            raise SignInRefused("this user is disabled: ask an admin of this studio")
         seen = s.get(Login, login)
         if seen is not None and now - seen.last_seen_at > idle:
             s.delete(seen)
-            return False
+            return None
         if seen is None:
             s.add(Login(key=login, user_id=user.id, last_seen_at=now))
-        elif now - seen.last_seen_at > SEEN_EVERY:  # a write a minute at most
+        elif now - seen.last_seen_at > SEEN_EVERY:
             seen.last_seen_at = now
-    return True
+    return user
 
 
 def list_users(db: Database) -> list[User]:

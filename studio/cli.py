@@ -10,9 +10,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from storage import cut, users
+from storage import accounts, cut, users
 from storage import jobs as job_store
 from storage import scenes as scene_store
+from storage.db import Database
 from storage.errors import QueueUnavailable, StudioError
 from storage.media import save_as
 from storage.models import Job, JobStatus, User
@@ -51,12 +52,14 @@ def _user(services: Services) -> User:
 
 def _admin(services: Services) -> None:
     """Only an admin changes users or the schema, once the studio has one (the first is
-    made by the operator, before anyone can sign in)."""
+    made by the operator, before anyone can sign in). Asked of the database as it is:
+    ``services.db`` would migrate it before the question is answered."""
+    db = Database(services.settings.db_url)
     try:
-        anyone = users.has_admin(services.db)
+        anyone = users.has_admin(db)
     except StudioError:  # no schema yet: nobody to ask
         anyone = False
-    if anyone and not _user(services).is_admin:
+    if anyone and not _user(services).is_admin:  # the schema is there: nothing to migrate
         _fail(f"{ACTING['email']} is not an admin of this studio; ask one")
 
 
@@ -78,7 +81,6 @@ def identity(studio_port: Annotated[int, typer.Option(help="The studio's port.")
     """Run the studio's own sign-in provider (`veogen up` starts it)."""
     import uvicorn
 
-    from storage.db import Database
     from studio.identity.local import CLIENT_ID, idp_port, local_provider
     from studio.identity.provider import Client, Provider
 
@@ -130,10 +132,11 @@ def migrate() -> None:
 def import_(path: Path) -> None:
     """Create a project from a storyboard YAML file; prints its id last."""
     services = _services()
+    user = _user(services)
     project = import_storyboard(
-        services.db, _user(services), path, services.settings.default_model, services.media
+        services.db, user, path, services.settings.default_model, services.media
     )
-    count = len(scene_store.list_scenes(services.db, _user(services), project.id))
+    count = len(scene_store.list_scenes(services.db, user, project.id))
     typer.echo(f"imported '{project.name}' with {count} scenes")
     typer.echo(project.id)
 
@@ -325,8 +328,6 @@ def user_add(
     admin: Annotated[bool, typer.Option(help="An admin of the whole studio.")] = False,
 ) -> None:
     """An account of the studio's own sign-in, with a password shown once."""
-    from storage import accounts, users
-
     services = _services()
     _admin(services)
     db = services.db
@@ -339,8 +340,6 @@ def user_add(
 @users_app.command("list")
 def user_list() -> None:
     """Every user: how they sign in, admin or not, disabled or not."""
-    from storage import accounts, users
-
     services = _services()
     _admin(services)
     db = services.db
@@ -359,8 +358,6 @@ def user_disable(
     enable: Annotated[bool, typer.Option(help="Let them in again.")] = False,
 ) -> None:
     """Shut a user out (at their next page run), or let them in again."""
-    from storage import users
-
     services = _services()
     _admin(services)
     user = users.set_flags(services.db, email, disabled=not enable)
@@ -370,8 +367,6 @@ def user_disable(
 @users_app.command("password")
 def user_password(email: str) -> None:
     """A new password for an account of the studio's own sign-in, typed twice."""
-    from storage import accounts
-
     services = _services()
     _admin(services)
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)

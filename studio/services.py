@@ -10,9 +10,7 @@ from engine import JobClient, catalog_for, queue_address
 from storage.catalog import Catalog
 from storage.db import Database
 from storage.media import LocalMediaStore, MediaStore
-from storage.models import User
 from storage.settings import Settings
-from storage.users import local_user
 
 if TYPE_CHECKING:
     from storage.metrics_reader import MetricsReader
@@ -48,7 +46,3 @@ class Services:
         from storage.metrics_reader import MetricsReader
 
         return MetricsReader(self.settings.metrics_dir)
-
-    def user(self) -> User:
-        """The acting user: the local user until sign-in supplies one."""
-        return local_user(self.db)

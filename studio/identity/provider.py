@@ -14,8 +14,9 @@ import hashlib
 import html
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from joserfc import jwt
@@ -33,6 +34,7 @@ from storage.models import LocalAccount
 CODE_SECONDS = 60
 TOKEN_SECONDS = 3600
 KEY_ID = "veogen-1"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Provider:
         except SignInRefused as exc:  # the form again, the refusal above it
             return HTMLResponse(_page(str(exc), params))
         code = secrets.token_urlsafe(32)
+        _forget_expired(self.grants, lambda grant: grant.expires)
         self.grants[code] = Grant(
             account,
             str(params["redirect_uri"]),
@@ -147,6 +150,7 @@ class Provider:
         if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.challenge:
             return _oauth_error("invalid_grant")
         access = secrets.token_urlsafe(32)
+        _forget_expired(self.tokens, lambda token: token[1])
         self.tokens[access] = (grant.account, time.monotonic() + TOKEN_SECONDS)
         return JSONResponse(
             {
@@ -163,14 +167,11 @@ class Provider:
         now = int(time.time())
         claims = {
             "iss": self.issuer,
-            "sub": str(grant.account.id),
             "aud": self.client.client_id,
             "iat": now,
             "exp": now + TOKEN_SECONDS,
             "auth_time": grant.auth_time,
-            "email": grant.account.email,
-            "email_verified": True,
-            "name": grant.account.name,
+            **_who(grant.account),
             **({"nonce": grant.nonce} if grant.nonce else {}),
         }
         return jwt.encode({"alg": "RS256", "kid": KEY_ID}, claims, self.key)
@@ -180,15 +181,7 @@ class Provider:
         found = self.tokens.get(bearer)
         if found is None or found[1] < time.monotonic():
             return _oauth_error("invalid_token", 401)
-        account = found[0]
-        return JSONResponse(
-            {
-                "sub": str(account.id),
-                "email": account.email,
-                "email_verified": True,
-                "name": account.name,
-            }
-        )
+        return JSONResponse(_who(found[0]))
 
     def app(self) -> Starlette:
         return Starlette(
@@ -201,6 +194,23 @@ class Provider:
                 Route("/favicon.ico", lambda _request: Response(status_code=204)),
             ]
         )
+
+
+def _forget_expired(kept: dict[str, T], expires: Callable[[T], float]) -> None:
+    """What was never used, once it cannot be: the maps would grow for ever."""
+    now = time.monotonic()
+    for key in [k for k, v in kept.items() if expires(v) < now]:
+        del kept[key]
+
+
+def _who(account: LocalAccount) -> dict[str, Any]:
+    """The claims that say who signed in, in the ID token and from userinfo alike."""
+    return {
+        "sub": str(account.id),
+        "email": account.email,
+        "email_verified": True,
+        "name": account.name,
+    }
 
 
 def _client_credentials(request: Request, form: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -42,29 +42,27 @@ def signed_in() -> User | None:
         _sign_in_page()
         return None
     claims = st.user.to_dict()
-    db = services().db
+    db, settings = services().db, services().settings
+    known: User | None = st.session_state.get("user")
     try:
-        known: User | None = st.session_state.get("user")
-        user = (
-            users.current(db, known.id)
-            if known
-            else users.sign_in(
+        if known is None:  # the first run of this sign-in: who the token names
+            known = users.sign_in(
                 db,
                 str(claims.get("iss")),
                 str(claims.get("sub")),
                 str(claims.get("email") or ""),
                 str(claims.get("name") or ""),
             )
-        )
+        idle = timedelta(hours=settings.idle_hours)
+        user = users.still_signed_in(db, known.id, _login_key(claims), idle)
     except SignInRefused as exc:
         st.session_state.pop("user", None)
         _shut_out(str(exc))
         return None
-    idle = timedelta(hours=services().settings.idle_hours)
-    if not users.still_signed_in(db, user, _login_key(claims), idle):
+    if user is None:
         st.session_state.pop("user", None)
         st.logout()  # idle too long: its cookie is cleared
-        _sign_in_page(f"Signed out after {services().settings.idle_hours:g} hours away.")
+        _sign_in_page(f"Signed out after {settings.idle_hours:g} hours away.")
         return None
     st.session_state["user"] = user
     return user

@@ -22,6 +22,7 @@ from storage.contract import Generated
 from storage.errors import JobFailed, SettingsError
 from storage.models import JobStatus
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.engine.echo_provider import PROVIDER, EchoBackend
 from tests.helpers import make_worker, running, until
@@ -35,7 +36,7 @@ def test_a_provider_from_the_test_suite_runs_a_job_through_a_real_engine(
 ) -> None:
     settings = dataclasses.replace(settings, providers=ECHO, drafts=False)
     studio = Services(settings)
-    owner = studio.user()
+    owner = local_user(studio.db)
     assert studio.catalog.model("echo-1").provider == "echo"
     pid = projects.create_project(studio.db, owner, {"name": "Echoes", "budget": 1}, "echo-1").id
     scenes.add_scene(studio.db, owner, pid, {"prompt": "a bell", "duration": 4, "takes": 2})
@@ -95,7 +96,7 @@ class Broken(EchoBackend):
 def test_a_job_that_fails_leaves_none_of_its_files_behind(settings: Settings) -> None:
     settings = dataclasses.replace(settings, providers=ECHO, drafts=False)
     studio = Services(settings)
-    owner = studio.user()
+    owner = local_user(studio.db)
     pid = projects.create_project(studio.db, owner, {"name": "Echoes"}, "echo-1").id
     scenes.add_scene(studio.db, owner, pid, {"prompt": "a bell", "duration": 2, "takes": 2})
     [job] = studio.jobs.generate(owner, pid)

@@ -16,6 +16,7 @@ import pytest
 from storage import assets, cut, jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.clips import png, sound
 from tests.pages.browser import (
@@ -82,7 +83,7 @@ def test_a_creator_makes_a_movie_from_a_script(settings: Settings, tmp_path: Pat
         movie = _render_play_download(page, base, studio, pid, tmp_path)
         browser.close()
     assert errors == [] and away == []  # no console error, nothing fetched from elsewhere
-    expected = cut.list_movies(studio.db, studio.user(), pid)[0].duration
+    expected = cut.list_movies(studio.db, local_user(studio.db), pid)[0].duration
     with av.open(str(movie)) as container:
         seconds = float(container.duration or 0) / av.time_base
         assert abs(seconds - expected) < 0.1
@@ -104,7 +105,7 @@ def _create_and_plan(page: Any, base: str, studio: Services) -> int:
     page.locator("button").filter(has_text=OPEN).first.click()  # the card's, not a list's
     settle(page)
     assert "/storyboard" in page.url
-    [summary] = projects.list_projects(studio.db, studio.user())
+    [summary] = projects.list_projects(studio.db, local_user(studio.db))
     pid = summary.project.id
     page.get_by_text("Plan from a script").click()
     page.get_by_label("Logline or script").fill(SCRIPT)
@@ -112,7 +113,7 @@ def _create_and_plan(page: Any, base: str, studio: Services) -> int:
     settle(page)
     page.get_by_role("button", name="scene(s) to the storyboard").click()
     settle(page)
-    planned = scenes.list_scenes(studio.db, studio.user(), pid)
+    planned = scenes.list_scenes(studio.db, local_user(studio.db), pid)
     assert len(planned) == 3
     # the line of dialogue stays with the keeper's climb, never a scene of its own
     assert "Is anyone out there?" in planned[0].prompt
@@ -145,13 +146,13 @@ def _edit_and_reorder(page: Any, base: str, studio: Services, pid: int) -> None:
     page.mouse.move(first["x"] + 5, first["y"] + 30, steps=10)
     page.mouse.up()
     settle(page)
-    titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    titles = [s.title for s in scenes.list_scenes(studio.db, local_user(studio.db), pid)]
     assert titles[:2] == ["Morning", "The climb"], titles
     # and scene 2 to the front with its card's button
-    climb = scenes.list_scenes(studio.db, studio.user(), pid)[1]
+    climb = scenes.list_scenes(studio.db, local_user(studio.db), pid)[1]
     page.locator(f".st-key-up-{climb.id} button").first.click()
     settle(page)
-    titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    titles = [s.title for s in scenes.list_scenes(studio.db, local_user(studio.db), pid)]
     assert titles[0] == "The climb", titles
 
 
@@ -168,7 +169,7 @@ def _upload(page: Any, base: str, studio: Services, pid: int, folder: Path) -> N
         page.get_by_role("button", name="Upload", exact=True).click()
         settle(page)
         assert not alerts(page), alerts(page)
-    kinds = sorted(a.kind for a in assets.list_assets(studio.db, studio.user(), pid))
+    kinds = sorted(a.kind for a in assets.list_assets(studio.db, local_user(studio.db), pid))
     assert kinds == ["character", "music"]
 
 
@@ -187,7 +188,7 @@ def _generate(page: Any, base: str, studio: Services, pid: int) -> None:
     page.get_by_role("button", name="New take · free draft").click()
     settle(page)
     wait_for(lambda: finished(studio, pid), "the second take", timeout=120)
-    made = scenes.list_takes(studio.db, studio.user(), pid)
+    made = scenes.list_takes(studio.db, local_user(studio.db), pid)
     assert len(made) == 4 and all(
         jobs.get_job(studio.db, t.job_id).status == JobStatus.succeeded for t in made if t.job_id
     )
@@ -219,17 +220,17 @@ def _compare_and_choose(page: Any, base: str, studio: Services, pid: int) -> Non
     page.get_by_role("textbox", name="Note").first.fill("the light is right")
     page.get_by_role("button", name="Save rating and note").first.click()
     settle(page)
-    rated = [t for t in scenes.list_takes(studio.db, studio.user(), pid) if t.rating]
+    rated = [t for t in scenes.list_takes(studio.db, local_user(studio.db), pid) if t.rating]
     assert [(t.rating, t.note) for t in rated] == [(4, "the light is right")]
 
 
 def _build_the_cut(page: Any, base: str, studio: Services, pid: int) -> None:
     visit(page, f"{base}/movie?project={pid}")
-    before = [s.id for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    before = [s.id for s in scenes.list_scenes(studio.db, local_user(studio.db), pid)]
     page.locator(".vg-clip").nth(2).focus()
     page.keyboard.press("Alt+ArrowLeft")  # the last clip one place earlier, from the keyboard
     settle(page)
-    after = [s.id for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    after = [s.id for s in scenes.list_scenes(studio.db, local_user(studio.db), pid)]
     assert after == [before[0], before[2], before[1]], (before, after)
     page.locator(".vg-tr").first.click()
     page.locator(".vg-popover select").select_option("crossfade")
@@ -245,7 +246,7 @@ def _build_the_cut(page: Any, base: str, studio: Services, pid: int) -> None:
     page.get_by_label("Trim start (s)").fill("0.5")
     page.get_by_role("button", name="Apply trims").click()
     settle(page)
-    ordered = scenes.list_scenes(studio.db, studio.user(), pid)
+    ordered = scenes.list_scenes(studio.db, local_user(studio.db), pid)
     assert (ordered[1].transition, ordered[1].trim_in) == ("crossfade", 0.5)
     page.get_by_label("Title card text (blank: none)").fill("The Lighthouse")
     choose(page, "Music bed", "Harbour theme")
@@ -254,7 +255,7 @@ def _build_the_cut(page: Any, base: str, studio: Services, pid: int) -> None:
     page.get_by_text("Captions", exact=True).click()
     page.get_by_role("button", name="Draft from the dialogue").first.click()
     settle(page)
-    assert scenes.list_scenes(studio.db, studio.user(), pid)[0].captions
+    assert scenes.list_scenes(studio.db, local_user(studio.db), pid)[0].captions
 
 
 def _render_play_download(page: Any, base: str, studio: Services, pid: int, folder: Path) -> Path:

@@ -14,6 +14,7 @@ import av
 from storage import jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, sign_in, studio_up, wait_for
 
@@ -33,7 +34,7 @@ def test_a_creator_reads_a_refusal_and_downloads_the_movie(
 ) -> None:
     sync_api = need_chromium()
     studio = Services(settings)
-    owner = studio.user()
+    owner = local_user(studio.db)
     pid = projects.create_project(studio.db, owner, {"name": "Harbour"}, settings.default_model).id
     fetched: list[str] = []  # a name written as a Markdown image must not make a request
     pixel = ThreadingHTTPServer(("127.0.0.1", 0), _counting(fetched))

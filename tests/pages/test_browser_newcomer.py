@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage import assets, projects
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.clips import sound
 from tests.pages.browser import (
@@ -55,7 +56,7 @@ def test_a_newcomer_creates_opens_and_uploads_without_losing_work(
         page.locator("button").filter(has_text=OPEN).first.click()  # the card's, not a list's
         idle(page)
         assert "/storyboard" in page.url and page.get_by_role("heading", name="Storyboard").count()
-        [project] = [s.project for s in projects.list_projects(studio.db, studio.user())]
+        [project] = [s.project for s in projects.list_projects(studio.db, local_user(studio.db))]
         page.goto(f"{base}/library?project={project.id}")
         idle(page)
         page.get_by_text("Upload to the library").click()
@@ -66,6 +67,6 @@ def test_a_newcomer_creates_opens_and_uploads_without_losing_work(
         idle(page)
         page.get_by_role("heading", name="Music beds").wait_for()  # after the rerun it made
         browser.close()
-    [music] = assets.list_assets(studio.db, studio.user(), project.id)
+    [music] = assets.list_assets(studio.db, local_user(studio.db), project.id)
     assert (music.kind, music.name, music.seconds) == ("music", "Harbour theme", 2.0)
     assert errors == [] and away == []  # no console error, nothing fetched from elsewhere

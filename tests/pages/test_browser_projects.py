@@ -7,6 +7,7 @@ from typing import Any
 
 from storage import projects
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.pages.browser import ARGS, CHROMIUM, idle, need_chromium, sign_in, studio_up, watch
 
@@ -23,7 +24,9 @@ def test_a_creator_pages_searches_and_renames_among_many_projects(settings: Sett
     studio = Services(settings)
     for n in range(1, 46):
         fields = {"name": f"Film {n:02d}"}
-        projects.create_project(studio.db, studio.user(), fields, studio.settings.default_model)
+        projects.create_project(
+            studio.db, local_user(studio.db), fields, studio.settings.default_model
+        )
     with studio_up(settings) as base, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -71,5 +74,5 @@ def test_a_creator_pages_searches_and_renames_among_many_projects(settings: Sett
         idle(page)
         assert shown(page) == (["Harbour lights"], "Projects 1–1 of 1, newest first")
         browser.close()
-    assert projects.count_projects(studio.db, studio.user(), search="Harbour lights") == 1
+    assert projects.count_projects(studio.db, local_user(studio.db), search="Harbour lights") == 1
     assert errors == [] and away == []  # no console error, nothing fetched from elsewhere

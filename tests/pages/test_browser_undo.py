@@ -8,6 +8,7 @@ from typing import Any
 from storage import assets, jobs, projects, scenes
 from storage.models import JobStatus
 from storage.settings import Settings
+from storage.users import local_user
 from studio.services import Services
 from tests.clips import png
 from tests.pages.browser import (
@@ -47,7 +48,7 @@ def _said(page: Any, kind: str) -> list[str]:
 def test_a_deleted_scene_and_ingredient_come_back_with_undo(settings: Settings) -> None:
     sync_api = need_chromium()
     studio = Services(settings)
-    owner = studio.user()
+    owner = local_user(studio.db)
     pid = projects.create_project(studio.db, owner, {"name": "Harbour", "model": MODEL}, MODEL).id
     rows = [{"title": t, "prompt": f"the harbour at {t.lower()}", "duration": 4} for t in "ABC"]
     first, quay, last = scenes.add_scenes(studio.db, owner, pid, rows)

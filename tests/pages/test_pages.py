@@ -18,6 +18,7 @@ from storage import assets, cut, jobs, projects, scenes
 from storage.contract import Generated, NewTake
 from storage.models import JobStatus, Login, User, utcnow
 from storage.settings import Settings, load_settings
+from storage.users import local_user
 from studio.services import Services
 from studio.ui import plain, services
 from tests.helpers import make_worker, running, until
@@ -37,12 +38,12 @@ def page(name: str, project_id: int | None = None) -> AppTest:
     )
     if project_id is not None:
         app.session_state["project_id"] = project_id
-    app.session_state["user"] = Services(load_settings()).user()  # as the app signs one in
+    app.session_state["user"] = local_user(Services(load_settings()).db)  # as the app signs one in
     return app.run()
 
 
 def seeded(studio: Services) -> int:
-    user = studio.user()
+    user = local_user(studio.db)
     pid = projects.create_project(
         studio.db, user, {"name": "Demo film"}, studio.settings.default_model
     ).id
@@ -59,7 +60,7 @@ def test_projects_page_creates_and_lists(studio: Services) -> None:
     app.button[0].click().run()  # the form's submit button
     assert not app.exception
     assert any("Created 'My short'" in s.value for s in app.success)
-    assert [s.project.name for s in projects.list_projects(studio.db, studio.user())] == [
+    assert [s.project.name for s in projects.list_projects(studio.db, local_user(studio.db))] == [
         "My short"
     ]
     assert any(h.value == "My short" for h in app.subheader)
@@ -92,7 +93,7 @@ def test_generate_page_queues_and_shows_progress(studio: Services) -> None:
 
 def test_takes_page_plays_rendered_takes(studio: Services, settings: Settings) -> None:
     pid = seeded(studio)
-    queued = studio.jobs.generate(studio.user(), pid)
+    queued = studio.jobs.generate(local_user(studio.db), pid)
 
     async def render_all() -> None:
         async with running(make_worker(settings, studio.db, "pages")):
@@ -171,7 +172,7 @@ def test_library_page_lists_uploads_by_kind_and_deletes(studio: Services) -> Non
     image = io.BytesIO()
     Image.new("RGB", (128, 128), "red").save(image, "PNG")
     assets.add_asset(
-        studio.db, studio.media, studio.user(), pid, "character", "Mara", image.getvalue()
+        studio.db, studio.media, local_user(studio.db), pid, "character", "Mara", image.getvalue()
     )
     app = page("library", pid)
     assert not app.exception
@@ -179,7 +180,7 @@ def test_library_page_lists_uploads_by_kind_and_deletes(studio: Services) -> Non
     assert any("**Mara** · character" in m.value for m in app.markdown)
     next(b for b in app.button if b.label == "Delete").click().run()
     assert not app.exception
-    assert assets.list_assets(studio.db, studio.user(), pid) == []
+    assert assets.list_assets(studio.db, local_user(studio.db), pid) == []
 
 
 def test_storyboard_plans_from_a_script_and_adds_the_scenes(
@@ -196,7 +197,7 @@ def test_storyboard_plans_from_a_script_and_adds_the_scenes(
     assert any("Gemini is not configured" in i.value for i in app.info)
     next(b for b in app.button if b.label == "Add 2 scene(s) to the storyboard").click().run()
     assert not app.exception
-    titles = [s.title for s in scenes.list_scenes(studio.db, studio.user(), pid)]
+    titles = [s.title for s in scenes.list_scenes(studio.db, local_user(studio.db), pid)]
     assert titles == ["Opening", "A fox wakes up", "The fox hunts at dusk"]
 
 
@@ -211,14 +212,14 @@ def test_improving_a_prompt_shows_a_diff_and_accept_saves_it(
     assert not app.exception
     assert any(":green[**" in m.value for m in app.markdown)
     next(b for b in app.button if b.label == "Accept").click().run()
-    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    [scene] = scenes.list_scenes(studio.db, local_user(studio.db), pid)
     assert scene.prompt == "a sunrise. Steady locked-off framing, richly detailed."
 
 
 def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Services) -> None:
     pid = seeded(studio)
-    projects.update_project(studio.db, studio.user(), pid, {"budget": 10})
-    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, False)
+    projects.update_project(studio.db, local_user(studio.db), pid, {"budget": 10})
+    [job] = jobs.create_generation_jobs(studio.db, local_user(studio.db), pid, False)
     jobs.claim_job(studio.db, job.id)
     jobs.fail_job(
         studio.db, job.id, "safety", "Veo's safety filters blocked every sample", JobStatus.blocked
@@ -233,7 +234,7 @@ def test_movie_page_renders_a_version_to_play_and_download(
     studio: Services, settings: Settings
 ) -> None:
     pid = seeded(studio)
-    queued = studio.jobs.generate(studio.user(), pid)
+    queued = studio.jobs.generate(local_user(studio.db), pid)
 
     async def work_until_idle() -> None:
         async with running(make_worker(settings, studio.db, "movie-page")):
@@ -253,7 +254,7 @@ def test_movie_page_renders_a_version_to_play_and_download(
     assert any(m.value.startswith("**Version 1** · 4.0 s · 1280×720") for m in app.markdown)
     assert len(app.get("bidi_component")) == 2  # the timeline, and the version's player
     assert len(app.get("download_button")) == 4
-    [movie] = cut.list_movies(studio.db, studio.user(), pid)
+    [movie] = cut.list_movies(studio.db, local_user(studio.db), pid)
     studio.media.local_path(movie.captions_srt_key).unlink()
     app = page("movie", pid)
     assert not app.exception
@@ -263,15 +264,15 @@ def test_movie_page_renders_a_version_to_play_and_download(
 
 def test_movie_page_drafts_captions_from_the_scene_dialogue(studio: Services) -> None:
     pid = seeded(studio)
-    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    [scene] = scenes.list_scenes(studio.db, local_user(studio.db), pid)
     scenes.update_scene(
-        studio.db, studio.user(), scene.id,
+        studio.db, local_user(studio.db), scene.id,
         {"prompt": 'a sunrise; the keeper says "Morning already." and "Light the lamp!"'},
     )  # fmt: skip
     app = page("movie", pid)
     next(b for b in app.button if b.label == "Draft from the dialogue").click().run()
     assert not app.exception
-    [scene] = scenes.list_scenes(studio.db, studio.user(), pid)
+    [scene] = scenes.list_scenes(studio.db, local_user(studio.db), pid)
     assert [c["text"] for c in scene.captions] == ["Morning already.", "Light the lamp!"]
     assert scene.captions[0]["start"] == 0.2 and scene.captions[-1]["end"] <= 4
 
@@ -286,10 +287,13 @@ def test_a_refused_rename_stays_in_its_dialog_with_what_was_typed(studio: Servic
     assert not app.exception
     assert [e.value for e in app.error] == [plain("name: is required")]  # as Markdown source
     assert next(t for t in app.text_input if t.label == "New name").value == "  "
-    assert projects.get_project(studio.db, studio.user(), pid).name == "Demo film"
+    assert projects.get_project(studio.db, local_user(studio.db), pid).name == "Demo film"
     next(t for t in app.text_input if t.label == "New name").set_value("Harbour")
     next(b for b in app.button if b.label == "Save").click().run()
-    assert not app.error and projects.get_project(studio.db, studio.user(), pid).name == "Harbour"
+    assert (
+        not app.error
+        and projects.get_project(studio.db, local_user(studio.db), pid).name == "Harbour"
+    )
     assert not [t for t in app.text_input if t.label == "New name"]  # the dialog closed
     assert any(h.value == "Harbour" for h in app.subheader)
 
@@ -297,7 +301,9 @@ def test_a_refused_rename_stays_in_its_dialog_with_what_was_typed(studio: Servic
 def test_projects_page_shows_a_page_of_twenty_and_finds_by_name(studio: Services) -> None:
     for n in range(1, 46):
         fields = {"name": f"Film {n:02d}"}
-        projects.create_project(studio.db, studio.user(), fields, studio.settings.default_model)
+        projects.create_project(
+            studio.db, local_user(studio.db), fields, studio.settings.default_model
+        )
     app = page("projects")
     assert [h.value for h in app.subheader][:2] == ["Film 45", "Film 44"]
     assert len(app.subheader) == 20
@@ -317,7 +323,7 @@ def test_an_unconfirmed_job_waits_for_a_person_to_send_it_again_or_give_up(
     studio: Services,
 ) -> None:
     pid = seeded(studio)
-    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, False)
+    [job] = jobs.create_generation_jobs(studio.db, local_user(studio.db), pid, False)
     jobs.claim_job(studio.db, job.id)
     jobs.fail_job(studio.db, job.id, "unconfirmed", "its answer was lost; it may have been billed")
     app = page("generate", pid)
@@ -336,7 +342,7 @@ def test_billed_work_on_scenes_that_have_takes_waits_for_a_yes(
     studio: Services, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid = seeded(studio)
-    [job] = jobs.create_generation_jobs(studio.db, studio.user(), pid, True)
+    [job] = jobs.create_generation_jobs(studio.db, local_user(studio.db), pid, True)
     jobs.claim_job(studio.db, job.id)
     made = NewTake(0, "t.mp4", None, 4.0, 1280, 720, 24.0, "h264", 1, None, 0.0)
     jobs.complete_job(studio.db, job.id, Generated((made,)))  # the scene has a take

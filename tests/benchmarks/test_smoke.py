@@ -73,7 +73,8 @@ def test_pages_benchmark_times_every_page_at_one_project_and_at_many() -> None:
     )  # fmt: skip
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert (summary["projects"], summary["takes"]) == (3, 60)
-    pages = {"projects", "storyboard", "generate", "takes", "movie", "library", "analytics"}
+    pages = {"projects", "storyboard", "generate", "takes", "movie", "library", "members",
+             "analytics"}  # fmt: skip
     assert set(summary["pages"]) == pages
     for figures in summary["pages"].values():
         for seen in (figures["one"], figures["many"]):

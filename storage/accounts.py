@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.errors import Conflict, NotFound, SignInRefused
-from storage.models import LocalAccount, utcnow
+from storage.models import LocalAccount, User, utcnow
+from storage.permissions import require_admin
 from storage.validation import Checker
 
 MIN_PASSWORD_CHARS = 10
@@ -45,7 +46,9 @@ def _clean_password(check: Checker) -> str:
     return password
 
 
-def add_account(db: Database, email: str, name: str, password: str) -> LocalAccount:
+def add_account(
+    db: Database, actor: User | None, email: str, name: str, password: str
+) -> LocalAccount:
     check = Checker({"email": email, "name": name, "password": password})
     address = clean_email(check, email)
     shown = check.text("name", limit=200, required=True)
@@ -53,6 +56,7 @@ def add_account(db: Database, email: str, name: str, password: str) -> LocalAcco
     check.done()
     try:
         with db.session() as s:
+            require_admin(s, actor, "adding an account")
             account = LocalAccount(email=address, name=shown, password_hash=_hasher.hash(secret))
             s.add(account)
     except IntegrityError:
@@ -65,11 +69,12 @@ def new_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def set_password(db: Database, email: str, password: str) -> None:
+def set_password(db: Database, actor: User | None, email: str, password: str) -> None:
     check = Checker({"password": password})
     secret = _clean_password(check)
     check.done()
     with db.session() as s:
+        require_admin(s, actor, "changing a password")
         changed = s.execute(
             update(LocalAccount)
             .where(LocalAccount.email == email.strip().lower())
@@ -79,9 +84,10 @@ def set_password(db: Database, email: str, password: str) -> None:
             raise NotFound(f"email: no account for '{email}'")
 
 
-def list_accounts(db: Database) -> list[LocalAccount]:
+def account_emails(db: Database) -> set[str]:
+    """Who has an account here (their addresses only: the hashes never leave this module)."""
     with db.session() as s:
-        return list(s.scalars(select(LocalAccount).order_by(LocalAccount.email)))
+        return set(s.scalars(select(LocalAccount.email)))
 
 
 def verify(db: Database, email: str, password: str) -> LocalAccount:

@@ -18,6 +18,7 @@ from storage.contract import CaptionLine, CardSpec, CutClip, CutSnapshot, MusicB
 from storage.db import Database
 from storage.errors import FieldError, InvalidInput, NotFound
 from storage.jobs import lock_project, move_job
+from storage.limits import check_limits
 from storage.models import (
     Asset,
     AssetKind,
@@ -168,6 +169,7 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "rendering the movie")
         cleaned = clean_render_settings(settings)
+        check_limits(s, actor, 1, 0.0)
         job = Job(
             project_id=project_id,
             scene_id=None,

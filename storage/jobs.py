@@ -19,6 +19,7 @@ from storage.catalog import Billing, Catalog, ProviderSpec
 from storage.contract import Generated, ImageRef, PreviousScene, SceneSnapshot, TakeRef
 from storage.db import Database
 from storage.errors import BudgetExceeded, Conflict, FieldError, InvalidInput, NotFound
+from storage.limits import check_limits
 from storage.models import (
     ACTIVE,
     Asset,
@@ -202,6 +203,8 @@ def create_generation_jobs(
                 for planned in plan.jobs
             ]
             for_these_jobs.rollback()
+        # after the savepoint: rolling one back on PostgreSQL lets go of the locks it took
+        check_limits(s, actor, len(jobs), plan.reserve)
         s.add_all(jobs)
         s.flush()
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])

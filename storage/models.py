@@ -66,6 +66,8 @@ class User(Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     disabled: Mapped[bool] = mapped_column(default=False)
+    spend_per_day_usd: Mapped[float | None] = mapped_column()  # None: no limit (storage.limits)
+    jobs_in_flight: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -31,3 +31,15 @@ def require(s: Session, user: User, project_id: int, minimum: Role, doing: str) 
             f"{user.name} is a {role.value} on '{project.name}'; {doing} needs {minimum.value}"
         )
     return project
+
+
+def require_admin(s: Session, actor: User | None, doing: str) -> None:
+    """Instance powers (users, limits, every project's audit) need an admin, read from SQL
+    now, not from a User loaded earlier. ``actor`` None is the operator at the console, who
+    may act only while the studio has no admin yet: that is how the first one is made."""
+    if actor is not None:
+        if s.scalar(select(User.is_admin).where(User.id == actor.id, User.disabled.is_(False))):
+            return
+        raise PermissionDenied(f"{doing} needs an admin of this studio; {actor.name} is not one")
+    if s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:
+        raise PermissionDenied(f"{doing} needs an admin of this studio: say who acts")

@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import audit
 from storage.db import Database
-from storage.errors import SignInRefused
+from storage.errors import Conflict, SignInRefused
 from storage.members import accept_invitations
 from storage.models import Login, User, utcnow
+from storage.permissions import require_admin
 
 LOCAL_EMAIL = "local@veogen.studio"
 SEEN_EVERY = timedelta(minutes=1)
@@ -96,23 +97,29 @@ def still_signed_in(db: Database, user_id: int, login: str, idle: timedelta) -> 
     return user
 
 
-def list_users(db: Database) -> list[User]:
+def list_users(db: Database, actor: User | None) -> list[User]:
     with db.session() as s:
+        require_admin(s, actor, "listing the users")
         return list(s.scalars(select(User).order_by(User.email)))
 
 
 def set_flags(
     db: Database,
+    actor: User | None,
     email: str,
     *,
     disabled: bool | None = None,
     admin: bool | None = None,
     name: str | None = None,
 ) -> User:
-    """Disable or enable a user, make or unmake an admin (the CLI, run by the operator); one
-    not known yet is known from now on, by ``name``, until their first sign-in."""
+    """Disable or enable a user, make or unmake an admin; one not known yet is known from
+    now on, by ``name``, until their first sign-in. An admin cannot shut themselves out or
+    drop their own admin: the studio would be left without anyone to undo it."""
     address = email.strip().lower()
     with db.session() as s:
+        require_admin(s, actor, "changing a user")
+        if actor is not None and actor.email == address and (disabled or admin is False):
+            raise Conflict(f"{address}: an admin cannot disable themselves or drop their own admin")
         user = s.scalar(select(User).where(User.email == address))
         if user is None:
             user = User(email=address, name=name or address)
@@ -122,7 +129,7 @@ def set_flags(
         if admin is not None:
             user.is_admin = admin
         s.flush()
-        audit.record(s, None, "user.changed", None, user=address, disabled=disabled, admin=admin)
+        audit.record(s, actor, "user.changed", None, user=address, disabled=disabled, admin=admin)
     return user
 
 

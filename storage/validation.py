@@ -123,6 +123,22 @@ class Checker:
             self.fail(name, f"{value} is out of range{where}; allowed: {low} to {high}")
         return number
 
+    def amount(self, name: str, *, high: float = math.inf) -> float | None:
+        """An amount in USD, zero or more; None when empty (no limit)."""
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(name, f"{value!r} is not an amount in USD")
+            return None
+        if not math.isfinite(number) or not 0 <= number <= high:
+            upto = "zero or more" if math.isinf(high) else f"from 0 to {high:,.0f}"
+            self.fail(name, f"must be a finite amount, {upto} (USD)")
+            return None
+        return number
+
     def flag(self, name: str, default: bool) -> bool:
         value = self.raw.get(name)
         if value is None or value == "":
@@ -172,17 +188,6 @@ def clean_project(
     _unknown_keys(raw, PROJECT_FIELDS, check)
     model = check.choice("model", tuple(models.models), default_model)
     spec = models.models.get(model) or models.model(default_model)
-    budget = raw.get("budget")
-    if budget is not None and budget != "":
-        try:
-            budget = float(budget)
-            if not math.isfinite(budget) or budget < 0:
-                check.fail("budget", "must be a finite amount, zero or more (USD)")
-        except (TypeError, ValueError):
-            check.fail("budget", f"{budget!r} is not an amount in USD")
-            budget = None
-    else:
-        budget = None
     cleaned = {
         "name": check.text("name", limit=catalog.MAX_TITLE_CHARS, required=True),
         "description": check.text("description", limit=MAX_DESCRIPTION_CHARS),
@@ -192,7 +197,7 @@ def clean_project(
         ),
         "resolution": check.choice("resolution", spec.resolutions, spec.resolutions[0], spec.label),
         "style": check.choice("style", catalog.STYLES, "cinematic"),
-        "budget_usd": budget,
+        "budget_usd": check.amount("budget"),
     }
     check.done()
     return cleaned

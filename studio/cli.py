@@ -10,11 +10,12 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from storage import accounts, cut, users
+from storage import accounts, cut, limits, users
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.db import Database
 from storage.errors import QueueUnavailable, StudioError
+from storage.limits import limits_in_words
 from storage.media import save_as
 from storage.models import Job, JobStatus, User
 from storage.reports import project_status
@@ -50,17 +51,21 @@ def _user(services: Services) -> User:
     return users.acting_user(services.db, email)
 
 
-def _admin(services: Services) -> None:
-    """Only an admin changes users or the schema, once the studio has one (the first is
-    made by the operator, before anyone can sign in). Asked of the database as it is:
-    ``services.db`` would migrate it before the question is answered."""
+def _admin(services: Services) -> User | None:
+    """The admin a command acts as, once the studio has one; None before (the first is
+    made by the operator, before anyone can sign in). The data layer checks it again.
+    Asked of the database as it is: ``services.db`` would migrate it first."""
     db = Database(services.settings.db_url)
     try:
         anyone = users.has_admin(db)
     except StudioError:  # no schema yet: nobody to ask
         anyone = False
-    if anyone and not _user(services).is_admin:  # the schema is there: nothing to migrate
+    if not anyone:
+        return None
+    admin = _user(services)  # the schema is there: nothing to migrate
+    if not admin.is_admin:
         _fail(f"{ACTING['email']} is not an admin of this studio; ask one")
+    return admin
 
 
 def _fail(message: str) -> NoReturn:
@@ -329,11 +334,11 @@ def user_add(
 ) -> None:
     """An account of the studio's own sign-in, with a password shown once."""
     services = _services()
-    _admin(services)
+    actor = _admin(services)
     db = services.db
     password = accounts.new_password()
-    account = accounts.add_account(db, email, name, password)
-    users.set_flags(db, account.email, admin=admin or None, name=account.name)
+    account = accounts.add_account(db, actor, email, name, password)
+    users.set_flags(db, actor, account.email, admin=admin or None, name=account.name)
     typer.echo(f"{account.email} signs in with the password {password} (shown only this once)")
 
 
@@ -341,15 +346,37 @@ def user_add(
 def user_list() -> None:
     """Every user: how they sign in, admin or not, disabled or not."""
     services = _services()
-    _admin(services)
+    actor = _admin(services)
     db = services.db
-    local = {a.email for a in accounts.list_accounts(db)}
-    for user in users.list_users(db):
+    local = accounts.account_emails(db)
+    for user in users.list_users(db, actor):
         how = (
             "this studio's account" if user.email in local else (user.issuer or "not signed in yet")
         )
         flags = [f for f, on in (("admin", user.is_admin), ("disabled", user.disabled)) if on]
+        flags += limits_in_words(user)
         typer.echo(f"{user.email}\t{user.name}\t{how}" + (f"\t{', '.join(flags)}" if flags else ""))
+
+
+@users_app.command("limit")
+def user_limit(
+    email: str,
+    spend_per_day: Annotated[
+        str | None,
+        typer.Option(help="USD their jobs may reserve in any 24 hours; 'none' for no limit."),
+    ] = None,
+    jobs_in_flight: Annotated[
+        str | None, typer.Option(help="Their jobs queued or running at once; 'none' for no limit.")
+    ] = None,
+) -> None:
+    """Limit what a user may spend a day and how many of their jobs run at once."""
+    services = _services()
+    given = {"spend per day": spend_per_day, "jobs in flight": jobs_in_flight}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if not changes:
+        _fail("say which limit: --spend-per-day USD and or --jobs-in-flight N ('none' lifts it)")
+    user = limits.set_limits(services.db, _admin(services), email, changes)
+    typer.echo(f"{user.email}: {', '.join(limits_in_words(user)) or 'no limits'}")
 
 
 @users_app.command("disable")
@@ -359,8 +386,7 @@ def user_disable(
 ) -> None:
     """Shut a user out (at their next page run), or let them in again."""
     services = _services()
-    _admin(services)
-    user = users.set_flags(services.db, email, disabled=not enable)
+    user = users.set_flags(services.db, _admin(services), email, disabled=not enable)
     typer.echo(f"{user.email} is {'enabled' if enable else 'disabled'}")
 
 
@@ -368,9 +394,9 @@ def user_disable(
 def user_password(email: str) -> None:
     """A new password for an account of the studio's own sign-in, typed twice."""
     services = _services()
-    _admin(services)
+    actor = _admin(services)
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    accounts.set_password(services.db, email, password)
+    accounts.set_password(services.db, actor, email, password)
     typer.echo(f"{email}: password changed")
 
 

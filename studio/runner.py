@@ -63,10 +63,10 @@ def first_admin(settings: Settings) -> str | None:
     the studio has no admin yet and no account for them."""
     db = Database(settings.db_url)
     admin = bootstrap_admin(db)
-    if admin is None or any(a.email == admin.email for a in accounts.list_accounts(db)):
+    if admin is None or admin.email in accounts.account_emails(db):
         return None
     password = accounts.new_password()
-    accounts.add_account(db, admin.email, "Studio admin", password)
+    accounts.add_account(db, admin, admin.email, "Studio admin", password)
     return (
         f"First sign-in: {admin.email} with the password {password} (shown only this once; "
         f"change it with `veogen user password {admin.email}`)."

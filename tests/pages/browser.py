@@ -21,7 +21,7 @@ import pytest
 from storage import accounts
 from storage.db import Database
 from storage.settings import Settings
-from storage.users import LOCAL_EMAIL
+from storage.users import LOCAL_EMAIL, bootstrap_admin, local_user
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -114,8 +114,9 @@ def studio_up(settings: Settings) -> Iterator[str]:
     env = {**os.environ, **settings.as_env(), "VEOGEN_IDP_PORT": str(free_port())}
     db = Database(settings.db_url)
     db.migrate()
-    if LOCAL_EMAIL not in [a.email for a in accounts.list_accounts(db)]:
-        accounts.add_account(db, LOCAL_EMAIL, "Local creator", PASSWORD)
+    admin = bootstrap_admin(db) or local_user(db)  # the local user is the first admin
+    if LOCAL_EMAIL not in accounts.account_emails(db):
+        accounts.add_account(db, admin, LOCAL_EMAIL, "Local creator", PASSWORD)
     up = subprocess.Popen([sys.executable, "-m", "studio.cli", "up", "--port", str(port)], env=env)
     try:
         base = f"http://localhost:{port}"  # the address sign-in returns to: its cookie is here

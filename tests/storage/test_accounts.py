@@ -12,16 +12,16 @@ from storage.models import LocalAccount, utcnow
 
 
 def test_an_account_signs_in_with_its_password_only(db: Database) -> None:
-    account = accounts.add_account(db, " Mara@Example.com ", "Mara", "a long password")
+    account = accounts.add_account(db, None, " Mara@Example.com ", "Mara", "a long password")
     assert account.email == "mara@example.com" and account.password_hash.startswith("$argon2id$")
     assert accounts.verify(db, "MARA@example.com", "a long password").id == account.id
     for email, password in (("mara@example.com", "wrong one!"), ("nobody@example.com", "x")):
         with pytest.raises(SignInRefused, match=r"^e-mail or password is wrong$"):
             accounts.verify(db, email, password)
     with pytest.raises(Conflict, match=r"'mara@example\.com' already has an account"):
-        accounts.add_account(db, "mara@example.com", "Mara", "another password")
+        accounts.add_account(db, None, "mara@example.com", "Mara", "another password")
     with pytest.raises(InvalidInput) as refused:
-        accounts.add_account(db, "not-an-address", "", "short")
+        accounts.add_account(db, None, "not-an-address", "", "short")
     assert str(refused.value) == (
         "email: 'not-an-address' is not an e-mail address; name: is required; "
         "password: must be at least 10 characters"
@@ -29,7 +29,7 @@ def test_an_account_signs_in_with_its_password_only(db: Database) -> None:
 
 
 def test_wrong_passwords_make_the_next_try_wait(db: Database) -> None:
-    accounts.add_account(db, "mara@example.com", "Mara", "a long password")
+    accounts.add_account(db, None, "mara@example.com", "Mara", "a long password")
     for _ in range(accounts.FREE_TRIES):
         with pytest.raises(SignInRefused, match="wrong"):
             accounts.verify(db, "mara@example.com", "guess")
@@ -39,7 +39,7 @@ def test_wrong_passwords_make_the_next_try_wait(db: Database) -> None:
     with db.session() as s:
         s.execute(update(LocalAccount).values(locked_until=utcnow()))  # the wait is over
     assert accounts.verify(db, "mara@example.com", "a long password").failed_attempts == 0
-    accounts.set_password(db, "mara@example.com", "a new long password")
+    accounts.set_password(db, None, "mara@example.com", "a new long password")
     with pytest.raises(SignInRefused):
         accounts.verify(db, "mara@example.com", "a long password")
     assert accounts.verify(db, "mara@example.com", "a new long password")

@@ -49,3 +49,22 @@ def test_an_admin_adds_lists_and_disables_users(settings: Settings) -> None:
     )  # fmt: skip
     assert changed.returncode == 0, changed.stderr
     assert accounts.verify(Database(settings.db_url), "bob@example.com", "new long password")
+
+
+def test_an_admin_limits_a_user_and_a_bad_limit_is_named(settings: Settings) -> None:
+    env = {**os.environ, **settings.as_env(), "VEOGEN_USER": ""}
+    assert veogen(env, "user", "add", "ana@example.com", "--name", "Ana", "--admin").returncode == 0
+    ana = {**env, "VEOGEN_USER": "ana@example.com"}
+    assert veogen(ana, "user", "add", "bob@example.com", "--name", "Bob").returncode == 0
+    limited = veogen(ana, "user", "limit", "bob@example.com", "--spend-per-day", "20")
+    assert limited.stdout.strip() == "bob@example.com: $20.00 a day"
+    both = veogen(ana, "user", "limit", "bob@example.com", "--jobs-in-flight", "3")
+    assert both.stdout.strip() == "bob@example.com: $20.00 a day, 3 job(s) in flight"
+    assert "\tBob\tthis studio's account\t$20.00 a day, 3 job(s) in flight" in (
+        veogen(ana, "user", "list").stdout
+    )
+    bad = veogen(ana, "user", "limit", "bob@example.com", "--jobs-in-flight", "-1")
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == "error: jobs in flight: -1 is out of range; allowed: 0 to 10000"
+    lifted = veogen(ana, "user", "limit", "bob@example.com", "--spend-per-day", "none")
+    assert lifted.stdout.strip() == "bob@example.com: 3 job(s) in flight"

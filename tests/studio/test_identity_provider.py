@@ -31,7 +31,7 @@ def request(**extra: str) -> dict[str, str]:
 
 
 def test_a_user_signs_in_and_the_studio_gets_a_signed_id_token(db: Database) -> None:
-    account = accounts.add_account(db, "mara@example.com", "Mara", "a long password")
+    account = accounts.add_account(db, None, "mara@example.com", "Mara", "a long password")
     provider = Provider(
         "http://localhost:8502", Client("studio", "s3cret", REDIRECT), RSAKey.generate_key(2048), db
     )

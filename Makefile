@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/inflight.py
 	$(BIN)/python benchmarks/assembly.py
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/sign_in.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -11,8 +11,19 @@ from storage import catalog
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.jobs import UNCONFIRMED
-from storage.models import Job, JobKind, JobStatus, Project
-from studio.ui import DRAFT_NOTE, act, attempt, messages, open_project, plain, services, user
+from storage.models import Job, JobKind, JobStatus, Project, Role
+from studio.ui import (
+    DRAFT_NOTE,
+    act,
+    attempt,
+    may,
+    messages,
+    needs,
+    open_project,
+    plain,
+    services,
+    user,
+)
 
 
 def _queue_form(project: Project) -> None:
@@ -111,7 +122,7 @@ def _jobs(project_id: int) -> None:
                 cols[1].progress(1.0, text="succeeded")
                 if job.notice:
                     cols[1].warning(job.notice, icon=":material/shield:")
-            elif job.error_stage == UNCONFIRMED:
+            elif job.error_stage == UNCONFIRMED and may(Role.editor):
                 _unconfirmed(job, cols[1], cols[2])
             elif status == JobStatus.blocked:
                 cols[1].warning(
@@ -123,7 +134,11 @@ def _jobs(project_id: int) -> None:
                     f"{status.value} at {job.error_stage or 'an unknown stage'}: "
                     f"{plain(job.error or 'no reason given')}"
                 )
-            if not status.finished and cols[2].button("Cancel", key=f"cancel-{job.id}"):
+            if (
+                not status.finished
+                and may(Role.editor)
+                and cols[2].button("Cancel", key=f"cancel-{job.id}")
+            ):
                 act(partial(services().jobs.cancel, user(), job.id), area="jobs")
 
 
@@ -148,6 +163,9 @@ def render() -> None:
     project = open_project()
     if project is None:
         return
-    _queue_form(project)
+    if may(Role.editor):
+        _queue_form(project)
+    else:
+        needs(Role.editor, "generating (it spends)")
     st.subheader("Jobs")
     _jobs(project.id)

@@ -7,8 +7,8 @@ import streamlit as st
 
 from storage import assets as store
 from storage.assets import SOUND_NAMES
-from storage.models import Asset, AssetKind
-from studio.ui import act, offer_undo, open_project, plain, remember_deleted, services, user
+from storage.models import Asset, AssetKind, Role
+from studio.ui import act, may, offer_undo, open_project, plain, remember_deleted, services, user
 
 IMAGE_TYPES = ("jpg", "jpeg", "png")
 SOUND_TYPES = ("mp3", "wav", "aac", "flac", "m4a")
@@ -76,7 +76,9 @@ def _card(asset: Asset) -> None:
             f"{size} · {asset.bytes / 1e6:.2f} MB"
             + (f" · {plain(asset.description)}" if asset.description else "")
         )
-        if st.button("Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"):
+        if may(Role.editor) and st.button(
+            "Delete", key=f"delete-asset-{asset.id}", icon=":material/delete:"
+        ):
             act(lambda: _delete(asset.id))
 
 
@@ -91,8 +93,9 @@ def render() -> None:
     if project is None:
         return
     offer_undo("asset", project.id, lambda i: store.restore_asset(services().db, user(), i))
-    with st.expander("Upload to the library", expanded=False):
-        _upload(project.id)
+    if may(Role.editor):
+        with st.expander("Upload to the library", expanded=False):
+            _upload(project.id)
     library = store.list_assets(services().db, user(), project.id)
     if not library:
         st.info(

@@ -13,11 +13,11 @@ from storage import assets, cut
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.captions import caption_lines, draft_captions
-from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Scene, Take
+from storage.models import AssetKind, JobKind, JobStatus, Movie, Project, Role, Scene, Take
 from studio.components.media import media_url
 from studio.components.player import Source, player
 from studio.components.timeline import saved_edit, timeline, timeline_clips
-from studio.ui import act, attempt, messages, open_project, plain, services, user
+from studio.ui import act, attempt, may, messages, needs, open_project, plain, services, user
 
 MOVIE_FPS = 24.0  # every preset renders at 24 fps
 PRESET_LABELS = {"720p": "720p", "1080p": "1080p (Full HD)", "4k": "4K (UHD)"}
@@ -35,7 +35,7 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
     edit = timeline(
         timeline_clips(scenes, takes),
         key=f"timeline-{project.id}",
-        editable=True,
+        editable=may(Role.editor),
         trims=True,
         cards=(project.title_card, project.end_card),
         hint="Drag a clip to move it (or Alt+← →), drag its edges to trim it, click a "
@@ -47,6 +47,8 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
             partial(cut.edit_timeline, services().db, user(), project.id, edits, order),
             "Timeline saved",
         )
+    if not may(Role.editor):
+        return
     with st.expander("Captions"):
         for number, scene in enumerate(scenes, 1):
             seconds = cut.played_seconds(scene, takes.get(scene.selected_take_id or 0))
@@ -192,7 +194,11 @@ def _renders(project_id: int) -> None:
         elif status in (JobStatus.failed, JobStatus.cancelled):
             said = plain(job.error or "no reason given")
             cols[0].error(f"render {job.id} {status.value} at {job.error_stage}: {said}")
-        if not status.finished and cols[1].button("Cancel", key=f"cancel-render-{job.id}"):
+        if (
+            not status.finished
+            and may(Role.editor)
+            and cols[1].button("Cancel", key=f"cancel-render-{job.id}")
+        ):
             act(partial(services().jobs.cancel, user(), job.id), area="renders")
 
 
@@ -270,8 +276,11 @@ def render() -> None:
         return
     takes = {t.id: t for t in scene_store.list_takes(services().db, user(), project.id)}
     _timeline(project, scenes, takes)
-    _cards_and_music(project)
-    _render_form(project)
+    if may(Role.editor):
+        _cards_and_music(project)
+        _render_form(project)
+    else:
+        needs(Role.editor, "editing and rendering the movie")
     _renders(project.id)
     st.subheader("Versions")
     movies = cut.list_movies(services().db, user(), project.id)

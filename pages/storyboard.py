@@ -11,7 +11,7 @@ import streamlit as st
 from storage import assets, cut
 from storage import scenes as store
 from storage.jobs import PlannedJob
-from storage.models import Asset, Project, Scene, Take
+from storage.models import Asset, Project, Role, Scene, Take
 from studio.components.timeline import saved_edit, timeline, timeline_clips
 from studio.planning_ui import improve_panel, plan_panel
 from studio.scene_actions import generate_actions
@@ -19,6 +19,8 @@ from studio.scene_form import scene_form
 from studio.ui import (
     act,
     attempt,
+    may,
+    needs,
     offer_undo,
     open_project,
     plain,
@@ -65,6 +67,8 @@ def _scene_card(
         _ingredients(scene, ingredients.get(scene.id, []))
         after = scenes[number] if number < count else None
         generate_actions(project, scene, number, after, takes, plans)
+        if not may(Role.editor):
+            return
         cols = st.columns(4)
         db, me = services().db, user()
         if cols[0].button("↑", key=f"up-{scene.id}", disabled=number == 1, help="Move earlier"):
@@ -147,9 +151,11 @@ def _timeline(project: Project, scenes: list[Scene], takes: list[Take]) -> None:
     edit = timeline(
         timeline_clips(scenes, {t.id: t for t in takes}),
         key=f"storyboard-timeline-{project.id}",
-        editable=True,
+        editable=may(Role.editor),
         trims=False,
-        hint="Drag a scene to move it (or Alt+← →); click a transition to change it.",
+        hint="Drag a scene to move it (or Alt+← →); click a transition to change it."
+        if may(Role.editor)
+        else "The scenes in order.",
     )
     if edit:
         edits, order = saved_edit(edit)
@@ -165,6 +171,27 @@ def render() -> None:
     scenes = store.list_scenes(services().db, user(), project.id)
     takes = store.list_takes(services().db, user(), project.id)
     library = assets.list_assets(services().db, user(), project.id)
+    if may(Role.editor):
+        _planning(project, scenes, takes, library)
+    else:
+        needs(Role.editor, "planning, editing and generating scenes")
+    _timeline(project, scenes, takes)
+    plans = _plans(project) if scenes and may(Role.editor) else {}  # no plan: no spending
+    ingredients = assets.ingredients_by_scene(services().db, user(), project.id)
+    per_row = 3
+    for start in range(0, len(scenes), per_row):
+        cols = st.columns(per_row)
+        for col, offset in zip(cols, range(start, min(start + per_row, len(scenes))), strict=False):
+            with col:
+                scene = scenes[offset]
+                own = [t for t in takes if t.scene_id == scene.id]
+                _scene_card(project, scenes, offset + 1, own, plans, ingredients)
+
+
+def _planning(
+    project: Project, scenes: list[Scene], takes: list[Take], library: list[Asset]
+) -> None:
+    """Plan from a script, add a scene, and the scene being edited: for editors."""
     with st.expander("Plan from a script", icon=":material/auto_awesome:"):
         plan_panel(project)
     with st.expander("Add a scene", expanded=not scenes):
@@ -184,14 +211,3 @@ def render() -> None:
         number, scene = editing
         others = [t for t in takes if not t.is_draft and t.scene_id != scene.id]
         _editor(project, scene, number, library, others)
-    _timeline(project, scenes, takes)
-    plans = _plans(project) if scenes else {}
-    ingredients = assets.ingredients_by_scene(services().db, user(), project.id)
-    per_row = 3
-    for start in range(0, len(scenes), per_row):
-        cols = st.columns(per_row)
-        for col, offset in zip(cols, range(start, min(start + per_row, len(scenes))), strict=False):
-            with col:
-                scene = scenes[offset]
-                own = [t for t in takes if t.scene_id == scene.id]
-                _scene_card(project, scenes, offset + 1, own, plans, ingredients)

@@ -8,11 +8,11 @@ from functools import partial
 import streamlit as st
 
 from storage import scenes as store
-from storage.models import Scene, Take
+from storage.models import Role, Scene, Take
 from storage.take_notes import rate_take
 from studio.components.media import media_url, poster_uri
 from studio.components.player import Source, player, timecode
-from studio.ui import DRAFT_NOTE, act, open_project, plain, services, user
+from studio.ui import DRAFT_NOTE, act, may, open_project, plain, services, user
 
 COMPARED = 2  # takes side by side when a scene is opened: the chosen one and the newest
 
@@ -50,6 +50,8 @@ def _review(take: Take, number: int, scene: Scene) -> None:
             f"{take.bytes / 1e6:.2f} MB · ${take.cost_usd:.2f}"
             + (f" · {DRAFT_NOTE}" if take.is_draft else "")
         )
+        if not may(Role.reviewer):
+            return
         with st.form(f"rate-{take.id}", border=False):
             stars = st.feedback(
                 "stars",
@@ -60,8 +62,10 @@ def _review(take: Take, number: int, scene: Scene) -> None:
             if st.form_submit_button("Save rating and note"):
                 rating = stars + 1 if stars is not None else None
                 act(partial(rate_take, services().db, user(), take.id, rating, note), "Saved")
-        if take.id != scene.selected_take_id and st.button(
-            "Use this take in the movie", key=f"select-{take.id}", type="primary"
+        if (
+            take.id != scene.selected_take_id
+            and may(Role.editor)
+            and st.button("Use this take in the movie", key=f"select-{take.id}", type="primary")
         ):
             act(
                 partial(store.select_take, services().db, user(), scene.id, take.id),

@@ -167,12 +167,14 @@ def add_asset(
     errors += check.errors
     if errors:
         raise InvalidInput(errors)
+    doing = "uploading to the library"
     with db.session() as s:  # who may upload, before any decoding
-        require(s, actor, project_id, Role.editor, "uploading to the library")
+        require(s, actor, project_id, Role.editor, doing)
     checked: CheckedImage | CheckedSound = (
         check_sound(data) if kind == AssetKind.music else check_image(data)
     )
     with db.session() as s:
+        require(s, actor, project_id, Role.editor, doing)  # again: a role may go meanwhile
         if kind.ingredient and _ingredient_named(s, project_id, name) is not None:
             raise InvalidInput([FieldError("name", f"the library already has '{name}'")])
         key = asset_key(project_id, checked.extension)
@@ -291,7 +293,7 @@ def _asset_for(s: Session, actor: User, asset_id: int, doing: str, deleted: bool
     if asset is None:
         purged = f" ({UNDO_NOTE})" if deleted else ""
         raise NotFound(f"upload {asset_id}: no such upload{purged}")
-    require(s, actor, asset.project_id, Role.editor, doing)
+    require(s, actor, asset.project_id, Role.editor, doing, f"upload {asset_id}: no such upload")
     return asset
 
 
@@ -371,7 +373,14 @@ def attached_references(db: Database, actor: User, scene_id: int) -> list[int]:
         scene = s.get(Scene, scene_id)
         if scene is None or scene.deleted_at is not None:
             raise NotFound(f"scene {scene_id}: no such scene")
-        require(s, actor, scene.project_id, Role.viewer, "viewing a scene")
+        require(
+            s,
+            actor,
+            scene.project_id,
+            Role.viewer,
+            "viewing a scene",
+            f"scene {scene_id}: no such scene",
+        )
         return list(s.scalars(_live_links(scene_id, SceneReference.asset_id)))
 
 

@@ -391,7 +391,9 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
         job = s.get(Job, job_id)
         if job is None:
             raise NotFound(f"job {job_id}: no such job")
-        require(s, actor, job.project_id, Role.editor, "cancelling a job")
+        require(
+            s, actor, job.project_id, Role.editor, "cancelling a job", f"job {job_id}: no such job"
+        )
         if not move_job(
             s,
             job_id,
@@ -543,7 +545,7 @@ def _unconfirmed(s: Session, actor: User, job_id: int, doing: str) -> Job:
     job = s.get(Job, job_id)
     if job is None:
         raise NotFound(f"job {job_id}: no such job")
-    require(s, actor, job.project_id, Role.editor, doing)
+    require(s, actor, job.project_id, Role.editor, doing, f"job {job_id}: no such job")
     if job.status != JobStatus.failed or job.error_stage != UNCONFIRMED:
         raise Conflict(
             f"job {job_id} is {job.status}; only a job whose request may have been billed "

@@ -341,12 +341,16 @@ class Comment(Base):
 
 
 class AuditEvent(Base):
+    """Who did what, when, to which project. Kept when the project is deleted (its name
+    stays), so an admin can still read what happened to it."""
+
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
+    project_name: Mapped[str | None] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(60))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

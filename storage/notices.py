@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Job, JobKind, JobStatus, Movie, Project, Scene, Take, User
+from storage.models import Job, JobKind, JobStatus, Membership, Movie, Project, Scene, Take, User
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,16 @@ class Ended:
 
 
 def ended_since(db: Database, actor: User, since: datetime, limit: int = 100) -> list[Ended]:
-    """The actor's jobs that ended after ``since``, oldest first (at most ``limit``)."""
+    """The actor's jobs that ended after ``since``, oldest first (at most ``limit``), in
+    projects they are still a member of: one who left is told nothing more of it."""
     with db.session() as s:
         rows = s.execute(
             select(Job, Project.name, Scene.title)
             .join(Project, Project.id == Job.project_id)
+            .join(
+                Membership,
+                (Membership.project_id == Job.project_id) & (Membership.user_id == actor.id),
+            )
             .outerjoin(Scene, Scene.id == Job.scene_id)
             .where(Job.created_by == actor.id, Job.finished_at > since)
             .order_by(Job.finished_at)

@@ -20,12 +20,21 @@ def role_of(s: Session, user: User, project_id: int) -> Role | None:
     return Role(role) if role else None
 
 
-def require(s: Session, user: User, project_id: int, minimum: Role, doing: str) -> Project:
-    """The project, if ``user`` holds at least ``minimum`` on it; else a clear refusal."""
+def require(
+    s: Session,
+    user: User,
+    project_id: int,
+    minimum: Role,
+    doing: str,
+    unknown: str | None = None,
+) -> Project:
+    """The project, if ``user`` holds at least ``minimum`` on it; else a clear refusal.
+    A non-member is told that what they named does not exist (``unknown``, for an item
+    of the project: "scene 7: no such scene"), not which project holds it."""
     project = s.get(Project, project_id)
     role = role_of(s, user, project_id) if project else None
     if project is None or role is None:
-        raise NotFound(f"project {project_id}: no such project")
+        raise NotFound(unknown or f"project {project_id}: no such project")
     if RANK[role] < RANK[minimum]:
         raise PermissionDenied(
             f"{user.name} is a {role.value} on '{project.name}'; {doing} needs {minimum.value}"
@@ -33,12 +42,17 @@ def require(s: Session, user: User, project_id: int, minimum: Role, doing: str) 
     return project
 
 
+def is_admin(s: Session, user: User) -> bool:
+    """Read from SQL now, not from a User loaded earlier: a change applies at once."""
+    return bool(s.scalar(select(User.is_admin).where(User.id == user.id, User.disabled.is_(False))))
+
+
 def require_admin(s: Session, actor: User | None, doing: str) -> None:
-    """Instance powers (users, limits, every project's audit) need an admin, read from SQL
-    now, not from a User loaded earlier. ``actor`` None is the operator at the console, who
-    may act only while the studio has no admin yet: that is how the first one is made."""
+    """Instance powers (users, limits, every project's audit) need an admin. ``actor`` None
+    is the operator at the console, who may act only while the studio has no admin yet:
+    that is how the first one is made."""
     if actor is not None:
-        if s.scalar(select(User.is_admin).where(User.id == actor.id, User.disabled.is_(False))):
+        if is_admin(s, actor):
             return
         raise PermissionDenied(f"{doing} needs an admin of this studio; {actor.name} is not one")
     if s.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:

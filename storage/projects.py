@@ -14,7 +14,7 @@ from storage.catalog import Catalog
 from storage.db import Database
 from storage.media import MediaStore, project_prefix
 from storage.models import Membership, Project, Role, Scene, Take, User
-from storage.permissions import require
+from storage.permissions import require, role_of
 from storage.validation import clean_project
 
 
@@ -44,6 +44,15 @@ def create_project(
 def get_project(db: Database, actor: User, project_id: int) -> Project:
     with db.session() as s:
         return require(s, actor, project_id, Role.viewer, "opening a project")
+
+
+def open_project(db: Database, actor: User, project_id: int) -> tuple[Project, Role]:
+    """The project and the actor's role on it, for a page to offer only what they may do."""
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.viewer, "opening a project")
+        role = role_of(s, actor, project_id)
+        assert role is not None  # require let a member in
+        return project, role
 
 
 def project_values(project: Project) -> dict[str, Any]:
@@ -188,5 +197,6 @@ def delete_project(db: Database, media: MediaStore, actor: User, project_id: int
     """The project's rows and then its files (rows first: a file never outlives nothing)."""
     with db.session() as s:
         project = require(s, actor, project_id, Role.owner, "deleting a project")
+        audit.record(s, actor, "project.deleted", project_id)  # kept, with the project's name
         s.delete(project)
     media.delete_prefix(project_prefix(project_id))

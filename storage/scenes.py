@@ -117,7 +117,7 @@ def _scene_for(
     if scene is None:
         purged = f" ({UNDO_NOTE})" if deleted else ""
         raise NotFound(f"scene {scene_id}: no such scene{purged}")
-    require(s, actor, scene.project_id, minimum, doing)
+    require(s, actor, scene.project_id, minimum, doing, f"scene {scene_id}: no such scene")
     if scene.deleted_at is not None and not deleted:
         raise NotFound(f"scene '{scene.title}' is deleted; undo the delete to use it again")
     return scene

@@ -21,7 +21,9 @@ def rate_take(db: Database, actor: User, take_id: int, rating: int | None, note:
         if take is None or scene is None:
             raise NotFound(f"take {take_id}: no such take")
         project_id = scene.project_id
-        require(s, actor, project_id, Role.reviewer, "rating takes")
+        require(
+            s, actor, project_id, Role.reviewer, "rating takes", f"take {take_id}: no such take"
+        )
         check = Checker({"rating": rating, "note": note})
         low, high = STARS
         take.rating = check.integer("rating", low=low, high=high, default=None)

@@ -60,8 +60,7 @@ def sign_in(db: Database, issuer: str, subject: str, email: str, name: str) -> U
             raise SignInRefused(f"'{user.email}' is disabled: ask an admin of this studio")
         if name and user.name != name:
             user.name = name  # the provider's name is the one people know
-        s.flush()  # a new user's id, for the audit
-        audit.record(s, user, "user.signed_in", None, issuer=issuer)
+        s.flush()  # a new user's id, for the invitations
         accept_invitations(s, user)
     return user
 
@@ -80,7 +79,9 @@ def bootstrap_admin(db: Database) -> User | None:
 def still_signed_in(db: Database, user_id: int, login: str, idle: timedelta) -> User | None:
     """The signed-in user again, at a page run, in one transaction: refused if disabled
     since; None when this login (a hash of its token's ids) went unused longer than
-    ``idle`` and must sign in again; else its use is noted (a write a minute at most)."""
+    ``idle`` and must sign in again; else its use is noted (a write a minute at most).
+    An idle login is kept as it is: its cookie is refused for good, whatever it says,
+    and only a new sign-in (a new token) gets in."""
     now = utcnow()
     with db.session() as s:
         user = s.get(User, user_id)
@@ -88,10 +89,10 @@ def still_signed_in(db: Database, user_id: int, login: str, idle: timedelta) -> 
             raise SignInRefused("this user is disabled: ask an admin of this studio")
         seen = s.get(Login, login)
         if seen is not None and now - seen.last_seen_at > idle:
-            s.delete(seen)
             return None
-        if seen is None:
+        if seen is None:  # a new sign-in (a page reload is the same login again)
             s.add(Login(key=login, user_id=user.id, last_seen_at=now))
+            audit.record(s, user, "user.signed_in", None, issuer=user.issuer)
         elif now - seen.last_seen_at > SEEN_EVERY:
             seen.last_seen_at = now
     return user
@@ -110,10 +111,9 @@ def set_flags(
     *,
     disabled: bool | None = None,
     admin: bool | None = None,
-    name: str | None = None,
 ) -> User:
     """Disable or enable a user, make or unmake an admin; one not known yet is known from
-    now on, by ``name``, until their first sign-in. An admin cannot shut themselves out or
+    now on, by their address, until their first sign-in. An admin cannot shut themselves out or
     drop their own admin: the studio would be left without anyone to undo it."""
     address = email.strip().lower()
     with db.session() as s:
@@ -122,7 +122,7 @@ def set_flags(
             raise Conflict(f"{address}: an admin cannot disable themselves or drop their own admin")
         user = s.scalar(select(User).where(User.email == address))
         if user is None:
-            user = User(email=address, name=name or address)
+            user = User(email=address, name=address)
             s.add(user)
         if disabled is not None:
             user.disabled = disabled

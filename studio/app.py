@@ -1,20 +1,29 @@
 """The studio's entry point: `streamlit run studio/app.py` (or `veogen up`)."""
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
-from pages import analytics, generate, library, members, movie, projects, storyboard, takes
+from pages import (
+    analytics,
+    audit,
+    generate,
+    library,
+    members,
+    movie,
+    projects,
+    storyboard,
+    takes,
+    users,
+)
 from studio.identity.session import account_menu, signed_in
 from studio.notices import ended_work
 from studio.ui import page_icon
 
-# The icon is drawn here: a Material icon would be fetched from the internet.
-st.set_page_config(page_title="VeoGen Studio", page_icon=page_icon(), layout="wide")
-me = signed_in()  # checked at every run: nobody signed in sees only the sign-in page
-if me is None:
-    st.stop()
-account_menu(me)
-navigation = st.navigation(
-    [
+
+def studio_pages(admin: bool) -> list[StreamlitPage]:
+    """The pages in the sidebar; Users for admins only (the data layer refuses anyone
+    else all the same)."""
+    pages = [
         st.Page(
             projects.render,
             title="Projects",
@@ -38,8 +47,26 @@ navigation = st.navigation(
         st.Page(
             analytics.render, title="Analytics", icon=":material/bar_chart:", url_path="analytics"
         ),
+        st.Page(audit.render, title="Audit", icon=":material/history:", url_path="audit"),
     ]
-)
+    if admin:
+        pages.append(
+            st.Page(
+                users.render, title="Users", icon=":material/manage_accounts:", url_path="users"
+            )
+        )
+    return pages
+
+
+# The icon is drawn here: a Material icon would be fetched from the internet.
+st.set_page_config(page_title="VeoGen Studio", page_icon=page_icon(), layout="wide")
+me = signed_in()  # checked at every run: nobody signed in sees only the sign-in page
+if me is None:
+    # the address stays a page of the studio, but no menu: a shut-out user's would linger
+    st.navigation(studio_pages(admin=True), position="hidden")
+    st.stop()
+account_menu(me)
+navigation = st.navigation(studio_pages(me.is_admin))
 with st.sidebar:
     ended_work()  # a notice on any page when the user's work ends
 navigation.run()

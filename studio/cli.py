@@ -300,9 +300,11 @@ def status(
 ) -> None:
     """Scenes, jobs and takes of a project, with the takes' media files."""
     services = _services()
+    user = _user(services)
+    project_status(services.db, user, project)  # a stranger is refused before any wait
     while wait and job_store.active_count(services.db, project):
         time.sleep(0.5)
-    report = project_status(services.db, _user(services), project)
+    report = project_status(services.db, user, project)
     for scene in report["scenes"]:
         for take in scene["takes"]:  # local paths beside the keys, for scripts to open
             take["file"] = str(services.media.local_path(take["media_key"]))
@@ -338,7 +340,8 @@ def user_add(
     db = services.db
     password = accounts.new_password()
     account = accounts.add_account(db, actor, email, name, password)
-    users.set_flags(db, actor, account.email, admin=admin or None, name=account.name)
+    if admin:
+        users.set_flags(db, actor, account.email, admin=True)
     typer.echo(f"{account.email} signs in with the password {password} (shown only this once)")
 
 

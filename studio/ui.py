@@ -9,9 +9,10 @@ from typing import Any, Literal, TypeVar
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from storage.errors import StudioError
-from storage.models import Project, User
-from storage.projects import get_project
+from storage import projects
+from storage.errors import NotFound, StudioError
+from storage.models import Project, Role, User
+from storage.permissions import RANK
 from storage.settings import load_settings
 from studio.services import Services
 
@@ -142,9 +143,39 @@ def open_project() -> Project | None:
     if raw is None:
         st.info("Open a project on the Projects page first.")
         return None
-    project = attempt(lambda: get_project(services().db, user(), int(raw)))
-    if project is not None:
-        st.session_state["project_id"] = project.id
-        st.query_params["project"] = str(project.id)
-        st.caption(f"Project: **{plain(project.name)}**")
+    opened = attempt(lambda: projects.open_project(services().db, user(), _project_id(raw)))
+    if opened is None:  # gone, or never theirs: the next page asks for a project again
+        st.session_state.pop("project_id", None)
+        st.info("Open a project on the Projects page.")
+        return None
+    project, role = opened
+    st.session_state["project_id"] = project.id
+    st.session_state["role"] = role
+    st.query_params["project"] = str(project.id)
+    st.caption(f"Project: **{plain(project.name)}** · you are {ROLE_NAMES[role]}")
     return project
+
+
+def _project_id(raw: object) -> int:
+    """A project id from the URL or the session: anything else is no project."""
+    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+        return int(raw)
+    raise NotFound(f"project '{raw}': no such project")
+
+
+ROLE_NAMES = {Role.owner: "its owner", Role.editor: "an editor", Role.reviewer: "a reviewer",
+              Role.viewer: "a viewer"}  # fmt: skip
+
+
+def may(minimum: Role) -> bool:
+    """Whether the user's role on the open project reaches ``minimum``: pages offer only
+    what the data layer would allow (which checks again)."""
+    role = st.session_state.get("role")
+    return role is not None and RANK[role] >= RANK[minimum]
+
+
+def needs(minimum: Role, doing: str) -> None:
+    """Say, in place of a control, why it is not offered."""
+    role = st.session_state.get("role")
+    if role is not None:
+        st.caption(f"You are {ROLE_NAMES[role]} on this project: {doing} needs {minimum.value}.")

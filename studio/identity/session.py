@@ -59,13 +59,16 @@ def signed_in() -> User | None:
         st.session_state.pop("user", None)
         _shut_out(str(exc))
         return None
-    if user is None:
+    if user is None:  # idle too long; st.logout would reload the page and lose the reason
         st.session_state.pop("user", None)
-        st.logout()  # idle too long: its cookie is cleared
         _sign_in_page(f"Signed out after {settings.idle_hours:g} hours away.")
         return None
     st.session_state["user"] = user
     return user
+
+
+def signed_out() -> None:
+    """The only page of someone not signed in: ``signed_in`` has drawn it already."""
 
 
 def _sign_in_page(why: str | None = None) -> None:

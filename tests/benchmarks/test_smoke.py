@@ -80,3 +80,21 @@ def test_pages_benchmark_times_every_page_at_one_project_and_at_many() -> None:
         for seen in (figures["one"], figures["many"]):
             assert 0 < seen["p50"] <= seen["p95"]
     assert "p95 ratio" in done.stdout
+
+
+def test_sign_in_benchmark_times_the_round_trip_and_pages_with_sign_in_on_and_off() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sign_in.py"), "--sign-ins", "3", "--rounds",
+         "2", "--projects", "2", "--json"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    steps = {"form", "password", "token", "id_token", "record", "whole", "discovery", "argon2"}
+    for figures in summary["round_trip"].values():  # SQLite, and PostgreSQL when reachable
+        assert set(figures) == steps
+        assert 0 < figures["whole"]["p50"] <= figures["whole"]["p95"]
+    assert "sqlite" in summary["round_trip"]
+    assert set(summary["pages"]) == {"on", "off", "check"}
+    assert "sign-in / discovery (p50):" in done.stdout
+    assert "argon2 share of the sign-in (p50):" in done.stdout
+    assert "page with sign-in / without (p50 / p95):" in done.stdout

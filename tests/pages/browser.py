@@ -96,20 +96,26 @@ PASSWORD = "a studio password"  # the local user's, for signing in through the l
 def sign_in(page: Any, base: str, email: str = LOCAL_EMAIL, password: str = PASSWORD) -> None:
     """Sign in through the studio's own provider, as a person does: the studio's button,
     the provider's form, and back to the studio."""
+    provider_form(page, base, email, password)
+    page.wait_for_url(f"{base}/**")
+    idle(page)
+
+
+def provider_form(page: Any, base: str, email: str, password: str) -> None:
+    """The studio's sign-in button, then the provider's form filled and sent."""
     page.goto(f"{base}/")
     idle(page)
     page.get_by_role("button", name="Sign in with").click()
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/**")
-    idle(page)
 
 
 @contextlib.contextmanager
-def studio_up(settings: Settings) -> Iterator[str]:
+def studio_up(settings: Settings, log: Path | None = None) -> Iterator[str]:
     """`veogen up` (studio, engine, sign-in provider) on free ports, with an account for
-    the local user; its base URL; stopped with Ctrl-C."""
+    the local user; its base URL; stopped with Ctrl-C. Its output goes to ``log`` if
+    given (what an operator would read), else to the test's."""
     port = free_port()
     env = {**os.environ, **settings.as_env(), "VEOGEN_IDP_PORT": str(free_port())}
     db = Database(settings.db_url)
@@ -117,7 +123,9 @@ def studio_up(settings: Settings) -> Iterator[str]:
     admin = bootstrap_admin(db) or local_user(db)  # the local user is the first admin
     if LOCAL_EMAIL not in accounts.account_emails(db):
         accounts.add_account(db, admin, LOCAL_EMAIL, "Local creator", PASSWORD)
-    up = subprocess.Popen([sys.executable, "-m", "studio.cli", "up", "--port", str(port)], env=env)
+    out = log.open("wb") if log else None
+    command = [sys.executable, "-m", "studio.cli", "up", "--port", str(port)]
+    up = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT if out else None)
     try:
         base = f"http://localhost:{port}"  # the address sign-in returns to: its cookie is here
         wait_for(lambda: answers(f"{base}/_stcore/health"), "the studio")
@@ -125,6 +133,8 @@ def studio_up(settings: Settings) -> Iterator[str]:
     finally:
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0
+        if out:
+            out.close()
 
 
 def choose(page: Any, label: str, option: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,21 +23,23 @@ from studio.ui import plain, services
 from tests.helpers import make_worker, running, until
 
 
-@pytest.fixture
-def studio(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    for key, value in settings.as_env().items():
-        monkeypatch.setenv(key, value)
-    yield Services(settings)
-
-
-def page(name: str, project_id: int | None = None) -> AppTest:
+def page(
+    name: str,
+    project_id: int | None = None,
+    as_user: User | None = None,
+    url_project: str | None = None,
+) -> AppTest:
+    """A page run as the app runs it for a signed-in user (the local user unless said),
+    with the project open (``project_id``) or named in the URL (``url_project``)."""
     app = AppTest.from_string(
         f"from studio.ui import services\nservices.clear()\nfrom pages import {name}\n{name}.render()\n",
         default_timeout=60,
     )
     if project_id is not None:
         app.session_state["project_id"] = project_id
-    app.session_state["user"] = local_user(Services(load_settings()).db)  # as the app signs one in
+    if url_project is not None:
+        app.query_params["project"] = url_project
+    app.session_state["user"] = as_user or local_user(Services(load_settings()).db)
     return app.run()
 
 
@@ -164,6 +165,8 @@ def test_a_login_idle_too_long_signs_in_again(studio: Services) -> None:
         s.execute(update(Login).values(last_seen_at=utcnow() - timedelta(hours=13)))
     app.run()  # idle past the 12 hours: signed out, and the sign-in page shows
     assert [t.value for t in app.title] == ["VeoGen Studio"]
+    assert app.info[0].value == "Signed out after 12 hours away."
+    app.run()  # its cookie is refused for good: only a new sign-in gets in
     assert app.info[0].value == "Signed out after 12 hours away."
 
 

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from storage import catalog
+from storage import catalog, limits
 from storage import jobs as job_store
 from storage import scenes as scene_store
 from storage.jobs import UNCONFIRMED
@@ -53,9 +53,12 @@ def _queue_form(project: Project) -> None:
     budget = plan.budget
     if budget.limit is not None:
         st.caption(
-            f"Budget: ${budget.left or 0:,.2f} left of ${budget.limit:,.2f} "
-            f"(${budget.committed:,.2f} spent or reserved by running jobs)"
+            plain(
+                f"Budget: ${budget.left or 0:,.2f} left of ${budget.limit:,.2f} "
+                f"(${budget.committed:,.2f} spent or reserved by running jobs)"
+            )
         )
+    _my_limits()
     confirmed = _confirm_spending_again(project_id, plan)
     if st.button(f"Queue {len(picked)} scene(s)", type="primary", disabled=not confirmed):
         queued = attempt(
@@ -65,6 +68,18 @@ def _queue_form(project: Project) -> None:
         )
         if queued:
             st.success(f"Queued {len(queued)} job(s)")
+
+
+def _my_limits() -> None:
+    """What the user's own limits leave them, when an admin has set any."""
+    mine = limits.allowance(services().db, user())
+    left = []
+    if mine.spend_left is not None:
+        left.append(f"${mine.spend_left:,.2f} of your ${mine.spend_per_day_usd:,.2f} a day")
+    if mine.jobs_left is not None:
+        left.append(f"{mine.jobs_left} more job(s) in flight of your {mine.jobs_in_flight}")
+    if left:
+        st.caption(plain("Your limits leave " + " and ".join(left) + "."))  # $ is not LaTeX
 
 
 def _confirm_spending_again(project_id: int, plan: job_store.Plan) -> bool:

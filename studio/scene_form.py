@@ -9,6 +9,7 @@ import streamlit as st
 
 from storage import catalog
 from storage.models import Asset, AssetKind
+from studio.ui import plain
 
 CONTINUITY_LABELS = {
     "none": "none",
@@ -68,7 +69,7 @@ def scene_form(
         key=f"{key}-model",
     )
     spec = models.model(model)
-    st.caption(model_summary(spec))
+    st.caption(plain(model_summary(spec)))  # its dollars are not LaTeX
     frames = [a for a in library if a.kind == AssetKind.frame]
     ingredients = [a for a in library if AssetKind(a.kind).ingredient]
     continuity_modes = [

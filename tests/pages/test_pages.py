@@ -229,7 +229,7 @@ def test_generate_page_shows_the_budget_and_why_a_job_was_blocked(studio: Servic
     )
     app = page("generate", pid)
     assert not app.exception
-    assert any(c.value.startswith("Budget: $10.00 left of $10.00") for c in app.caption)
+    assert any(c.value.startswith(plain("Budget: $10.00 left of $10.00")) for c in app.caption)
     assert any("blocked by safety filters: Veo's safety" in w.value for w in app.warning)
 
 

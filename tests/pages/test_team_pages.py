@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from storage import members, users
+from storage import limits, members, users
 from storage.models import User
 from storage.users import bootstrap_admin, local_user
 from studio.services import Services
@@ -87,3 +87,15 @@ def test_only_admins_manage_users(studio: Services) -> None:
     spend.input("25")
     next(b for b in app.button if b.label == "Save limits").click().run()
     assert app.success[0].value == plain("Ravi: $25.00 a day")
+
+
+def test_the_generate_page_says_what_a_users_limits_leave(studio: Services) -> None:
+    pid = seeded(studio)
+    owner = local_user(studio.db)
+    limits.set_limits(studio.db, None, owner.email, {"spend per day": 5, "jobs in flight": 2})
+    studio.jobs.generate(owner, pid)  # one draft in flight, free
+    said = [c.value for c in page("generate", pid).caption]
+    assert (
+        plain("Your limits leave $5.00 of your $5.00 a day and 1 more job(s) in flight of your 2.")
+        in said
+    )

@@ -12,7 +12,8 @@ make it, each step timed:
             ID token signed;
   id_token  the ID token checked as Authlib's `parse_id_token` does (the JWKS it fetched
             once, the signature, then issuer, audience, nonce and times);
-  record    `storage.users.sign_in`: the studio's side, which records who signed in
+  record    `storage.users.sign_in` and the first `still_signed_in` of the login: the
+            studio's side, which records who signed in and notes (and audits) the login
             (a returning user: the account's first sign-in is untimed).
 The whole is their sum. Baselines in the same round: the discovery document (a trivial
 request through the same app and transport: the floor of any request) and one argon2
@@ -89,7 +90,7 @@ LABELS = {
     "password": "password (POST /authorize)",
     "token": "token (POST /token)",
     "id_token": "ID token checked",
-    "record": "recorded (users.sign_in)",
+    "record": "recorded (sign_in + login)",
     "whole": "whole sign-in",
     "discovery": "baseline: discovery",
     "argon2": "argon2 verify alone",
@@ -164,6 +165,9 @@ class StudioClient:
                 self.db, self.claims["iss"], self.claims["sub"], self.claims["email"],
                 self.claims["name"],
             )  # fmt: skip
+            # the first page run of a new login: noted, and audited once
+            login = hashlib.sha256(self.claims["nonce"].encode()).hexdigest()
+            users.still_signed_in(self.db, self.user.id, login, timedelta(hours=12))
         took["whole"] = sum(took[step] for step in STEPS)
         return took
 

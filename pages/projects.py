@@ -10,8 +10,8 @@ import streamlit as st
 from pages import storyboard
 from storage import catalog
 from storage import projects as store
-from storage.models import Project
-from studio.ui import act, attempt, messages, plain, services, user
+from storage.models import Project, Role
+from studio.ui import ROLE_NAMES, act, attempt, messages, plain, services, user
 
 PER_PAGE = 20
 PAGE = "projects-page"  # the page of the list shown; its number input's key
@@ -143,6 +143,9 @@ def _card(summary: store.ProjectSummary) -> None:
                 st.Page(storyboard.render, url_path="storyboard"),
                 query_params={"project": str(project.id)},
             )
+        if summary.role != Role.owner:  # renaming and archiving are the owner's
+            cols[4].caption(f"You are {ROLE_NAMES[summary.role]}")
+            return
         cols[4].button(
             "Rename", key=f"rename-{project.id}", icon=":material/edit:", type="tertiary",
             on_click=_open_rename, args=(project.id,),

@@ -38,8 +38,11 @@ def _access(person: User) -> None:
     db, me = services().db, user()
     with st.form(f"access-{person.id}"):
         st.markdown("**Access**")
-        admin = st.checkbox("Admin of the whole studio", value=person.is_admin)
-        shut = st.checkbox("Shut out (signed out at their next click)", value=person.disabled)
+        yourself = person.id == me.id  # an admin cannot lock themselves out
+        admin = st.checkbox("Admin of the whole studio", value=person.is_admin, disabled=yourself)
+        shut = st.checkbox(
+            "Shut out (signed out at their next click)", value=person.disabled, disabled=yourself
+        )
         if st.form_submit_button("Save access"):
             act(
                 partial(users.set_flags, db, me, person.email, disabled=shut, admin=admin),
@@ -54,7 +57,7 @@ def _limits(person: User) -> None:
         cols = st.columns(2)
         spend = cols[0].text_input(
             "Spend per day (USD)",
-            "" if person.spend_per_day_usd is None else f"{person.spend_per_day_usd:g}",
+            "" if person.spend_per_day_usd is None else f"{person.spend_per_day_usd:.2f}",
             help="What their generations may cost in any 24 hours. Drafts cost nothing.",
         )
         jobs = cols[1].text_input(
@@ -78,7 +81,8 @@ def _password(person: User, local: set[str]) -> None:
             f"{person.name} signs in with {person.issuer or 'a provider'}: no password here."
         )
         return
-    if st.button("Give a new password", icon=":material/key:"):
+    sure = st.checkbox(f"Yes, replace {person.name}'s password (they sign in with the new one)")
+    if st.button("Give a new password", icon=":material/key:", disabled=not sure):
         password = accounts.new_password()
         act(
             partial(accounts.set_password, services().db, user(), person.email, password),
@@ -97,7 +101,7 @@ def _add_account() -> None:
         if st.form_submit_button("Add account", icon=":material/person_add:"):
             password = accounts.new_password()
 
-            def added(account: accounts.LocalAccount) -> str:
+            def added(account: accounts.Account) -> str:
                 st.session_state["account-form"] = form + 1
                 return (
                     f"{account.email} signs in with the password {password} (shown only this once)"

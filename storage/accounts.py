@@ -7,6 +7,7 @@ and longer before it tries again, so a password cannot be guessed by trying many
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -14,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage import audit
 from storage.db import Database
 from storage.errors import Conflict, NotFound, SignInRefused
 from storage.models import LocalAccount, User, utcnow
@@ -49,9 +51,16 @@ def _clean_password(check: Checker) -> str:
     return password
 
 
-def add_account(
-    db: Database, actor: User | None, email: str, name: str, password: str
-) -> LocalAccount:
+@dataclass(frozen=True)
+class Account:
+    """An account as the rest of the studio sees it: never its hash."""
+
+    id: int
+    email: str
+    name: str
+
+
+def add_account(db: Database, actor: User | None, email: str, name: str, password: str) -> Account:
     check = Checker({"email": email, "name": name, "password": password})
     address = clean_email(check, email)
     shown = check.text("name", limit=200, required=True)
@@ -64,9 +73,11 @@ def add_account(
                 s.add(User(email=address, name=shown))  # listed, and invitable, at once
             account = LocalAccount(email=address, name=shown, password_hash=_hasher.hash(secret))
             s.add(account)
+            s.flush()
+            audit.record(s, actor, "account.added", None, email=address)
+            return Account(account.id, account.email, account.name)
     except IntegrityError:
         raise Conflict(f"email: '{address}' already has an account") from None
-    return account
 
 
 def new_password() -> str:
@@ -87,6 +98,7 @@ def set_password(db: Database, actor: User | None, email: str, password: str) ->
         )
         if not changed.rowcount:  # type: ignore[attr-defined]
             raise NotFound(f"email: no account for '{email}'")
+        audit.record(s, actor, "account.password", None, email=email.strip().lower())
 
 
 def account_emails(db: Database) -> set[str]:
@@ -95,14 +107,20 @@ def account_emails(db: Database) -> set[str]:
         return set(s.scalars(select(LocalAccount.email)))
 
 
-def verify(db: Database, email: str, password: str) -> LocalAccount:
+def verify(db: Database, email: str, password: str) -> Account:
     """The account, if the password is right and the account is not waiting out wrong
     tries; a wrong password makes the next try wait (after FREE_TRIES). The count of
-    wrong tries is saved before the refusal is raised: a refusal must not roll it back."""
+    wrong tries is saved before the refusal is raised: a refusal must not roll it back.
+    Tries at one account are taken one at a time, under a lock on its row: guesses sent
+    together would otherwise each read the count before any of them raised it."""
     now = utcnow()
     refusal: str | None = None
+    found: Account | None = None
+    address = email.strip().lower()
     with db.session() as s:
-        account = s.scalar(select(LocalAccount).where(LocalAccount.email == email.strip().lower()))
+        mine = LocalAccount.email == address
+        s.execute(update(LocalAccount).where(mine).values(email=LocalAccount.email))  # the lock
+        account = s.scalar(select(LocalAccount).where(mine))
         if account is None:
             _hasher.hash(password)  # as long as a real check: timing says nothing either
             refusal = WRONG
@@ -121,9 +139,10 @@ def verify(db: Database, email: str, password: str) -> LocalAccount:
             account.failed_attempts, account.locked_until = 0, None
             if _hasher.check_needs_rehash(account.password_hash):
                 account.password_hash = _hasher.hash(password)
-    if refusal or account is None:
+            found = Account(account.id, account.email, account.name)
+    if found is None:
         raise SignInRefused(refusal or WRONG)
-    return account
+    return found
 
 
 def _matches(password_hash: str, password: str) -> bool:

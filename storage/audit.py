@@ -24,6 +24,8 @@ ACTIONS = {
     "user.signed_in": "signed in",
     "user.changed": "changed a user",
     "user.limits": "set a user's limits",
+    "account.added": "added an account",
+    "account.password": "gave a new password",
     "project.created": "created the project",
     "project.updated": "changed the project",
     "project.archived": "archived the project",
@@ -138,10 +140,15 @@ def events_csv(entries: list[Entry]) -> str:
     writer = csv.writer(out)
     writer.writerow(["When (UTC)", "Who", "Action", "Project", "Details"])
     for e in entries:
-        writer.writerow(
-            [e.at.isoformat(sep=" ", timespec="seconds"), e.who, e.action, e.project, e.details]
-        )
+        cells = [e.who, e.action, e.project, e.details]
+        writer.writerow([e.at.isoformat(sep=" ", timespec="seconds"), *map(_as_text, cells)])
     return out.getvalue()
+
+
+def _as_text(cell: str) -> str:
+    """A name anyone may choose, kept text in a spreadsheet: one starting like a formula
+    ("=HYPERLINK(...)") would run there."""
+    return f"'{cell}" if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
 
 
 def _readable(s: Session, actor: User, project_id: int | None) -> ColumnElement[bool]:

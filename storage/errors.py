@@ -96,6 +96,10 @@ class BudgetExceeded(Conflict):
     """Queueing would spend more than the project's budget has left."""
 
 
+class LimitReached(Conflict):
+    """Queueing would go past one of the user's own limits (set by an admin)."""
+
+
 class SettingsError(StudioError):
     """A setting has a value the studio cannot use; the message names the variable."""
 

@@ -496,7 +496,9 @@ def end_submission(db: Database, job_id: int) -> None:
 
 
 def retry_unconfirmed(db: Database, actor: User, job_id: int) -> Job:
-    """A person chose to send an unconfirmed job again, knowing it may be paid twice."""
+    """A person chose to send an unconfirmed job again, knowing it may be paid twice. It
+    is in flight again: within the jobs in flight of whoever sends it (its estimate is
+    still reserved, and counted, from when it was queued)."""
     return _decide(
         db,
         actor,
@@ -530,6 +532,8 @@ def _decide(db: Database, actor: User, job_id: int, doing: str, action: str, **v
     """Record a person's decision about an unconfirmed job, if it still waits for one."""
     with db.session() as s:
         job = _unconfirmed(s, actor, job_id, doing)
+        if values.get("status") == JobStatus.queued:
+            check_limits(s, actor, 1, 0.0)
         decided = s.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.failed, Job.error_stage == UNCONFIRMED)

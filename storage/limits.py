@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.db import Database
-from storage.errors import Conflict, NotFound
+from storage.errors import LimitReached, NotFound
 from storage.models import ACTIVE, Job, User, utcnow
 from storage.permissions import require_admin
 from storage.validation import Checker
@@ -27,10 +27,6 @@ DAY = timedelta(hours=24)
 LIMITS = ("spend per day", "jobs in flight")  # as forms and the CLI name them
 MAX_SPEND_PER_DAY = 1_000_000.0
 MAX_JOBS = 10_000
-
-
-class LimitReached(Conflict):
-    """Queueing would go past one of the user's own limits."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,8 @@ def limits_in_words(user: User) -> list[str]:
 def check_limits(s: Session, user: User, jobs: int, reserve: float) -> None:
     """Refuse, naming the limit and what is left, queueing ``jobs`` more jobs that reserve
     ``reserve`` dollars in ``user``'s name."""
-    s.execute(update(User).where(User.id == user.id).values(id=User.id))  # the row lock
+    # the row lock: a write that changes nothing
+    s.execute(update(User).where(User.id == user.id).values(jobs_in_flight=User.jobs_in_flight))
     mine = _allowance(s, user.id)
     if mine.jobs_left is not None and jobs > mine.jobs_left:
         raise LimitReached(

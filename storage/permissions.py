@@ -12,9 +12,15 @@ RANK = {Role.viewer: 0, Role.reviewer: 1, Role.editor: 2, Role.owner: 3}
 
 
 def role_of(s: Session, user: User, project_id: int) -> Role | None:
+    """The user's role on the project; none for a user disabled since (a page part that
+    refreshes on its own acts without the sign-in check of a page run)."""
     role = s.scalar(
-        select(Membership.role).where(
-            Membership.project_id == project_id, Membership.user_id == user.id
+        select(Membership.role)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.project_id == project_id,
+            Membership.user_id == user.id,
+            User.disabled.is_(False),
         )
     )
     return Role(role) if role else None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.db import Database
@@ -16,6 +17,7 @@ from storage.permissions import require_admin
 
 LOCAL_EMAIL = "local@veogen.studio"
 SEEN_EVERY = timedelta(minutes=1)
+COOKIE_LIFE = timedelta(days=30)  # st.login's cookie: an older login cannot come back
 
 
 def get_or_create_user(db: Database, email: str, name: str) -> User:
@@ -91,11 +93,22 @@ def still_signed_in(db: Database, user_id: int, login: str, idle: timedelta) -> 
         if seen is not None and now - seen.last_seen_at > idle:
             return None
         if seen is None:  # a new sign-in (a page reload is the same login again)
-            s.add(Login(key=login, user_id=user.id, last_seen_at=now))
-            audit.record(s, user, "user.signed_in", None, issuer=user.issuer)
+            _new_login(s, user, login, now - idle - COOKIE_LIFE)
         elif now - seen.last_seen_at > SEEN_EVERY:
             seen.last_seen_at = now
     return user
+
+
+def _new_login(s: Session, user: User, login: str, forgotten: datetime) -> None:
+    """Note a sign-in once (two first runs of it at once: one notes it); forget logins
+    whose cookie has died anyway."""
+    try:
+        with s.begin_nested():
+            s.add(Login(key=login, user_id=user.id, last_seen_at=utcnow()))
+    except IntegrityError:
+        return
+    audit.record(s, user, "user.signed_in", None, issuer=user.issuer)
+    s.execute(delete(Login).where(Login.last_seen_at < forgotten))
 
 
 def list_users(db: Database, actor: User | None) -> list[User]:

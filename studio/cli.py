@@ -377,8 +377,9 @@ def user_limit(
     given = {"spend per day": spend_per_day, "jobs in flight": jobs_in_flight}
     changes = {name: value for name, value in given.items() if value is not None}
     if not changes:
-        _fail("say which limit: --spend-per-day USD and or --jobs-in-flight N ('none' lifts it)")
-    user = limits.set_limits(services.db, _admin(services), email, changes)
+        _fail("say which limit: --spend-per-day USD, --jobs-in-flight N ('none' lifts it)")
+    actor = _admin(services)  # before services.db, which migrates
+    user = limits.set_limits(services.db, actor, email, changes)
     typer.echo(f"{user.email}: {', '.join(limits_in_words(user)) or 'no limits'}")
 
 
@@ -389,7 +390,8 @@ def user_disable(
 ) -> None:
     """Shut a user out (at their next page run), or let them in again."""
     services = _services()
-    user = users.set_flags(services.db, _admin(services), email, disabled=not enable)
+    actor = _admin(services)  # before services.db, which migrates
+    user = users.set_flags(services.db, actor, email, disabled=not enable)
     typer.echo(f"{user.email} is {'enabled' if enable else 'disabled'}")
 
 

@@ -69,7 +69,7 @@ def first_admin(settings: Settings) -> str | None:
     accounts.add_account(db, admin, admin.email, "Studio admin", password)
     return (
         f"First sign-in: {admin.email} with the password {password} (shown only this once; "
-        f"change it with `veogen user password {admin.email}`)."
+        f"change it with `veogen --as {admin.email} user password {admin.email}`)."
     )
 
 

@@ -136,6 +136,10 @@ def offer_undo(kind: str, project_id: int, restore: Callable[[int], Any]) -> Non
             st.rerun()
 
 
+ROLE_NAMES = {Role.owner: "its owner", Role.editor: "an editor", Role.reviewer: "a reviewer",
+              Role.viewer: "a viewer"}  # fmt: skip
+
+
 def open_project() -> Project | None:
     """The project chosen on the Projects page (or in the URL), or a hint to pick one."""
     messages()
@@ -146,6 +150,7 @@ def open_project() -> Project | None:
     opened = attempt(lambda: projects.open_project(services().db, user(), _project_id(raw)))
     if opened is None:  # gone, or never theirs: the next page asks for a project again
         st.session_state.pop("project_id", None)
+        st.session_state.pop("role", None)
         st.info("Open a project on the Projects page.")
         return None
     project, role = opened
@@ -158,13 +163,9 @@ def open_project() -> Project | None:
 
 def _project_id(raw: object) -> int:
     """A project id from the URL or the session: anything else is no project."""
-    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
-        return int(raw)
+    if isinstance(raw, int) or (isinstance(raw, str) and re.fullmatch(r"[0-9]{1,18}", raw)):
+        return int(raw)  # 18 digits: any id SQL holds, none that overflows it
     raise NotFound(f"project '{raw}': no such project")
-
-
-ROLE_NAMES = {Role.owner: "its owner", Role.editor: "an editor", Role.reviewer: "a reviewer",
-              Role.viewer: "a viewer"}  # fmt: skip
 
 
 def may(minimum: Role) -> bool:
@@ -178,4 +179,7 @@ def needs(minimum: Role, doing: str) -> None:
     """Say, in place of a control, why it is not offered."""
     role = st.session_state.get("role")
     if role is not None:
-        st.caption(f"You are {ROLE_NAMES[role]} on this project: {doing} needs {minimum.value}.")
+        a = "an" if minimum.value[0] in "aeiou" else "a"
+        st.caption(
+            f"You are {ROLE_NAMES[role]} on this project: {doing} needs {a} {minimum.value}."
+        )

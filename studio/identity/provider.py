@@ -28,9 +28,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from storage import accounts
+from storage.accounts import Account
 from storage.db import Database
 from storage.errors import SignInRefused
-from storage.models import LocalAccount
 
 CODE_SECONDS = 60
 TOKEN_SECONDS = 3600
@@ -49,7 +49,7 @@ class Client:
 class Grant:
     """What a code stands for until the studio exchanges it (once)."""
 
-    account: LocalAccount
+    account: Account
     redirect_uri: str
     nonce: str | None
     challenge: str
@@ -64,7 +64,7 @@ class Provider:
     key: RSAKey
     db: Database
     grants: dict[str, Grant] = field(default_factory=dict)
-    tokens: dict[str, tuple[LocalAccount, float]] = field(default_factory=dict)
+    tokens: dict[str, tuple[Account, float]] = field(default_factory=dict)
 
     def discovery(self, _request: Request) -> Response:
         return JSONResponse(
@@ -209,7 +209,7 @@ def _forget_expired(kept: dict[str, T], expires: Callable[[T], float]) -> None:
         del kept[key]
 
 
-def _who(account: LocalAccount) -> dict[str, Any]:
+def _who(account: Account) -> dict[str, Any]:
     """The claims that say who signed in, in the ID token and from userinfo alike."""
     return {
         "sub": str(account.id),

@@ -67,10 +67,6 @@ def signed_in() -> User | None:
     return user
 
 
-def signed_out() -> None:
-    """The only page of someone not signed in: ``signed_in`` has drawn it already."""
-
-
 def _sign_in_page(why: str | None = None) -> None:
     st.title("VeoGen Studio")
     if why:

@@ -111,11 +111,11 @@ def _journey(browser: Any, base: str, studio: Services, pid: int, seen: list[str
     ravi.goto(f"{base}/storyboard?project={pid}")
     board = _text(ravi, seen)
     assert "Harbour · you are a reviewer" in board
-    assert "planning, editing and generating scenes needs editor" in board
+    assert "planning, editing and generating scenes needs an editor" in board
     assert ravi.get_by_role("button", name=re.compile("^Generate")).count() == 0
     ravi.screenshot(path=str(shots / "reviewer-storyboard.png"), full_page=True)
     ravi.goto(f"{base}/generate?project={pid}")
-    assert "generating (it spends) needs editor" in _text(ravi, seen)
+    assert "generating (it spends) needs an editor" in _text(ravi, seen)
     assert ravi.get_by_role("button", name=re.compile("^Queue")).count() == 0
     with pytest.raises(PermissionDenied, match="Ravi is a reviewer on 'Harbour'; generating"):
         studio.jobs.generate(acting_user(studio.db, RAVI), pid)  # in his name, all the same

@@ -36,7 +36,7 @@ def test_a_reviewer_is_offered_nothing_that_spends_or_edits(studio: Services) ->
         assert not [b for b in offered(app) if b.startswith(SPENDING)], name
         assert app.caption[0].value == "Project: **Demo film** · you are a reviewer"
     why = [c.value for c in page("generate", pid, as_user=ravi).caption]
-    assert "You are a reviewer on this project: generating (it spends) needs editor." in why
+    assert "You are a reviewer on this project: generating (it spends) needs an editor." in why
 
 
 def test_another_project_cannot_be_opened_by_its_id(studio: Services) -> None:

@@ -72,3 +72,10 @@ def test_the_csv_holds_what_the_page_shows(db: Database) -> None:
         'Say "cut", again',
         'name: Say "cut", again',
     ]
+
+
+def test_a_name_like_a_formula_stays_text_in_the_csv(db: Database) -> None:
+    mara = person(db, "mara@example.com", '=HYPERLINK("http://evil")')
+    projects.create_project(db, mara, {"name": "+1 cmd"}, "veo-3.1-fast-generate-001")
+    row = list(csv.reader(io.StringIO(audit.events_csv(audit.find_events(db, mara)))))[1]
+    assert row[1].startswith("'=HYPERLINK") and row[3] == "'+1 cmd"

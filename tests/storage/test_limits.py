@@ -9,8 +9,7 @@ import pytest
 
 from storage import cut, jobs, limits, projects, scenes
 from storage.db import Database
-from storage.errors import InvalidInput, PermissionDenied
-from storage.limits import LimitReached
+from storage.errors import InvalidInput, LimitReached, PermissionDenied
 from storage.models import User
 from storage.users import bootstrap_admin
 from tests.storage.made_takes import made_take
@@ -98,3 +97,18 @@ def test_only_an_admin_sets_limits_and_bad_ones_are_named(
         "jobs in flight: 'lots' is not a whole number"
     )
     assert limits.allowance(db, stranger).spend_per_day_usd is None  # nothing saved
+
+
+def test_sending_an_unconfirmed_job_again_puts_it_in_flight_within_the_limit(
+    db: Database, owner: User
+) -> None:
+    pid = film(db, owner)
+    (lost,) = jobs.create_generation_jobs(db, owner, pid, True)
+    jobs.claim_job(db, lost.id)
+    jobs.fail_job(db, lost.id, jobs.UNCONFIRMED, "its answer was lost")
+    jobs.create_generation_jobs(db, owner, pid, True)  # another, in flight
+    limits.set_limits(db, None, owner.email, {"jobs in flight": 1})
+    with pytest.raises(LimitReached, match=r"^jobs in flight"):
+        jobs.retry_unconfirmed(db, owner, lost.id)
+    limits.set_limits(db, None, owner.email, {"jobs in flight": 2})
+    assert jobs.retry_unconfirmed(db, owner, lost.id).status == "queued"

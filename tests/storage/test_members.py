@@ -56,3 +56,14 @@ def test_a_project_always_keeps_one_owner(db: Database, owner: User) -> None:
     members.remove_member(db, rae, pid, owner.id)
     with pytest.raises(NotFound):  # no longer a member: the project is not even named
         projects.get_project(db, owner, pid)
+
+
+def test_a_member_disabled_since_holds_no_role(db: Database, owner: User) -> None:
+    pid = projects.create_project(db, owner, {"name": "Harbour"}, MODEL).id
+    rae = signed(db, "rae@example.com", "Rae")
+    members.invite(db, owner, pid, rae.email, "editor")
+    assert projects.get_project(db, rae, pid).name == "Harbour"
+    users.set_flags(db, None, rae.email, disabled=True)
+    # the User held by a page part that refreshes on its own is stale: the data layer is not
+    with pytest.raises(NotFound):
+        projects.get_project(db, rae, pid)

@@ -63,7 +63,7 @@ from authlib.oidc.core import CodeIDToken  # type: ignore[import-untyped]
 from joserfc import jwt
 from joserfc.jwk import KeySet, KeySetSerialization
 from joserfc.jws import JWSRegistry
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from storage import accounts, projects, scenes, users  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.models import User  # noqa: E402
+from storage.models import LocalAccount, User  # noqa: E402
 from storage.settings import Settings, load_settings  # noqa: E402
 from studio.identity.local import CLIENT_ID, local_provider  # noqa: E402
 from studio.identity.provider import Client, Provider  # noqa: E402
@@ -244,9 +244,11 @@ def round_trip(
     local = local_provider(settings, STUDIO_PORT)
     client = Client(CLIENT_ID, local.client_secret, local.redirect_uri)
     # the operator's first account (no admin yet), as `veogen up` makes it
-    account = accounts.add_account(db, None, EMAIL, NAME, PASSWORD)
+    accounts.add_account(db, None, EMAIL, NAME, PASSWORD)
+    with db.session() as s:  # the baseline verifies the account's own hash
+        stored = s.scalars(select(LocalAccount.password_hash)).one()
     provider = Provider(local.issuer, client, local.key, db)
-    return asyncio.run(sign_ins(provider, db, account.password_hash, count))
+    return asyncio.run(sign_ins(provider, db, stored, count))
 
 
 def seed(studio: Services, owner: User, count: int) -> list[str]:

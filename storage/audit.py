@@ -56,6 +56,13 @@ ACTIONS = {
     "asset.restored": "restored to the library",
     "cut.updated": "changed the movie settings",
     "cut.edited": "edited the timeline",
+    "comment.added": "commented",
+    "comment.replied": "replied to a comment",
+    "comment.resolved": "resolved a comment",
+    "comment.reopened": "reopened a comment",
+    "decision.approved": "approved",
+    "decision.changes": "requested changes",
+    "decision.rejected": "rejected",
 }
 MAX_EVENTS = 5_000  # the newest, at one read: a page and its CSV stay small
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+MOVIE_FPS = 24  # every movie is rendered at it: review comments count a version's frames
+
 
 @dataclass(frozen=True)
 class ImageRef:

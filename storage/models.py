@@ -113,6 +113,7 @@ class Project(Base):
     music_fade_in: Mapped[float] = mapped_column(default=2.0)
     music_fade_out: Mapped[float] = mapped_column(default=3.0)
     archived: Mapped[bool] = mapped_column(default=False)
+    final_needs_approval: Mapped[bool] = mapped_column(default=False)  # final renders wait
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -325,18 +326,60 @@ class Movie(Base):
     height: Mapped[int]
     bytes: Mapped[int]
     render_s: Mapped[float]
+    final: Mapped[bool] = mapped_column(default=False)  # made with every scene's take approved
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Comment(Base):
+    """A note on a take or a movie version (one of them), at ``frame`` or over frames
+    ``frame``..``end_frame``, maybe with a drawing on that frame; or a reply (``parent_id``),
+    which has none of those. Plain text, always shown as text."""
+
     __tablename__ = "comments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     scene_id: Mapped[int | None] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
-    take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
+    take_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takes.id", ondelete="CASCADE"), index=True
+    )
+    movie_id: Mapped[int | None] = mapped_column(
+        ForeignKey("movies.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
+    frame: Mapped[int | None]
+    end_frame: Mapped[int | None]
+    drawing: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # shapes, 0..1 coords
+    mentions: Mapped[list[int] | None] = mapped_column(JSON)  # user ids of members named
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Verdict(enum.StrEnum):
+    approved = "approved"
+    changes = "changes"  # changes requested
+    rejected = "rejected"
+
+
+class Decision(Base):
+    """A reviewer's verdict on a take or a movie version, with a note; its item's latest
+    decision is its state, the earlier ones its history."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
+    movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verdict: Mapped[Verdict] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -315,11 +315,16 @@ def select_take(db: Database, actor: User, scene_id: int, take_id: int | None) -
             take = s.get(Take, take_id)
             if take is None or take.scene_id != scene.id:
                 raise NotFound(f"take {take_id}: not a take of scene '{scene.title}'")
-        if take_id != scene.selected_take_id:  # trims were set on the take it had
-            scene.trim_in = scene.trim_out = 0.0
-        scene.selected_take_id = take_id
+        choose_take(scene, take_id)
         audit.record(s, actor, "take.selected", scene.project_id, scene=scene.id, take=take_id)
     return scene
+
+
+def choose_take(scene: Scene, take_id: int | None) -> None:
+    """The scene plays this take in the movie (a take of the scene, checked by the caller)."""
+    if take_id != scene.selected_take_id:  # trims were set on the take it had
+        scene.trim_in = scene.trim_out = 0.0
+    scene.selected_take_id = take_id
 
 
 def list_takes(db: Database, actor: User, project_id: int) -> list[Take]:

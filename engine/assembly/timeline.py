@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.contract import MOVIE_FPS
+
 TRANSITIONS = ("cut", "crossfade", "fade_black", "wipe")
 
 
@@ -20,7 +22,7 @@ class Preset:
     name: str
     width: int
     height: int
-    fps: int = 24
+    fps: int = MOVIE_FPS
     crf: int = 20
 
     @classmethod

@@ -29,7 +29,9 @@ from storage import (
     analytics,
     assets,
     audit,
+    comments,
     cut,
+    decisions,
     jobs,
     limits,
     members,
@@ -133,6 +135,7 @@ class World:
     queued_job: int
     unconfirmed_job: int
     invited: str
+    comment: int  # on the take
     board: Path  # a storyboard file to import
     since: datetime  # before any job of this world ended
 
@@ -173,12 +176,13 @@ def seeded(db: Database, media: LocalMediaStore, cast: Cast, board: Path, n: int
     jobs.claim_job(db, render.id)
     movie = NewMovie("m.mp4", "m.srt", "m.vtt", "m.otio", 8.0, 1280, 720, 1000, 1.0)
     assert cut.complete_render(db, render.id, movie)
+    comment = comments.add_comment(db, owner, takes[0].id, None, "warmer light", 10)
     queued, unconfirmed = jobs.create_generation_jobs(db, owner, pid, True, [scene.id, other.id])
     jobs.claim_job(db, unconfirmed.id)
     jobs.fail_job(db, unconfirmed.id, jobs.UNCONFIRMED, "its answer was lost")
     return World(
         db, media, cast, pid, name, scene.id, other.id, deleted.id, takes[0].id, asset.id,
-        gone.id, queued.id, unconfirmed.id, invited, board, since,
+        gone.id, queued.id, unconfirmed.id, invited, comment.id, board, since,
     )  # fmt: skip
 
 
@@ -298,6 +302,21 @@ ROWS: tuple[Row, ...] = (
         lambda w, a: given(w.db, a, w.deleted_scene), uses=("deleted_scene",)),
     Row("Choose a scene's take", scenes.select_take, Role.editor,
         lambda w, a: given(w.db, a, w.scene, w.take)),
+    # review: reviewers comment and decide, editors also resolve
+    Row("Read the comments on a take", comments.list_comments, Role.viewer,
+        lambda w, a: given(w.db, a, w.take), writes=False),
+    Row("Comment at a frame", comments.add_comment, Role.reviewer,
+        lambda w, a: given(w.db, a, w.take, None, "more light", 5)),
+    Row("Reply to a comment", comments.reply, Role.reviewer,
+        lambda w, a: given(w.db, a, w.comment, "agreed")),
+    Row("Resolve or reopen a comment", comments.resolve, Role.editor,
+        lambda w, a: given(w.db, a, w.comment, True)),
+    Row("Read a take's decisions", decisions.history, Role.viewer,
+        lambda w, a: given(w.db, a, w.take), writes=False),
+    Row("Approve, request changes or reject", decisions.decide, Role.reviewer,
+        lambda w, a: given(w.db, a, w.take, None, "approved")),
+    Row("See where the review stands", decisions.review_state, Role.viewer, on_project,
+        writes=False),
     # the library
     Row("List the library", assets.list_assets, Role.viewer, on_project, writes=False),
     Row("See a scene's ingredients", assets.attached_references, Role.viewer,
@@ -367,6 +386,7 @@ NOT_OPERATIONS = {
     "storage.scenes.change_scene": "update_scene inside a caller's transaction (queueing with "
     "changes), whose caller checked editor",
     "storage.limits.check_limits": "part of queueing, after its editor check",
+    "storage.review_items.review_item": "the gate of every comment and decision, inside them",
 }
 
 

@@ -1,0 +1,134 @@
+"""Decisions on takes and movie versions: approve, request changes or reject, with a note.
+An item's latest decision is its state; the earlier ones are its history. Approving a take
+makes it its scene's take in the movie. Reviewers and above decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import audit
+from storage.db import Database
+from storage.models import Decision, Movie, Role, Scene, User, Verdict
+from storage.permissions import require
+from storage.review_items import review_item
+from storage.scenes import choose_take, ordered_scenes
+from storage.validation import Checker
+
+MAX_NOTE_CHARS = 4000
+WORDS = {
+    Verdict.approved: "approved",
+    Verdict.changes: "changes requested",
+    Verdict.rejected: "rejected",
+}
+
+
+@dataclass(frozen=True)
+class Said:
+    """One decision as pages show it."""
+
+    verdict: Verdict
+    who: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where a project's review stands: each item's latest verdict, and the sums."""
+
+    takes: dict[int, Verdict]
+    movies: dict[int, Verdict]
+    scenes: int  # live scenes
+    scenes_approved: int  # whose chosen take is approved
+    cut: Verdict | None  # the newest version's, None before any
+
+    @property
+    def all_approved(self) -> bool:
+        return self.scenes > 0 and self.scenes_approved == self.scenes
+
+
+def decide(
+    db: Database,
+    actor: User,
+    take_id: int | None,
+    movie_id: int | None,
+    verdict: Verdict | str,
+    note: str = "",
+) -> Decision:
+    """Record a decision on a take or a version. Changes requested, or a rejection, say
+    why in the note; an approved take becomes its scene's take in the movie."""
+    with db.session() as s:
+        item = review_item(s, actor, take_id, movie_id, Role.reviewer, "deciding")
+        check = Checker({"decision": str(verdict), "note": note})
+        chosen = Verdict(check.choice("decision", tuple(Verdict), Verdict.approved))
+        text = check.text("note", limit=MAX_NOTE_CHARS, required=chosen != Verdict.approved)
+        check.done()
+        decision = Decision(
+            project_id=item.project_id, take_id=item.take_id, movie_id=item.movie_id,
+            user_id=actor.id, verdict=chosen, note=text,
+        )  # fmt: skip
+        s.add(decision)
+        if chosen == Verdict.approved and item.scene_id is not None:
+            scene = s.get(Scene, item.scene_id)
+            assert scene is not None  # review_item found the take's live scene
+            choose_take(scene, item.take_id)
+        s.flush()
+        audit.record(
+            s, actor, f"decision.{chosen.value}", item.project_id, on=item.label, note=text
+        )
+        return decision
+
+
+def history(
+    db: Database, actor: User, take_id: int | None = None, movie_id: int | None = None
+) -> list[Said]:
+    """The item's decisions, newest first."""
+    with db.session() as s:
+        item = review_item(s, actor, take_id, movie_id, Role.viewer, "reading decisions")
+        on_item: Any = (
+            Decision.take_id == item.take_id
+            if item.take_id is not None
+            else Decision.movie_id == item.movie_id
+        )
+        rows = s.execute(
+            select(Decision, User.name)
+            .join(User, User.id == Decision.user_id)
+            .where(on_item)
+            .order_by(Decision.id.desc())
+        )
+        return [Said(Verdict(d.verdict), name, d.note, d.created_at) for d, name in rows]
+
+
+def review_state(db: Database, actor: User, project_id: int) -> ReviewState:
+    with db.session() as s:
+        require(s, actor, project_id, Role.viewer, "reading the review")
+        return state_of(s, project_id)
+
+
+def state_of(s: Session, project_id: int) -> ReviewState:
+    """The review as it stands, read in the caller's transaction (a final render asks)."""
+    takes: dict[int, Verdict] = {}
+    movies: dict[int, Verdict] = {}
+    rows = s.execute(
+        select(Decision.take_id, Decision.movie_id, Decision.verdict)
+        .where(Decision.project_id == project_id)
+        .order_by(Decision.id)
+    )
+    for take_id, movie_id, verdict in rows:  # later decisions overwrite earlier ones
+        if take_id is not None:
+            takes[take_id] = Verdict(verdict)
+        elif movie_id is not None:
+            movies[movie_id] = Verdict(verdict)
+    scenes = ordered_scenes(s, project_id)
+    approved = sum(
+        1 for sc in scenes if sc.selected_take_id and takes.get(sc.selected_take_id) == "approved"
+    )
+    newest = s.scalar(
+        select(Movie.id).where(Movie.project_id == project_id).order_by(Movie.version.desc())
+    )
+    return ReviewState(takes, movies, len(scenes), approved, movies.get(newest) if newest else None)

@@ -1,0 +1,60 @@
+"""What a review is about: a take or a movie version, found for someone allowed to act on
+it, with its project, its scene (a take's) and how many frames it has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from storage.contract import MOVIE_FPS
+from storage.errors import FieldError, InvalidInput, NotFound
+from storage.models import Movie, Role, Scene, User
+from storage.permissions import require
+from storage.scenes import live_take
+
+
+@dataclass(frozen=True)
+class Item:
+    """A take or a movie version under review."""
+
+    project_id: int
+    take_id: int | None
+    movie_id: int | None
+    scene_id: int | None
+    fps: float
+    frames: int  # frames 0 .. frames - 1
+    label: str  # "take 12 of 'Dawn'", "version 3"
+
+
+def review_item(
+    s: Session,
+    actor: User,
+    take_id: int | None,
+    movie_id: int | None,
+    minimum: Role,
+    doing: str,
+) -> Item:
+    """The take or the movie version (exactly one of the ids), if ``actor`` may do this."""
+    if (take_id is None) == (movie_id is None):
+        raise InvalidInput([FieldError("item", "name a take or a movie version, one of them")])
+    if take_id is not None:
+        take = live_take(s, take_id)
+        scene = s.get(Scene, take.scene_id) if take else None
+        if take is None or scene is None:
+            raise NotFound(f"take {take_id}: no such take")
+        require(s, actor, scene.project_id, minimum, doing, f"take {take_id}: no such take")
+        return Item(
+            scene.project_id, take.id, None, scene.id, take.fps,
+            max(1, round(take.duration * take.fps)), f"take {take.id} of '{scene.title}'",
+        )  # fmt: skip
+    movie = s.get(Movie, movie_id)
+    if movie is None:
+        raise NotFound(f"movie version {movie_id}: no such version")
+    require(
+        s, actor, movie.project_id, minimum, doing, f"movie version {movie_id}: no such version"
+    )
+    return Item(
+        movie.project_id, None, movie.id, None, MOVIE_FPS,
+        max(1, round(movie.duration * MOVIE_FPS)), f"version {movie.version}",
+    )  # fmt: skip

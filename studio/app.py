@@ -11,6 +11,7 @@ from pages import (
     members,
     movie,
     projects,
+    review,
     storyboard,
     takes,
     users,
@@ -42,6 +43,7 @@ def studio_pages(admin: bool) -> list[StreamlitPage]:
         ),
         st.Page(generate.render, title="Generate", icon=":material/movie:", url_path="generate"),
         st.Page(takes.render, title="Takes", icon=":material/play_circle:", url_path="takes"),
+        st.Page(review.render, title="Review", icon=":material/rate_review:", url_path="review"),
         st.Page(movie.render, title="Movie", icon=":material/theaters:", url_path="movie"),
         st.Page(members.render, title="Members", icon=":material/group:", url_path="members"),
         st.Page(

@@ -22,19 +22,25 @@ class Source:
 
 
 def player(
-    sources: list[Source], *, key: str, fps: float = 24.0, seek: float | None = None
+    sources: list[Source],
+    *,
+    key: str,
+    fps: float = 24.0,
+    seek: float | None = None,
+    asked: int = 0,
 ) -> float:
     """Mount the player; return the time (seconds, on a frame) it was last paused at.
-    ``seek`` moves it there once: only a different value seeks again."""
-    # a seek is sent once per new value: the same value on every rerun does not seek again
+    ``seek`` moves it there once: only a different value, or a new ``asked`` (a count of
+    clicks that asked for it), seeks again."""
+    # a seek is sent once per new ask: the same one on every rerun does not seek again
     last = st.session_state.get(f"{key}-seek", (None, 0))
-    if seek is not None and seek != last[0]:
-        last = (seek, last[1] + 1)
+    if seek is not None and (seek, asked) != last[0]:
+        last = ((seek, asked), last[1] + 1)
         st.session_state[f"{key}-seek"] = last
     data = {
         "sources": [asdict(s) for s in sources],
         "fps": fps,
-        "seek": {"at": last[0], "nonce": last[1]} if last[0] is not None else None,
+        "seek": {"at": last[0][0], "nonce": last[1]} if last[0] is not None else None,
     }
     result = _PLAYER(key=key, data=data, default={"time": 0.0}, on_time_change=lambda: None)
     return float(result.time or 0.0)

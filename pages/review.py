@@ -1,0 +1,255 @@
+"""Review: a project's takes (stacked per scene, newest on top) and movie versions, played
+frame by frame, commented at a frame or over a range, and decided on: approved, changes
+requested or rejected. Reviewers comment and decide, editors also resolve, viewers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import streamlit as st
+
+from storage import comments, cut, decisions
+from storage import scenes as scene_store
+from storage.contract import MOVIE_FPS
+from storage.decisions import WORDS, ReviewState
+from storage.models import Movie, Project, Role, Take, Verdict
+from studio.components.media import media_url
+from studio.components.player import Source, player, timecode
+from studio.ui import DRAFT_NOTE, act, may, needs, open_project, plain, services, user
+
+MOVIE = 0  # the stack of movie versions, beside the scenes' stacks
+
+
+@dataclass(frozen=True)
+class Item:
+    """One take or movie version as the page shows it."""
+
+    take_id: int | None
+    movie_id: int | None
+    label: str
+    media_key: str
+    fps: float
+    draft: bool
+
+    @property
+    def key(self) -> str:
+        return f"take-{self.take_id}" if self.take_id else f"movie-{self.movie_id}"
+
+
+def _stacks(project: Project) -> tuple[dict[int, str], dict[int, list[Item]]]:
+    """Each scene's takes (newest on top) and the movie's versions, by stack."""
+    db, me = services().db, user()
+    scenes = scene_store.list_scenes(db, me, project.id)
+    takes = scene_store.list_takes(db, me, project.id)  # newest first within a scene
+    names = {sc.id: f"{n}. {sc.title}" for n, sc in enumerate(scenes, 1)}
+    stacks: dict[int, list[Item]] = {}
+    for scene in scenes:  # numbered oldest first, as takes are counted; newest on top
+        own = [t for t in takes if t.scene_id == scene.id]
+        stacks[scene.id] = [_take_item(t, len(own) - n) for n, t in enumerate(own)]
+    movies = cut.list_movies(db, me, project.id)
+    names[MOVIE] = "The movie"
+    stacks[MOVIE] = [_movie_item(m) for m in movies]
+    return names, stacks
+
+
+def _take_item(take: Take, number: int) -> Item:
+    draft = " · draft" if take.is_draft else ""
+    return Item(take.id, None, f"Take {number} · {take.duration:.1f} s{draft}",
+                take.media_key, take.fps, take.is_draft)  # fmt: skip
+
+
+def _movie_item(movie: Movie) -> Item:
+    final = "final" if movie.final else "draft cut"
+    return Item(None, movie.id, f"Version {movie.version} · {final} · {movie.duration:.1f} s",
+                movie.media_key, MOVIE_FPS, False)  # fmt: skip
+
+
+def _state_words(state: ReviewState) -> str:
+    cut_words = WORDS[state.cut] if state.cut else "not reviewed yet"
+    return f"{state.scenes_approved} of {state.scenes} scene(s) approved · the cut: {cut_words}"
+
+
+def _verdict(item: Item, state: ReviewState) -> Verdict | None:
+    if item.take_id is not None:
+        return state.takes.get(item.take_id)
+    return state.movies.get(item.movie_id or 0)
+
+
+def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Item]],
+          state: ReviewState) -> Item | None:  # fmt: skip
+    """The stack (a scene, or the movie), then the item in it: newest on top."""
+    key = f"review-stack-{project.id}"
+    if st.session_state.get(key) not in stacks:
+        st.session_state[key] = next((s for s, items in stacks.items() if items), MOVIE)
+    cols = st.columns(2)
+    stack = cols[0].selectbox(
+        "Scene", list(stacks), key=key,
+        format_func=lambda s: f"{names[s]} ({len(stacks[s])})",
+    )  # fmt: skip
+    items = stacks[stack]
+    if not items:
+        cols[1].caption("Nothing to review here yet: generate takes, or render the movie.")
+        return None
+    by_key = {i.key: i for i in items}
+
+    def label(k: str) -> str:
+        said = _verdict(by_key[k], state)
+        return by_key[k].label + (f" · {WORDS[said]}" if said else "")
+
+    picked = cols[1].selectbox("Take" if stack != MOVIE else "Version", list(by_key),
+                               format_func=label, key=f"review-item-{project.id}-{stack}")  # fmt: skip
+    return by_key[picked]
+
+
+def _frame_of(seconds: float, fps: float) -> int:
+    return round(seconds * fps)
+
+
+def _comment_form(item: Item, frame: int) -> None:
+    """A comment at the frame the player is paused on, or over a range from it."""
+    if not may(Role.reviewer):
+        needs(Role.reviewer, "commenting")
+        return
+    db, me = services().db, user()
+    form = st.session_state.setdefault(f"comment-form-{item.key}", 0)
+    with st.form(f"comment-{item.key}-{form}"):
+        st.markdown(f"**Comment at frame {frame + 1}** ({timecode(frame / item.fps, item.fps)})")
+        body = st.text_area(
+            "Comment", placeholder="What should change here? @name tells a teammate.",
+            label_visibility="collapsed",
+        )  # fmt: skip
+        end = st.number_input(
+            "Until frame (optional, for a range)", min_value=0, value=0, step=1,
+            help="Leave at 0 for a comment on this frame alone.",
+        )  # fmt: skip
+        if st.form_submit_button("Comment", type="primary", icon=":material/add_comment:"):
+
+            def sent(_: object) -> str:
+                st.session_state[f"comment-form-{item.key}"] = form + 1  # emptied once sent
+                return f"Comment added at frame {frame + 1}"
+
+            add = partial(comments.add_comment, db, me, item.take_id, item.movie_id, body,
+                          frame, int(end) - 1 if end else None)  # fmt: skip
+            act(add, sent)
+
+
+def _threads(item: Item) -> None:
+    db, me = services().db, user()
+    threads = comments.list_comments(db, me, item.take_id, item.movie_id)
+    st.markdown(f"**Comments** ({len(threads)})")
+    if not threads:
+        st.caption("No comments yet.")
+    for thread in threads:
+        note = thread.comment
+        with st.container(border=True):
+            at = note.frame or 0
+            span = f"frames {at + 1}–{note.end_frame + 1}" if note.end_frame else f"frame {at + 1}"
+            state = f" · resolved by {note.resolved_by}" if note.resolved_by else ""
+            when = timecode(at / item.fps, item.fps)
+            st.markdown(plain(f"{note.author} · {span} · {when}{state}"))
+            st.text(note.body)  # as typed: never Markdown or HTML
+            for answer in thread.replies:
+                st.caption(plain(f"↳ {answer.author}"))
+                st.text(answer.body)
+            with st.container(horizontal=True):
+                if st.button(f"Show frame {at + 1}", key=f"seek-{note.id}",
+                             icon=":material/play_arrow:"):  # fmt: skip
+                    asked = st.session_state.get(f"review-seek-{item.key}", (0, 0))[1]
+                    st.session_state[f"review-seek-{item.key}"] = (at / item.fps, asked + 1)
+                    st.rerun()
+                if may(Role.editor):
+                    resolved = note.resolved_by is not None
+                    if st.button("Reopen" if resolved else "Resolve", key=f"resolve-{note.id}"):
+                        act(partial(comments.resolve, db, me, note.id, not resolved))
+            if may(Role.reviewer):
+                _reply(note.id)
+
+
+def _reply(comment_id: int) -> None:
+    form = st.session_state.setdefault(f"reply-form-{comment_id}", 0)
+    with st.form(f"reply-{comment_id}-{form}", border=False):
+        cols = st.columns([5, 1], vertical_alignment="bottom")
+        text = cols[0].text_input("Reply", key=f"reply-text-{comment_id}-{form}",
+                                  label_visibility="collapsed", placeholder="Reply")  # fmt: skip
+        if cols[1].form_submit_button("Reply"):
+
+            def sent(_: object) -> str:
+                st.session_state[f"reply-form-{comment_id}"] = form + 1
+                return "Replied"
+
+            act(partial(comments.reply, services().db, user(), comment_id, text), sent)
+
+
+def _decide(item: Item) -> None:
+    db, me = services().db, user()
+    said = decisions.history(db, me, item.take_id, item.movie_id)
+    st.markdown("**Decision**")
+    if said:
+        latest = said[0]
+        st.markdown(plain(f"{WORDS[latest.verdict].capitalize()} by {latest.who}"))
+        if latest.note:
+            st.text(latest.note)
+    else:
+        st.caption("No decision yet.")
+    if not may(Role.reviewer):
+        return
+    form = st.session_state.setdefault(f"decide-form-{item.key}", 0)
+    with st.form(f"decide-{item.key}-{form}"):
+        note = st.text_area(
+            "Note", placeholder="What to change, or why (needed unless you approve)"
+        )
+        chosen = None
+        with st.container(horizontal=True):
+            if st.form_submit_button("Approve", type="primary", icon=":material/check:"):
+                chosen = Verdict.approved
+            if st.form_submit_button("Request changes", icon=":material/edit_note:"):
+                chosen = Verdict.changes
+            if st.form_submit_button("Reject", icon=":material/close:"):
+                chosen = Verdict.rejected
+    if chosen is not None:
+        verdict = chosen
+
+        def decided(_: object) -> str:
+            st.session_state[f"decide-form-{item.key}"] = form + 1
+            chosen_words = " (it is now the scene's take in the movie)" if (
+                verdict == Verdict.approved and item.take_id) else ""  # fmt: skip
+            return f"{item.label.split(' · ')[0]}: {WORDS[verdict]}{chosen_words}"
+
+        act(partial(decisions.decide, db, me, item.take_id, item.movie_id, verdict, note), decided)
+    if len(said) > 1:
+        with st.expander(f"Earlier decisions ({len(said) - 1})"):
+            for earlier in said[1:]:
+                st.markdown(plain(f"{WORDS[earlier.verdict].capitalize()} by {earlier.who}"))
+                if earlier.note:
+                    st.text(earlier.note)
+
+
+def render() -> None:
+    st.title("Review")
+    project = open_project()
+    if project is None:
+        return
+    db, me = services().db, user()
+    state = decisions.review_state(db, me, project.id)
+    st.caption(plain(_state_words(state)))
+    names, stacks = _stacks(project)
+    item = _pick(project, names, stacks, state)
+    if item is None:
+        return
+    media = services().media
+    if not media.exists(item.media_key):
+        st.error(f"{item.label}: the file is missing from the media store")
+        return
+    seek, asked = st.session_state.get(f"review-seek-{item.key}", (None, 0))
+    at = player([Source(media_url(item.media_key), item.label)], key=f"review-player-{item.key}",
+                fps=item.fps, seek=seek, asked=asked)  # fmt: skip
+    if item.draft:
+        st.caption(DRAFT_NOTE)
+    frame = _frame_of(at, item.fps)
+    left, right = st.columns([3, 2])
+    with left:
+        _comment_form(item, frame)
+        _threads(item)
+    with right:
+        _decide(item)

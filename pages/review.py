@@ -15,7 +15,7 @@ from storage.contract import MOVIE_FPS
 from storage.decisions import WORDS, ReviewState
 from storage.models import Movie, Project, Role, Take, Verdict
 from studio.components.media import media_url
-from studio.components.player import Source, player, timecode
+from studio.components.player import Drawn, Mark, Source, review_player, timecode
 from studio.ui import DRAFT_NOTE, act, may, needs, open_project, plain, services, user
 
 MOVIE = 0  # the stack of movie versions, beside the scenes' stacks
@@ -106,8 +106,9 @@ def _frame_of(seconds: float, fps: float) -> int:
     return round(seconds * fps)
 
 
-def _comment_form(item: Item, frame: int) -> None:
-    """A comment at the frame the player is paused on, or over a range from it."""
+def _comment_form(item: Item, frame: int, drawn: Drawn | None) -> None:
+    """A comment at the frame the player is paused on, or over a range from it, with what
+    was drawn on that frame."""
     if not may(Role.reviewer):
         needs(Role.reviewer, "commenting")
         return
@@ -123,6 +124,12 @@ def _comment_form(item: Item, frame: int) -> None:
             "Until frame (optional, for a range)", min_value=0, value=0, step=1,
             help="Leave at 0 for a comment on this frame alone.",
         )  # fmt: skip
+        shapes = drawn.shapes if drawn and drawn.frame == frame else None
+        st.caption(
+            f"With your drawing ({len(shapes)} shape(s)) on this frame."
+            if shapes
+            else "Draw on the paused frame with Pen, Arrow or Box to show what you mean."
+        )
         if st.form_submit_button("Comment", type="primary", icon=":material/add_comment:"):
 
             def sent(_: object) -> str:
@@ -130,13 +137,12 @@ def _comment_form(item: Item, frame: int) -> None:
                 return f"Comment added at frame {frame + 1}"
 
             add = partial(comments.add_comment, db, me, item.take_id, item.movie_id, body,
-                          frame, int(end) - 1 if end else None)  # fmt: skip
+                          frame, int(end) - 1 if end else None, shapes)  # fmt: skip
             act(add, sent)
 
 
-def _threads(item: Item) -> None:
+def _threads(item: Item, threads: list[comments.Thread]) -> None:
     db, me = services().db, user()
-    threads = comments.list_comments(db, me, item.take_id, item.movie_id)
     st.markdown(f"**Comments** ({len(threads)})")
     if not threads:
         st.caption("No comments yet.")
@@ -241,15 +247,24 @@ def render() -> None:
     if not media.exists(item.media_key):
         st.error(f"{item.label}: the file is missing from the media store")
         return
+    threads = comments.list_comments(db, me, item.take_id, item.movie_id)
+    marks = [
+        Mark(t.comment.frame or 0, t.comment.end_frame, t.comment.drawing,
+             f"{t.comment.author}: {t.comment.body[:80]}")
+        for t in threads
+    ]  # fmt: skip
     seek, asked = st.session_state.get(f"review-seek-{item.key}", (None, 0))
-    at = player([Source(media_url(item.media_key), item.label)], key=f"review-player-{item.key}",
-                fps=item.fps, seek=seek, asked=asked)  # fmt: skip
+    at, drawn = review_player(
+        Source(media_url(item.media_key), item.label), key=f"review-player-{item.key}",
+        fps=item.fps, marks=marks, seek=seek, asked=asked,
+        cleared=st.session_state.get(f"comment-form-{item.key}", 0),
+    )  # fmt: skip
     if item.draft:
         st.caption(DRAFT_NOTE)
     frame = _frame_of(at, item.fps)
     left, right = st.columns([3, 2])
     with left:
-        _comment_form(item, frame)
-        _threads(item)
+        _comment_form(item, frame, drawn)
+        _threads(item, threads)
     with right:
         _decide(item)

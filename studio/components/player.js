@@ -33,6 +33,7 @@ export default function (component) {
     root.dataset.wired = "1";
     wire(root, videos, fps, report);
   }
+  if (data.marks) review(root, data, fps, setStateValue, (frame) => showFrame(videos, frame, fps, report));
 }
 
 // Drawn here rather than taken from a font: not every machine's fonts have these glyphs.
@@ -62,7 +63,10 @@ function build(parent, data) {
     video.muted = source !== data.sources[0]; // one sound track when comparing
     const caption = document.createElement("figcaption");
     caption.textContent = source.label;
-    figure.append(video, caption);
+    const box = document.createElement("div"); // the picture: a drawing lies exactly over it
+    box.className = "vg-box";
+    box.append(video);
+    figure.append(box, caption);
     screens.append(figure);
   }
   const bar = document.createElement("div");
@@ -78,9 +82,159 @@ function build(parent, data) {
       <option value="0.25">¼×</option><option value="0.5">½×</option>
       <option value="1" selected>1×</option><option value="2">2×</option>
     </select>`;
-  root.append(screens, bar);
+  if (data.marks) {
+    const overlay = document.createElementNS(SVG, "svg");
+    overlay.setAttribute("class", "vg-overlay");
+    overlay.setAttribute("viewBox", "0 0 1 1");
+    overlay.setAttribute("preserveAspectRatio", "none");
+    screens.querySelector(".vg-box").append(overlay);
+    const marks = document.createElement("div");
+    marks.className = "vg-marks";
+    const pen = document.createElement("div");
+    pen.className = "vg-pen";
+    pen.innerHTML = `<span>Draw on this frame:</span>
+      <button data-pen="free" aria-pressed="false" title="Freehand">Pen</button>
+      <button data-pen="arrow" aria-pressed="false" title="Arrow">Arrow</button>
+      <button data-pen="box" aria-pressed="false" title="Box">Box</button>
+      <button data-pen="clear" title="Remove what you drew">Clear</button>
+      <span class="vg-hint">[ and ] go to the previous and next comment</span>`;
+    root.append(screens, marks, bar, pen);
+  } else {
+    root.append(screens, bar);
+  }
   parent.append(root);
   return root;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+// Review: comments as marks on the bar, each one's drawing over the picture at its frame
+// only, and a pen whose shapes (coordinates 0..1 across and down) go with the next comment.
+function review(root, data, fps, setStateValue, go) {
+  const lead = root.querySelector("video");
+  const overlay = root.querySelector(".vg-overlay");
+  root._marks = data.marks;
+  if (root.dataset.cleared !== String(data.cleared)) {
+    root.dataset.cleared = String(data.cleared);
+    root._pen = { frame: null, shapes: [] };
+  }
+  const frames = () => Math.max(1, Math.floor((lead.duration || 0) * fps));
+  const paintMarks = () => {
+    const bar = root.querySelector(".vg-marks");
+    bar.replaceChildren(...root._marks.map((m) => {
+      const tick = document.createElement("button");
+      tick.className = "vg-mark";
+      tick.style.left = `${(m.frame / frames()) * 100}%`;
+      if (m.end != null) tick.style.width = `${((m.end - m.frame) / frames()) * 100}%`;
+      tick.title = m.label; // text, never markup
+      tick.setAttribute("aria-label", m.label);
+      tick.onclick = () => go(m.frame);
+      return tick;
+    }));
+  };
+  lead.readyState >= 1 ? paintMarks() : lead.addEventListener("loadedmetadata", paintMarks, { once: true });
+  root._onFrame = (frame) => {
+    if (root._pen.frame !== null && root._pen.frame !== frame && root._pen.shapes.length) {
+      root._pen = { frame: null, shapes: [] }; // drawn on another frame: gone with it
+      setStateValue("drawing", { frame, shapes: [], cleared: data.cleared });
+    }
+    const shown = root._marks.filter((m) => m.frame === frame && m.drawing).flatMap((m) => m.drawing);
+    paint(overlay, [...shown, ...root._pen.shapes]);
+  };
+  root._onFrame(Number(root.dataset.frame || 0));
+  if (root.dataset.reviewWired) return;
+  root.dataset.reviewWired = "1";
+  // The overlay lies over the picture itself, not its letterbox: 0..1 is the picture's.
+  const fit = () => {
+    const ratio = lead.videoWidth / lead.videoHeight || 16 / 9;
+    const [W, H] = [lead.clientWidth, lead.clientHeight];
+    const [w, h] = W / H > ratio ? [H * ratio, H] : [W, W / ratio];
+    Object.assign(overlay.style, { left: `${(W - w) / 2}px`, top: `${(H - h) / 2}px`,
+      width: `${w}px`, height: `${h}px` });
+  };
+  lead.addEventListener("loadedmetadata", fit);
+  new ResizeObserver(fit).observe(lead);
+  const jump = (step) => {
+    const here = Number(root.dataset.frame || 0);
+    const starts = [...new Set(root._marks.map((m) => m.frame))].sort((a, b) => a - b);
+    const next = step > 0 ? starts.find((f) => f > here) : starts.reverse().find((f) => f < here);
+    if (next !== undefined) go(next);
+  };
+  root.addEventListener("keydown", (e) => {
+    if (e.key === "]" || e.key === "[") { e.preventDefault(); jump(e.key === "]" ? 1 : -1); }
+  });
+  let kind = null;
+  let drawing = null;
+  const buttons = [...root.querySelectorAll("[data-pen]")];
+  for (const b of buttons) {
+    b.onclick = () => {
+      if (b.dataset.pen === "clear") {
+        root._pen = { frame: null, shapes: [] };
+        setStateValue("drawing", { frame: Number(root.dataset.frame || 0), shapes: [], cleared: Number(root.dataset.cleared) });
+        root._onFrame(Number(root.dataset.frame || 0));
+        return;
+      }
+      kind = kind === b.dataset.pen ? null : b.dataset.pen;
+      buttons.forEach((o) => o.setAttribute("aria-pressed", String(o.dataset.pen === kind)));
+      overlay.classList.toggle("vg-drawing", kind !== null);
+      if (kind) videosPause(root);
+    };
+  }
+  const at = (e) => {
+    const box = overlay.getBoundingClientRect();
+    const clamp = (v) => Math.min(1, Math.max(0, Math.round(v * 1000) / 1000));
+    return [clamp((e.clientX - box.left) / box.width), clamp((e.clientY - box.top) / box.height)];
+  };
+  overlay.addEventListener("pointerdown", (e) => {
+    if (!kind) return;
+    overlay.setPointerCapture(e.pointerId);
+    drawing = { kind, points: [at(e), at(e)], color: "#ff3b30" };
+  });
+  overlay.addEventListener("pointermove", (e) => {
+    if (!drawing) return;
+    if (drawing.kind === "free") drawing.points.push(at(e)); else drawing.points[1] = at(e);
+    paint(overlay, [...root._pen.shapes, drawing]);
+  });
+  overlay.addEventListener("pointerup", () => {
+    if (!drawing) return;
+    const frame = Number(root.dataset.frame || 0);
+    if (drawing.kind === "free" && drawing.points.length > 500) drawing.points = drawing.points.filter((_, i) => i % Math.ceil(drawing.points.length / 500) === 0);
+    root._pen = { frame, shapes: [...root._pen.shapes, drawing] };
+    drawing = null;
+    setStateValue("drawing", { frame, shapes: root._pen.shapes, cleared: Number(root.dataset.cleared) });
+    root._onFrame(frame);
+  });
+}
+
+function videosPause(root) {
+  root.querySelectorAll("video").forEach((v) => v.pause());
+}
+
+function paint(overlay, shapes) {
+  overlay.replaceChildren(...shapes.map((s) => {
+    const [a, b] = [s.points[0], s.points[s.points.length - 1]];
+    let el;
+    if (s.kind === "box") {
+      el = document.createElementNS(SVG, "rect");
+      el.setAttribute("x", Math.min(a[0], b[0])); el.setAttribute("y", Math.min(a[1], b[1]));
+      el.setAttribute("width", Math.abs(b[0] - a[0])); el.setAttribute("height", Math.abs(b[1] - a[1]));
+    } else if (s.kind === "arrow") {
+      // the shaft, and a head of two short strokes back from its tip
+      const angle = Math.atan2(b[1] - a[1], b[0] - a[0]);
+      const head = (turn) => `${b[0] - 0.03 * Math.cos(angle + turn)},${b[1] - 0.03 * Math.sin(angle + turn)}`;
+      el = document.createElementNS(SVG, "polyline");
+      el.setAttribute("points", `${a[0]},${a[1]} ${b[0]},${b[1]} ${head(0.5)} ${b[0]},${b[1]} ${head(-0.5)}`);
+    } else {
+      el = document.createElementNS(SVG, "polyline");
+      el.setAttribute("points", s.points.map((p) => p.join(",")).join(" "));
+    }
+    el.setAttribute("fill", "none");
+    el.setAttribute("stroke", s.color || "#ff3b30");
+    el.setAttribute("stroke-width", "3");
+    el.setAttribute("vector-effect", "non-scaling-stroke");
+    el.setAttribute("stroke-linejoin", "round");
+    return el;
+  }));
 }
 
 function wire(root, videos, fps, report) {
@@ -131,6 +285,7 @@ function show(root, frame, fps) {
   root.querySelector(".vg-time").textContent = timecode(frame, fps);
   root.querySelector(".vg-frame").textContent = `frame ${frame + 1}`;
   root.dataset.frame = String(frame);
+  if (root._onFrame) root._onFrame(frame);
 }
 
 function currentFrame(video, fps) {

@@ -56,6 +56,20 @@ def _grey(page: Any) -> int:
         return int(small.getpixel((0, 0)))
 
 
+def _draw_a_box(page: Any) -> None:
+    """Choose the box, and drag one across the middle of the picture."""
+    page.get_by_role("button", name="Box", exact=True).click()
+    area = page.locator(".vg-overlay").bounding_box()
+    assert area
+    x, y, w, h = area["x"], area["y"], area["width"], area["height"]
+    page.mouse.move(x + 0.3 * w, y + 0.3 * h)
+    page.mouse.down()
+    page.mouse.move(x + 0.5 * w, y + 0.5 * h, steps=5)
+    page.mouse.move(x + 0.7 * w, y + 0.7 * h, steps=5)
+    page.mouse.up()
+    idle(page)
+
+
 def _pyav_grey(clip: bytes, frame: int) -> int:
     with av.open(io.BytesIO(clip)) as container:
         for index, decoded in enumerate(container.decode(video=0)):
@@ -102,12 +116,18 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
         assert player.get_attribute("data-frame") == str(FRAME)
         assert abs(_grey(rae) - _pyav_grey(clip, FRAME)) <= 6  # that frame is on screen
         rae.get_by_text("Comment at frame 13").wait_for(timeout=10_000)
+        _draw_a_box(rae)
+        rae.get_by_text("With your drawing (1 shape(s)) on this frame.").wait_for(timeout=10_000)
         rae.get_by_placeholder("What should change here?").fill("The boat drifts @local")
         rae.get_by_role("button", name="Comment", exact=True).click()
         idle(rae)
         assert "Comment added at frame 13" in rae.inner_text("body")
         (stored,) = comments.list_comments(studio.db, owner, take.id)
         assert (stored.comment.frame, stored.comment.mentions) == (FRAME, ["Local creator"])
+        (box,) = stored.comment.drawing or []
+        assert box["kind"] == "box" and box["points"][0][0] < 0.35 < 0.65 < box["points"][1][0]
+        overlay = rae.locator(".vg-overlay > *")
+        assert overlay.count() == 1  # the drawing, on its frame
 
         # markup in a comment is text, and fetches nothing
         markup = (f'<img src="http://127.0.0.1:{port}/html.png"> '
@@ -122,9 +142,11 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
         rae.keyboard.press("Shift+ArrowRight")
         idle(rae)
         assert player.get_attribute("data-frame") != str(FRAME)
+        assert overlay.count() == 0  # on another frame: no drawing
         rae.get_by_role("button", name=f"Show frame {FRAME + 1}").first.click()
         idle(rae)
         wait_for(lambda: player.get_attribute("data-frame") == str(FRAME), "the seek", 10)
+        assert overlay.count() == 1  # back on its frame, the drawing again
         assert abs(_grey(rae) - _pyav_grey(clip, FRAME)) <= 6
         rae.screenshot(path=str(shots / "review.png"), full_page=True)
 

@@ -77,7 +77,7 @@ def _verdict(item: Item, state: ReviewState) -> Verdict | None:
 
 
 def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Item]],
-          state: ReviewState) -> Item | None:  # fmt: skip
+          state: ReviewState) -> tuple[Item, list[Item]] | None:  # fmt: skip
     """The stack (a scene, or the movie), then the item in it: newest on top."""
     key = f"review-stack-{project.id}"
     if st.session_state.get(key) not in stacks:
@@ -99,7 +99,23 @@ def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Item]]
 
     picked = cols[1].selectbox("Take" if stack != MOVIE else "Version", list(by_key),
                                format_func=label, key=f"review-item-{project.id}-{stack}")  # fmt: skip
-    return by_key[picked]
+    return by_key[picked], [i for i in items if i.key != picked]
+
+
+def _compared(item: Item, others: list[Item]) -> tuple[Item | None, bool]:
+    """Another item of the same stack to play in sync with it, beside it or under a wipe."""
+    if not others:
+        return None, False
+    by_key = {i.key: i for i in others}
+    cols = st.columns([3, 2])
+    other = cols[0].selectbox(
+        "Compare with", [None, *by_key], format_func=lambda k: by_key[k].label if k else "Nothing",
+        key=f"review-compare-{item.key}",
+    )  # fmt: skip
+    wipe = other is not None and cols[1].radio(
+        "Compare", ["Side by side", "Wipe"], horizontal=True, key=f"review-wipe-{item.key}",
+    ) == "Wipe"  # fmt: skip
+    return (by_key[other] if other else None), wipe
 
 
 def _frame_of(seconds: float, fps: float) -> int:
@@ -240,12 +256,16 @@ def render() -> None:
     state = decisions.review_state(db, me, project.id)
     st.caption(plain(_state_words(state)))
     names, stacks = _stacks(project)
-    item = _pick(project, names, stacks, state)
-    if item is None:
+    picked = _pick(project, names, stacks, state)
+    if picked is None:
         return
+    item, others = picked
     media = services().media
-    if not media.exists(item.media_key):
-        st.error(f"{item.label}: the file is missing from the media store")
+    other, wipe = _compared(item, others)
+    played = [i for i in (item, other) if i is not None]
+    missing = [i.label for i in played if not media.exists(i.media_key)]
+    if missing:
+        st.error(f"{', '.join(missing)}: the file is missing from the media store")
         return
     threads = comments.list_comments(db, me, item.take_id, item.movie_id)
     marks = [
@@ -255,9 +275,9 @@ def render() -> None:
     ]  # fmt: skip
     seek, asked = st.session_state.get(f"review-seek-{item.key}", (None, 0))
     at, drawn = review_player(
-        Source(media_url(item.media_key), item.label), key=f"review-player-{item.key}",
-        fps=item.fps, marks=marks, seek=seek, asked=asked,
-        cleared=st.session_state.get(f"comment-form-{item.key}", 0),
+        [Source(media_url(i.media_key), i.label) for i in played],
+        key=f"review-player-{item.key}", fps=item.fps, marks=marks, seek=seek, asked=asked,
+        cleared=st.session_state.get(f"comment-form-{item.key}", 0), wipe=wipe,
     )  # fmt: skip
     if item.draft:
         st.caption(DRAFT_NOTE)

@@ -5,7 +5,7 @@ export default function (component) {
   const { data, parentElement, setStateValue } = component;
   const fps = data.fps || 24;
   let root = parentElement.querySelector(".vg-player");
-  if (!root || root.dataset.sources !== JSON.stringify(data.sources)) {
+  if (!root || root.dataset.sources !== JSON.stringify([data.sources, Boolean(data.wipe)])) {
     if (root) root.remove();
     root = build(parentElement, data);
   }
@@ -50,10 +50,10 @@ function build(parent, data) {
   root.className = "vg-player";
   root.tabIndex = 0;
   root.setAttribute("role", "group");
-  root.dataset.sources = JSON.stringify(data.sources);
+  root.dataset.sources = JSON.stringify([data.sources, Boolean(data.wipe)]); // rebuilt on change
   root.setAttribute("aria-label", "Player: space plays or pauses, arrow keys step a frame");
   const screens = document.createElement("div");
-  screens.className = "vg-screens";
+  screens.className = data.wipe ? "vg-screens vg-wipe" : "vg-screens";
   for (const source of data.sources) {
     const figure = document.createElement("figure");
     const video = document.createElement("video");
@@ -82,6 +82,17 @@ function build(parent, data) {
       <option value="0.25">¼×</option><option value="0.5">½×</option>
       <option value="1" selected>1×</option><option value="2">2×</option>
     </select>`;
+  if (data.wipe) {
+    // the second picture over the first, shown right of a line dragged across both
+    const line = document.createElement("input");
+    Object.assign(line, { type: "range", min: "0", max: "100", value: "50", className: "vg-wipe-line" });
+    line.setAttribute("aria-label", "Wipe: drag to show more of one or the other");
+    const top = screens.querySelectorAll(".vg-box video")[1];
+    const cut = () => { top.style.clipPath = `inset(0 0 0 ${line.value}%)`; };
+    line.oninput = cut;
+    cut();
+    screens.append(line);
+  }
   if (data.marks) {
     const overlay = document.createElementNS(SVG, "svg");
     overlay.setAttribute("class", "vg-overlay");

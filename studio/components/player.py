@@ -57,7 +57,7 @@ def player(
 
 
 def review_player(
-    source: Source,
+    sources: list[Source],
     *,
     key: str,
     fps: float,
@@ -65,12 +65,14 @@ def review_player(
     seek: float | None = None,
     asked: int = 0,
     cleared: int = 0,
+    wipe: bool = False,
 ) -> tuple[float, Drawn | None]:
     """The player for review: ``marks`` on its bar and their drawings at their frames, and
-    a pen; returns the paused time and what was drawn (None: nothing). A new ``cleared``
-    wipes the pen's shapes (once a comment took them)."""
-    review = {"marks": [asdict(m) for m in marks], "draw": True, "cleared": cleared}
-    result = _mount([source], key, fps, seek, asked, review)
+    a pen, on the first of ``sources`` (the others compared in sync beside it, or over it
+    with a wipe); returns the paused time and what was drawn (None: nothing). A new
+    ``cleared`` wipes the pen's shapes (once a comment took them)."""
+    review = {"marks": [asdict(m) for m in marks], "cleared": cleared, "wipe": wipe}
+    result = _mount(sources, key, fps, seek, asked, review)
     drawn = result.drawing
     if not drawn or not drawn.get("shapes") or drawn.get("cleared") != cleared:
         return result.time, None

@@ -14,6 +14,7 @@ from storage import scenes as scene_store
 from storage.contract import MOVIE_FPS
 from storage.decisions import WORDS, ReviewState
 from storage.models import Movie, Project, Role, Take, Verdict
+from storage.review_exports import SUFFIXES, Kind, export_comments
 from studio.components.media import media_url
 from studio.components.player import Drawn, Mark, Source, review_player, timecode
 from studio.ui import DRAFT_NOTE, act, may, needs, open_project, plain, services, user
@@ -288,3 +289,26 @@ def render() -> None:
         _threads(item, threads)
     with right:
         _decide(item)
+        _exports(item, len(threads))
+
+
+def _exports(item: Item, count: int) -> None:
+    """The comments for an editor's tools: each file made when its button is clicked."""
+    if not count:
+        return
+    st.markdown("**Export the comments**")
+    db, media, me = services().db, services().media, user()
+    formats: tuple[tuple[Kind, str, str], ...] = (
+        ("csv", "CSV", "text/csv"), ("edl", "EDL markers (Resolve)", "text/plain"),
+        ("otio", "OpenTimelineIO markers", "application/json"),
+    )  # fmt: skip
+
+    def made(kind: Kind) -> str:
+        return export_comments(db, media, me, item.take_id, item.movie_id, kind)[1]
+
+    with st.container(horizontal=True):
+        for kind, label, mime in formats:
+            st.download_button(
+                label, partial(made, kind), file_name=f"{item.key}-{SUFFIXES[kind]}",
+                mime=mime, key=f"export-{kind}-{item.key}", icon=":material/download:",
+            )  # fmt: skip

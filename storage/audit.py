@@ -6,8 +6,6 @@ which belong to no project). Details are ids, names and settings: never a secret
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 from storage.db import Database
 from storage.models import AuditEvent, Membership, Project, Role, User
 from storage.permissions import is_admin, require
+from storage.spreadsheet import to_csv
 
 # Each action as the Audit page says it; an action missing here is shown by its name.
 ACTIONS = {
@@ -143,19 +142,13 @@ def audit_choices(db: Database, actor: User) -> Choices:
 
 
 def events_csv(entries: list[Entry]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["When (UTC)", "Who", "Action", "Project", "Details"])
-    for e in entries:
-        cells = [e.who, e.action, e.project, e.details]
-        writer.writerow([e.at.isoformat(sep=" ", timespec="seconds"), *map(_as_text, cells)])
-    return out.getvalue()
-
-
-def _as_text(cell: str) -> str:
-    """A name anyone may choose, kept text in a spreadsheet: one starting like a formula
-    ("=HYPERLINK(...)") would run there."""
-    return f"'{cell}" if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
+    return to_csv(
+        ["When (UTC)", "Who", "Action", "Project", "Details"],
+        (
+            [e.at.isoformat(sep=" ", timespec="seconds"), e.who, e.action, e.project, e.details]
+            for e in entries
+        ),
+    )
 
 
 def _readable(s: Session, actor: User, project_id: int | None) -> ColumnElement[bool]:

@@ -128,10 +128,10 @@ def list_comments(
     its replies in the order written."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.viewer, "reading comments")
-        return _threads(s, item)
+        return threads_of(s, item)
 
 
-def _threads(s: Session, item: Item) -> list[Thread]:
+def threads_of(s: Session, item: Item) -> list[Thread]:
     on_item = (
         Comment.take_id == item.take_id
         if item.take_id is not None

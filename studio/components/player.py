@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from storage.review_exports import frame_timecode
 from studio.components.media import asset_text
 
 _PLAYER = st.components.v2.component(
@@ -116,7 +117,4 @@ class _Result:
 
 def timecode(seconds: float, fps: float) -> str:
     """``hours:minutes:seconds:frames``, as the player and editors show time."""
-    whole = round(fps)
-    frame = round(seconds * fps)
-    second = frame // whole
-    return f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}:{frame % whole:02d}"
+    return frame_timecode(round(seconds * fps), fps)

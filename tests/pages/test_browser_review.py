@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import av
+import opentimelineio as otio
 from PIL import Image
 
 from storage import accounts, comments, members, projects, scenes
@@ -102,7 +103,7 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
     members.invite(studio.db, owner, pid, RAE, "reviewer")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        rae = browser.new_context().new_page()
+        rae = browser.new_context(accept_downloads=True).new_page()
         errors, away = watch(rae)
         sign_in(rae, base, RAE, RAE_PASSWORD)
         rae.goto(f"{base}/review?project={pid}")
@@ -172,6 +173,13 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
         assert "approved (it is now the scene's take in the movie)" in rae.inner_text("body")
         assert scenes.get_scene(studio.db, owner, scene.id).selected_take_id == take.id
         assert "1 of 1 scene(s) approved" in rae.inner_text("body")
+
+        # the markers an editor imports: the EDL read back by OpenTimelineIO, frame-exact
+        with rae.expect_download() as download:
+            rae.get_by_role("button", name="EDL markers (Resolve)").click()
+        edl = Path(download.value.path()).read_text(encoding="utf-8")
+        (clip,) = otio.adapters.read_from_string(edl, "cmx_3600", rate=24).find_clips()
+        assert [m.marked_range.start_time.to_frames() for m in clip.markers] == [FRAME, FRAME]
         assert errors == [] and mara_errors == [], errors + mara_errors
         assert away == [], away
         browser.close()

@@ -145,6 +145,15 @@ def _render_form(project: Project) -> None:
         value=has_music,
         disabled=not has_music,
     )
+    final = st.checkbox(
+        "Final render",
+        help="Labelled final, not a draft cut"
+        + (
+            "; it waits until every scene's take is approved on the Review page"
+            if project.final_needs_approval
+            else ""
+        ),
+    )
     st.caption(
         "H.264 + AAC MP4 with fast start, loudness normalised to -14 LUFS; captions also as "
         "SRT and WebVTT, the cut as OpenTimelineIO. Takes already in the preset's size and "
@@ -159,6 +168,7 @@ def _render_form(project: Project) -> None:
             "burn_captions": burn,
             "keep_clip_audio": keep,
             "use_music": music and has_music,
+            "final": final,
         }
         if attempt(lambda: services().jobs.render(user(), project.id, settings)):
             st.success("Render queued")
@@ -226,7 +236,8 @@ def _version(movie: Movie, newest: bool) -> None:
 def _version_facts(movie: Movie) -> None:
     settings = movie.settings
     st.markdown(
-        f"**Version {movie.version}** · {movie.duration:.1f} s · {movie.width}×{movie.height}"
+        f"**Version {movie.version}** · {'final' if movie.final else 'draft cut'} · "
+        f"{movie.duration:.1f} s · {movie.width}×{movie.height}"
     )
     st.caption(
         f"{settings['preset']} {settings['aspect_ratio']} ({settings['fit']}) · "

@@ -256,6 +256,17 @@ def render() -> None:
     db, me = services().db, user()
     state = decisions.review_state(db, me, project.id)
     st.caption(plain(_state_words(state)))
+    if may(Role.owner):
+        rule = st.toggle(
+            "Final renders wait until every scene's take is approved",
+            value=project.final_needs_approval,
+            key=f"final-rule-{project.id}",
+        )
+        if rule != project.final_needs_approval:
+            said = (
+                "Final renders now wait for approvals" if rule else "Final renders no longer wait"
+            )
+            act(partial(decisions.require_approval, db, me, project.id, rule), said)
     names, stacks = _stacks(project)
     picked = _pick(project, names, stacks, state)
     if picked is None:

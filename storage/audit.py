@@ -28,6 +28,7 @@ ACTIONS = {
     "project.created": "created the project",
     "project.updated": "changed the project",
     "project.archived": "archived the project",
+    "project.final_rule": "set what a final render needs",
     "project.restored": "restored the project",
     "project.deleted": "deleted the project",
     "member.invited": "invited a member",

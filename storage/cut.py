@@ -16,6 +16,7 @@ from storage import audit
 from storage.assets import live_asset
 from storage.contract import CaptionLine, CardSpec, CutClip, CutSnapshot, MusicBed, NewMovie
 from storage.db import Database
+from storage.decisions import unapproved
 from storage.errors import FieldError, InvalidInput, NotFound
 from storage.jobs import lock_project, move_job
 from storage.limits import check_limits
@@ -100,6 +101,7 @@ def clean_render_settings(raw: dict[str, Any]) -> dict[str, Any]:
         "burn_captions": check.flag("burn_captions", False),
         "keep_clip_audio": check.flag("keep_clip_audio", True),
         "use_music": check.flag("use_music", True),
+        "final": check.flag("final", False),  # the job's, not the assembler's: see below
     }
     for key in raw:
         if key not in settings:
@@ -169,6 +171,13 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
     with db.session() as s:
         project = require(s, actor, project_id, Role.editor, "rendering the movie")
         cleaned = clean_render_settings(settings)
+        final = cleaned.pop("final")
+        waiting = unapproved(s, project_id) if final and project.final_needs_approval else []
+        if waiting:
+            raise InvalidInput([FieldError("final", (
+                f"a final render needs every scene's take approved; not yet: "
+                f"{', '.join(waiting)}. Approve them on the Review page, or render a draft"
+            ))])  # fmt: skip
         check_limits(s, actor, 1, 0.0)
         job = Job(
             project_id=project_id,
@@ -177,12 +186,12 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
             backend=ASSEMBLER,
             model=ASSEMBLER,
             takes=1,
-            params=_snapshot(s, project, cleaned).to_params(),
+            params={**_snapshot(s, project, cleaned).to_params(), "final": final},
             created_by=actor.id,
         )
         s.add(job)
         s.flush()
-        audit.record(s, actor, "render.queued", project_id, job=job.id, **cleaned)
+        audit.record(s, actor, "render.queued", project_id, job=job.id, final=final, **cleaned)
     return job
 
 
@@ -215,6 +224,7 @@ def complete_render(db: Database, job_id: int, movie: NewMovie) -> Movie | None:
             height=movie.height,
             bytes=movie.bytes,
             render_s=movie.render_s,
+            final=bool(job.params.get("final")),
         )
         s.add(row)
     return row

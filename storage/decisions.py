@@ -104,6 +104,26 @@ def history(
         return [Said(Verdict(d.verdict), name, d.note, d.created_at) for d, name in rows]
 
 
+def require_approval(db: Database, actor: User, project_id: int, required: bool) -> None:
+    """Make a final render of the project wait until every scene's take is approved (or
+    not): the owner's rule, so an editor in a hurry cannot lift it."""
+    with db.session() as s:
+        project = require(s, actor, project_id, Role.owner, "setting what a final render needs")
+        project.final_needs_approval = required
+        audit.record(s, actor, "project.final_rule", project_id, approval_required=required)
+
+
+def unapproved(s: Session, project_id: int) -> list[str]:
+    """The scenes whose take in the movie is not approved ("2. Dusk"), in order."""
+    state = state_of(s, project_id)
+    return [
+        f"{n}. {scene.title}"
+        for n, scene in enumerate(ordered_scenes(s, project_id), 1)
+        if scene.selected_take_id is None
+        or state.takes.get(scene.selected_take_id) != Verdict.approved
+    ]
+
+
 def review_state(db: Database, actor: User, project_id: int) -> ReviewState:
     with db.session() as s:
         require(s, actor, project_id, Role.viewer, "reading the review")

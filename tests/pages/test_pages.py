@@ -254,7 +254,9 @@ def test_movie_page_renders_a_version_to_play_and_download(
     asyncio.run(work_until_idle())
     app = page("movie", pid)
     assert not app.exception
-    assert any(m.value.startswith("**Version 1** · 4.0 s · 1280×720") for m in app.markdown)
+    assert any(
+        m.value.startswith("**Version 1** · draft cut · 4.0 s · 1280×720") for m in app.markdown
+    )
     assert len(app.get("bidi_component")) == 2  # the timeline, and the version's player
     assert len(app.get("download_button")) == 4
     [movie] = cut.list_movies(studio.db, local_user(studio.db), pid)

@@ -320,6 +320,8 @@ ROWS: tuple[Row, ...] = (
         lambda w, a: given(w.db, a, w.take, None, "approved")),
     Row("See where the review stands", decisions.review_state, Role.viewer, on_project,
         writes=False),
+    Row("Make final renders wait for approvals", decisions.require_approval, Role.owner,
+        lambda w, a: given(w.db, a, w.pid, True)),
     # the library
     Row("List the library", assets.list_assets, Role.viewer, on_project, writes=False),
     Row("See a scene's ingredients", assets.attached_references, Role.viewer,

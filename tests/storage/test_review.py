@@ -108,3 +108,27 @@ def test_an_approval_chooses_the_take_and_the_project_shows_its_review(
     ]
     with pytest.raises(PermissionDenied, match="deciding needs reviewer"):
         decisions.decide(db, vic, newer.id, None, "approved")
+
+
+def test_a_final_render_waits_for_every_scene_approved_when_the_owner_says_so(
+    db: Database, owner: User
+) -> None:
+    from storage import cut, jobs
+
+    pid, scene_id, rae, _ = team(db, owner)
+    draft = cut.create_render_job(db, owner, pid, {"final": True})  # no rule yet: allowed
+    jobs.cancel_job(db, owner, draft.id)
+    with pytest.raises(PermissionDenied, match="needs owner"):
+        decisions.require_approval(db, rae, pid, True)
+    decisions.require_approval(db, owner, pid, True)
+    with pytest.raises(InvalidInput) as waiting:
+        cut.create_render_job(db, owner, pid, {"final": True})
+    assert waiting.value.in_words() == (
+        "final: a final render needs every scene's take approved; not yet: 1. Dawn. "
+        "Approve them on the Review page, or render a draft"
+    )
+    cut.create_render_job(db, owner, pid, {})  # a draft is never held back
+    take = scenes.get_scene(db, owner, scene_id).selected_take_id
+    decisions.decide(db, rae, take, None, "approved")
+    final = cut.create_render_job(db, owner, pid, {"final": True})
+    assert final.params["final"] is True

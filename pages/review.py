@@ -9,7 +9,7 @@ from functools import partial
 
 import streamlit as st
 
-from storage import comments, cut, decisions
+from storage import comments, cut, decisions, revisions
 from storage import scenes as scene_store
 from storage.contract import MOVIE_FPS
 from storage.decisions import WORDS, ReviewState
@@ -17,7 +17,8 @@ from storage.models import Movie, Project, Role, Take, Verdict
 from storage.review_exports import SUFFIXES, Kind, export_comments
 from studio.components.media import media_url
 from studio.components.player import Drawn, Mark, Source, review_player, timecode
-from studio.ui import DRAFT_NOTE, act, may, needs, open_project, plain, services, user
+from studio.planning_ui import diff_markdown
+from studio.ui import DRAFT_NOTE, act, attempt, may, needs, open_project, plain, services, user
 
 MOVIE = 0  # the stack of movie versions, beside the scenes' stacks
 
@@ -300,7 +301,56 @@ def render() -> None:
         _threads(item, threads)
     with right:
         _decide(item)
+        if item.take_id is not None and _verdict(item, state) == Verdict.changes:
+            _revise(project, item.take_id)
         _exports(item, len(threads))
+    if item.take_id is not None:
+        _rounds(stack_scene(stacks, item))
+
+
+def stack_scene(stacks: dict[int, list[Item]], item: Item) -> int:
+    return next(scene for scene, items in stacks.items() if item in items)
+
+
+def _revise(project: Project, take_id: int) -> None:
+    """A new take with the requests folded into the prompt: the change and the cost first."""
+    if not may(Role.editor):
+        needs(Role.editor, "making a new take from the notes")
+        return
+    db, me = services().db, user()
+    asked = attempt(lambda: revisions.revision(db, me, take_id))
+    if asked is None:
+        return
+    with st.container(border=True):
+        st.markdown("**A new take from the notes**")
+        for request in asked.requests:
+            st.text(request)
+        st.markdown(diff_markdown(asked.before, asked.after))
+        plan = attempt(lambda: services().jobs.plan(me, project.id, [asked.scene_id]))
+        if plan is None:
+            return
+        cost = f"${plan.estimate:,.2f}" if plan.billed else "free draft"
+        if st.button(f"Make the new take · {cost}", type="primary", key=f"revise-{take_id}"):
+            once = {asked.scene_id: {"prompt": asked.after}}
+            make = partial(services().jobs.generate, me, project.id, [asked.scene_id], once=once)
+            act(make, "Queued a new take with the requested changes")
+
+
+def _rounds(scene_id: int) -> None:
+    """The scene's takes in the order they were made: cost, and who asked for what."""
+    made = revisions.rounds(services().db, user(), scene_id)
+    spent = sum(r.cost_usd for r in made)
+    with st.expander(f"Rounds of this scene: {len(made)} take(s), ${spent:,.2f}"):
+        for each in made:
+            draft = " · draft" if each.draft else ""
+            st.markdown(plain(
+                f"Take {each.number} · ${each.cost_usd:,.2f}{draft} · "
+                f"{each.made_at:%Y-%m-%d %H:%M} UTC"
+            ))  # fmt: skip
+            st.caption(plain(each.prompt))
+            for said in each.decisions:
+                st.text(f"{WORDS[said.verdict].capitalize()} by {said.who}"
+                        + (f": {said.note}" if said.note else ""))  # fmt: skip
 
 
 def _exports(item: Item, count: int) -> None:

@@ -109,7 +109,7 @@ def live_take(s: Session, take_id: int) -> Take | None:
     return take if scene is not None and scene.deleted_at is None else None
 
 
-def _scene_for(
+def scene_for(
     s: Session, actor: User, scene_id: int, minimum: Role, doing: str, deleted: bool = False
 ) -> Scene:
     """The scene, if the actor may do this to it; a deleted one only when ``deleted``."""
@@ -142,7 +142,7 @@ def list_scenes(db: Database, actor: User, project_id: int) -> list[Scene]:
 
 def get_scene(db: Database, actor: User, scene_id: int) -> Scene:
     with db.session() as s:
-        return _scene_for(s, actor, scene_id, Role.viewer, "viewing a scene")
+        return scene_for(s, actor, scene_id, Role.viewer, "viewing a scene")
 
 
 def add_scenes(
@@ -191,7 +191,7 @@ def update_scene(db: Database, actor: User, scene_id: int, changes: dict[str, An
     """Change the fields given (and, with ``references``, the ingredients attached by
     hand) in one transaction: a refusal of any part saves none of it."""
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "editing a scene")
+        scene = scene_for(s, actor, scene_id, Role.editor, "editing a scene")
         change_scene(s, db.catalog, actor, scene, changes)
     return scene
 
@@ -218,7 +218,7 @@ def change_scene(
 def duplicate_scene(db: Database, actor: User, scene_id: int) -> Scene:
     """A copy placed right after the original, with its ingredients but not its takes."""
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
+        scene = scene_for(s, actor, scene_id, Role.editor, "duplicating a scene")
         ordered = ordered_scenes(s, scene.project_id)
         values = clean_scene(scene_values(scene), scene_values(scene), db.catalog)
         values["title"] = f"{scene.title} (copy)"[:120]
@@ -240,7 +240,7 @@ def delete_scene(db: Database, media: MediaStore, actor: User, scene_id: int) ->
     ingredients, for ``restore_scene``. Its jobs already queued run on (their takes wait
     with it), but no new job or render can use it."""
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "deleting a scene")
+        scene = scene_for(s, actor, scene_id, Role.editor, "deleting a scene")
         if not mark_deleted(s, Scene, scene_id, True):
             raise Conflict(f"scene '{scene.title}' is already deleted")
         renumber(ordered_scenes(s, scene.project_id))  # its own position stays: where it goes back
@@ -255,7 +255,7 @@ def restore_scene(db: Database, actor: User, scene_id: int) -> Scene:
     """Undo a delete: the scene is back at its place in the storyboard (or last, if fewer
     scenes are left), with its takes, its selected take and its ingredients."""
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
+        scene = scene_for(s, actor, scene_id, Role.editor, "restoring a scene", deleted=True)
         if not mark_deleted(s, Scene, scene_id, False):
             raise Conflict(f"scene '{scene.title}' {too_late(scene.deleted_at)}")
         others = [other for other in ordered_scenes(s, scene.project_id) if other.id != scene_id]
@@ -287,7 +287,7 @@ def purge_expired(s: Session, project_id: int | None) -> list[str]:
 def move_scene(db: Database, actor: User, scene_id: int, new_index: int) -> None:
     """Move a scene to ``new_index`` (0-based) in the storyboard; others shift along."""
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "reordering scenes")
+        scene = scene_for(s, actor, scene_id, Role.editor, "reordering scenes")
         ordered = ordered_scenes(s, scene.project_id)
         if not 0 <= new_index < len(ordered):
             raise InvalidInput(
@@ -310,7 +310,7 @@ def renumber(ordered: list[Scene]) -> None:
 
 def select_take(db: Database, actor: User, scene_id: int, take_id: int | None) -> Scene:
     with db.session() as s:
-        scene = _scene_for(s, actor, scene_id, Role.editor, "choosing a take")
+        scene = scene_for(s, actor, scene_id, Role.editor, "choosing a take")
         if take_id is not None:
             take = s.get(Take, take_id)
             if take is None or take.scene_id != scene.id:

@@ -3,7 +3,7 @@ reply, a decision that chooses the take; a viewer reads and is offered nothing t
 
 from __future__ import annotations
 
-from storage import comments, members, scenes, users
+from storage import comments, decisions, jobs, members, scenes, users
 from storage.models import Role
 from storage.users import local_user
 from studio.services import Services
@@ -53,3 +53,26 @@ def test_a_viewer_reads_and_is_told_why_not(studio: Services) -> None:
     assert "![x](http://127.0.0.1:9/p.png)" in [t.value for t in app.text]  # text, not an image
     assert not [b for b in app.button if b.label in ("Comment", "Approve", "Resolve", "Reply")]
     assert any("commenting needs a reviewer" in c.value for c in app.caption)
+
+
+def test_an_editor_makes_a_new_take_from_the_requests_and_a_reviewer_cannot(
+    studio: Services,
+) -> None:
+    pid = seeded(studio)
+    owner = local_user(studio.db)
+    (scene,) = scenes.list_scenes(studio.db, owner, pid)
+    take = made_take(studio.db, owner, pid, scene.id, 4.0)
+    studio.media.write(take.media_key, mp4_bytes(4.0))
+    rae = users.sign_in(studio.db, "https://idp.example", "rae", "rae@example.com", "Rae")
+    members.add_member(studio.db, owner, pid, rae, Role.reviewer)
+    decisions.decide(studio.db, rae, take.id, None, "changes", "Make it dusk")
+    seen = page("review", pid, as_user=rae)
+    assert not [b for b in seen.button if b.label.startswith("Make the new take")]
+    assert any("making a new take from the notes needs an editor" in c.value for c in seen.caption)
+    app = page("review", pid)
+    button = next(b for b in app.button if b.label.startswith("Make the new take"))
+    assert button.label == "Make the new take · free draft"
+    button.click().run()
+    assert app.success[0].value == "Queued a new take with the requested changes"
+    (job,) = [j for j in jobs.list_jobs(studio.db, owner, pid) if j.status == "queued"]
+    assert job.params["prompt"] == "a sunrise Revision: Make it dusk."

@@ -39,6 +39,7 @@ from storage import (
     projects,
     reports,
     review_exports,
+    revisions,
     scenes,
     storyboard,
     take_notes,
@@ -137,6 +138,7 @@ class World:
     unconfirmed_job: int
     invited: str
     comment: int  # on the take
+    asked_take: int  # the other scene's take, with changes requested
     board: Path  # a storyboard file to import
     since: datetime  # before any job of this world ended
 
@@ -178,12 +180,13 @@ def seeded(db: Database, media: LocalMediaStore, cast: Cast, board: Path, n: int
     movie = NewMovie("m.mp4", "m.srt", "m.vtt", "m.otio", 8.0, 1280, 720, 1000, 1.0)
     assert cut.complete_render(db, render.id, movie)
     comment = comments.add_comment(db, owner, takes[0].id, None, "warmer light", 10)
+    decisions.decide(db, owner, takes[1].id, None, "changes", "slower, please")
     queued, unconfirmed = jobs.create_generation_jobs(db, owner, pid, True, [scene.id, other.id])
     jobs.claim_job(db, unconfirmed.id)
     jobs.fail_job(db, unconfirmed.id, jobs.UNCONFIRMED, "its answer was lost")
     return World(
         db, media, cast, pid, name, scene.id, other.id, deleted.id, takes[0].id, asset.id,
-        gone.id, queued.id, unconfirmed.id, invited, comment.id, board, since,
+        gone.id, queued.id, unconfirmed.id, invited, comment.id, takes[1].id, board, since,
     )  # fmt: skip
 
 
@@ -320,6 +323,10 @@ ROWS: tuple[Row, ...] = (
         lambda w, a: given(w.db, a, w.take, None, "approved")),
     Row("See where the review stands", decisions.review_state, Role.viewer, on_project,
         writes=False),
+    Row("See a scene's rounds (takes, costs, decisions)", revisions.rounds, Role.viewer,
+        lambda w, a: given(w.db, a, w.scene), writes=False),
+    Row("Fold the requested changes into a new prompt", revisions.revision, Role.editor,
+        lambda w, a: given(w.db, a, w.asked_take), writes=False),
     Row("Make final renders wait for approvals", decisions.require_approval, Role.owner,
         lambda w, a: given(w.db, a, w.pid, True)),
     # the library
@@ -392,6 +399,7 @@ NOT_OPERATIONS = {
     "changes), whose caller checked editor",
     "storage.limits.check_limits": "part of queueing, after its editor check",
     "storage.review_items.review_item": "the gate of every comment and decision, inside them",
+    "storage.scenes.scene_for": "the gate of every operation on one scene, inside them",
 }
 
 

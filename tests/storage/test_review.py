@@ -7,7 +7,7 @@ import pytest
 
 from storage import comments, decisions, members, projects, scenes, users
 from storage.db import Database
-from storage.errors import InvalidInput, NotFound, PermissionDenied
+from storage.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from storage.models import Role, User, Verdict
 from tests.storage.made_takes import made_take
 
@@ -132,3 +132,30 @@ def test_a_final_render_waits_for_every_scene_approved_when_the_owner_says_so(
     decisions.decide(db, rae, take, None, "approved")
     final = cut.create_render_job(db, owner, pid, {"final": True})
     assert final.params["final"] is True
+
+
+def test_a_request_becomes_a_new_take_and_the_rounds_tell_the_story(
+    db: Database, owner: User
+) -> None:
+    from storage import jobs, revisions
+
+    pid, scene_id, rae, _ = team(db, owner)
+    (take,) = scenes.list_takes(db, owner, pid)
+    with pytest.raises(Conflict, match="no changes are requested of it"):
+        revisions.revision(db, owner, take.id)
+    comments.add_comment(db, rae, take.id, None, "the gull is too big", 10)
+    decisions.decide(db, rae, take.id, None, "changes", "the boat should drift left")
+    with pytest.raises(PermissionDenied, match="making a new take from notes needs editor"):
+        revisions.revision(db, rae, take.id)
+    asked = revisions.revision(db, owner, take.id)
+    assert asked.requests == ["Rae Lin: the boat should drift left", "Rae Lin: the gull is too big"]
+    assert asked.after == "boats Revision: the boat should drift left. the gull is too big."
+    (job,) = jobs.create_generation_jobs(
+        db, owner, pid, True, [scene_id], once={scene_id: {"prompt": asked.after}}
+    )
+    assert job.params["prompt"] == asked.after
+    assert scenes.get_scene(db, owner, scene_id).prompt == "boats"  # the scene keeps its own
+    (first,) = revisions.rounds(db, rae, scene_id)
+    assert [(s.verdict, s.who, s.note) for s in first.decisions] == [
+        (Verdict.changes, "Rae Lin", "the boat should drift left")
+    ]

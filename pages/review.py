@@ -21,6 +21,7 @@ from studio.planning_ui import diff_markdown
 from studio.ui import DRAFT_NOTE, act, attempt, may, needs, open_project, plain, services, user
 
 MOVIE = 0  # the stack of movie versions, beside the scenes' stacks
+LIVE_SECONDS = 1.0  # how soon others' comments appear
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ def render() -> None:
     if missing:
         st.error(f"{', '.join(missing)}: the file is missing from the media store")
         return
+    _live(item, comments.review_mark(db, me, item.take_id, item.movie_id))
     threads = comments.list_comments(db, me, item.take_id, item.movie_id)
     marks = [
         Mark(t.comment.frame or 0, t.comment.end_frame, t.comment.drawing,
@@ -351,6 +353,14 @@ def _rounds(scene_id: int) -> None:
             for said in each.decisions:
                 st.text(f"{WORDS[said.verdict].capitalize()} by {said.who}"
                         + (f": {said.note}" if said.note else ""))  # fmt: skip
+
+
+@st.fragment(run_every=LIVE_SECONDS)
+def _live(item: Item, shown: tuple[int, ...]) -> None:
+    """Another reviewer's comment, reply or decision appears here within seconds: the page
+    redraws when the item's review moved since it was drawn (a small query otherwise)."""
+    if comments.review_mark(services().db, user(), item.take_id, item.movie_id) != shown:
+        st.rerun(scope="app")
 
 
 def _exports(item: Item, count: int) -> None:

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.db import Database
 from storage.errors import NotFound
-from storage.models import Comment, Membership, Role, User, utcnow
+from storage.models import Comment, Decision, Membership, Role, User, utcnow
 from storage.permissions import require
-from storage.review_items import Item, review_item
+from storage.review_items import Item, about, review_item
 from storage.validation import Checker
 
 MAX_BODY_CHARS = 4000
@@ -131,13 +131,26 @@ def list_comments(
         return threads_of(s, item)
 
 
+def review_mark(
+    db: Database, actor: User, take_id: int | None = None, movie_id: int | None = None
+) -> tuple[int, ...]:
+    """What changes whenever anyone comments, replies, resolves or decides on the item: a
+    page showing it polls this, and redraws only when it moved."""
+    with db.session() as s:
+        item = review_item(s, actor, take_id, movie_id, Role.viewer, "reading comments")
+        on_comment = about(Comment, item)
+        on_decision = about(Decision, item)
+        said = s.execute(
+            select(func.count(), func.max(Comment.id), func.count(Comment.resolved_at)).where(
+                on_comment
+            )
+        ).one()
+        decided = s.execute(select(func.count(), func.max(Decision.id)).where(on_decision)).one()
+        return tuple(int(x or 0) for x in (*said, *decided))
+
+
 def threads_of(s: Session, item: Item) -> list[Thread]:
-    on_item = (
-        Comment.take_id == item.take_id
-        if item.take_id is not None
-        else Comment.movie_id == item.movie_id
-    )
-    rows = list(s.scalars(select(Comment).where(on_item).order_by(Comment.id)))
+    rows = list(s.scalars(select(Comment).where(about(Comment, item)).order_by(Comment.id)))
     ids = {c.user_id for c in rows} | {c.resolved_by for c in rows if c.resolved_by}
     ids |= {i for c in rows for i in c.mentions or []}
     names = {i: n for i, n in s.execute(select(User.id, User.name).where(User.id.in_(ids)))}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from storage import audit
 from storage.db import Database
 from storage.models import Decision, Movie, Role, Scene, User, Verdict
 from storage.permissions import require
-from storage.review_items import review_item
+from storage.review_items import about, review_item
 from storage.scenes import choose_take, ordered_scenes
 from storage.validation import Checker
 
@@ -90,15 +89,10 @@ def history(
     """The item's decisions, newest first."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.viewer, "reading decisions")
-        on_item: Any = (
-            Decision.take_id == item.take_id
-            if item.take_id is not None
-            else Decision.movie_id == item.movie_id
-        )
         rows = s.execute(
             select(Decision, User.name)
             .join(User, User.id == Decision.user_id)
-            .where(on_item)
+            .where(about(Decision, item))
             .order_by(Decision.id.desc())
         )
         return [Said(Verdict(d.verdict), name, d.note, d.created_at) for d, name in rows]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from storage.contract import MOVIE_FPS
 from storage.errors import FieldError, InvalidInput, NotFound
-from storage.models import Movie, Role, Scene, User
+from storage.models import Comment, Decision, Movie, Role, Scene, User
 from storage.permissions import require
 from storage.scenes import live_take
 
@@ -58,3 +59,10 @@ def review_item(
         movie.project_id, None, movie.id, None, MOVIE_FPS,
         max(1, round(movie.duration * MOVIE_FPS)), f"version {movie.version}",
     )  # fmt: skip
+
+
+def about(model: type[Comment] | type[Decision], item: Item) -> ColumnElement[bool]:
+    """Which rows of comments or decisions are about the item."""
+    if item.take_id is not None:
+        return model.take_id == item.take_id
+    return model.movie_id == item.movie_id

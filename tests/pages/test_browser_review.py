@@ -173,6 +173,8 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
         assert "approved (it is now the scene's take in the movie)" in rae.inner_text("body")
         assert scenes.get_scene(studio.db, owner, scene.id).selected_take_id == take.id
         assert "1 of 1 scene(s) approved" in rae.inner_text("body")
+        # the owner's page, open all along, shows it without a reload
+        mara.get_by_text("Approved by Rae").first.wait_for(timeout=10_000)
 
         # the markers an editor imports: the EDL read back by OpenTimelineIO, frame-exact
         with rae.expect_download() as download:

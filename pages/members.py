@@ -14,7 +14,7 @@ from studio.ui import act, open_project, plain, services, user
 ROLE_WORDS = {
     Role.owner: "owner: everything, and the team",
     Role.editor: "editor: plans, generates (spends) and assembles",
-    Role.reviewer: "reviewer: watches, rates and notes takes; never spends",
+    Role.reviewer: "reviewer: comments, approves or asks for changes; never spends",
     Role.viewer: "viewer: watches",
 }
 

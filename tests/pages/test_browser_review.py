@@ -7,6 +7,7 @@ fetches nothing; the owner replies and resolves; the reviewer's approval chooses
 from __future__ import annotations
 
 import io
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -164,10 +165,18 @@ def _journey(sync_api: Any, settings: Settings, base: str, port: int, shots: Pat
         idle(mara)
         assert "resolved by Local creator" in mara.inner_text("body")
 
-        # the reviewer approves: the take becomes the scene's take in the movie
+        # the reviewer asks for changes: only an editor may make the new take from them
         rae.reload()
         idle(rae)
         assert "Fixed in the next take" in rae.inner_text("body")
+        rae.get_by_placeholder("What to change, or why").fill("Make it dusk")
+        rae.get_by_role("button", name="Request changes").click()
+        idle(rae)
+        assert "making a new take from the notes needs an editor" in rae.inner_text("body")
+        assert rae.get_by_role("button", name=re.compile("^Make the new take")).count() == 0
+        mara.get_by_role("button", name=re.compile("^Make the new take")).wait_for(timeout=10_000)
+
+        # the reviewer approves: the take becomes the scene's take in the movie
         rae.get_by_role("button", name="Approve").click()
         idle(rae)
         assert "approved (it is now the scene's take in the movie)" in rae.inner_text("body")

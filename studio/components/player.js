@@ -132,6 +132,8 @@ function review(root, data, fps, setStateValue, go) {
   const frames = () => Math.max(1, Math.floor((lead.duration || 0) * fps));
   const paintMarks = () => {
     const bar = root.querySelector(".vg-marks");
+    const scrub = root.querySelector(".vg-scrub"); // the marks lie right above its track
+    Object.assign(bar.style, { marginLeft: `${scrub.offsetLeft}px`, width: `${scrub.offsetWidth}px` });
     bar.replaceChildren(...root._marks.map((m) => {
       const tick = document.createElement("button");
       tick.className = "vg-mark";
@@ -165,6 +167,7 @@ function review(root, data, fps, setStateValue, go) {
   };
   lead.addEventListener("loadedmetadata", fit);
   new ResizeObserver(fit).observe(lead);
+  new ResizeObserver(paintMarks).observe(root.querySelector(".vg-scrub"));
   const jump = (step) => {
     const here = Number(root.dataset.frame || 0);
     const starts = [...new Set(root._marks.map((m) => m.frame))].sort((a, b) => a - b);

@@ -149,7 +149,7 @@ def _render_form(project: Project) -> None:
         "Final render",
         help="Labelled final, not a draft cut"
         + (
-            "; it waits until every scene's take is approved on the Review page"
+            "; it needs every scene's take approved on the Review page first"
             if project.final_needs_approval
             else ""
         ),

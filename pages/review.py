@@ -13,6 +13,7 @@ from storage import comments, cut, decisions, revisions
 from storage import scenes as scene_store
 from storage.contract import MOVIE_FPS
 from storage.decisions import WORDS, ReviewState
+from storage.errors import StudioError
 from storage.models import Movie, Project, Role, Take, Verdict
 from storage.review_exports import SUFFIXES, Kind, export_comments
 from studio.components.media import media_url
@@ -25,14 +26,16 @@ LIVE_SECONDS = 1.0  # how soon others' comments appear
 
 
 @dataclass(frozen=True)
-class Item:
+class Entry:
     """One take or movie version as the page shows it."""
 
     take_id: int | None
     movie_id: int | None
+    scene_id: int | None  # a take's
     label: str
     media_key: str
     fps: float
+    frames: int
     draft: bool
 
     @property
@@ -40,13 +43,13 @@ class Item:
         return f"take-{self.take_id}" if self.take_id else f"movie-{self.movie_id}"
 
 
-def _stacks(project: Project) -> tuple[dict[int, str], dict[int, list[Item]]]:
+def _stacks(project: Project) -> tuple[dict[int, str], dict[int, list[Entry]]]:
     """Each scene's takes (newest on top) and the movie's versions, by stack."""
     db, me = services().db, user()
     scenes = scene_store.list_scenes(db, me, project.id)
     takes = scene_store.list_takes(db, me, project.id)  # newest first within a scene
     names = {sc.id: f"{n}. {sc.title}" for n, sc in enumerate(scenes, 1)}
-    stacks: dict[int, list[Item]] = {}
+    stacks: dict[int, list[Entry]] = {}
     for scene in scenes:  # numbered oldest first, as takes are counted; newest on top
         own = [t for t in takes if t.scene_id == scene.id]
         stacks[scene.id] = [_take_item(t, len(own) - n) for n, t in enumerate(own)]
@@ -56,16 +59,16 @@ def _stacks(project: Project) -> tuple[dict[int, str], dict[int, list[Item]]]:
     return names, stacks
 
 
-def _take_item(take: Take, number: int) -> Item:
+def _take_item(take: Take, number: int) -> Entry:
     draft = " · draft" if take.is_draft else ""
-    return Item(take.id, None, f"Take {number} · {take.duration:.1f} s{draft}",
-                take.media_key, take.fps, take.is_draft)  # fmt: skip
+    return Entry(take.id, None, take.scene_id, f"Take {number} · {take.duration:.1f} s{draft}",
+                 take.media_key, take.fps, round(take.duration * take.fps), take.is_draft)  # fmt: skip
 
 
-def _movie_item(movie: Movie) -> Item:
+def _movie_item(movie: Movie) -> Entry:
     final = "final" if movie.final else "draft cut"
-    return Item(None, movie.id, f"Version {movie.version} · {final} · {movie.duration:.1f} s",
-                movie.media_key, MOVIE_FPS, False)  # fmt: skip
+    return Entry(None, movie.id, None, f"Version {movie.version} · {final} · {movie.duration:.1f} s",
+                 movie.media_key, MOVIE_FPS, round(movie.duration * MOVIE_FPS), False)  # fmt: skip
 
 
 def _state_words(state: ReviewState) -> str:
@@ -73,21 +76,21 @@ def _state_words(state: ReviewState) -> str:
     return f"{state.scenes_approved} of {state.scenes} scene(s) approved · the cut: {cut_words}"
 
 
-def _verdict(item: Item, state: ReviewState) -> Verdict | None:
+def _verdict(item: Entry, state: ReviewState) -> Verdict | None:
     if item.take_id is not None:
         return state.takes.get(item.take_id)
     return state.movies.get(item.movie_id or 0)
 
 
-def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Item]],
-          state: ReviewState) -> tuple[Item, list[Item]] | None:  # fmt: skip
+def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Entry]],
+          state: ReviewState) -> tuple[Entry, list[Entry]] | None:  # fmt: skip
     """The stack (a scene, or the movie), then the item in it: newest on top."""
     key = f"review-stack-{project.id}"
     if st.session_state.get(key) not in stacks:
         st.session_state[key] = next((s for s, items in stacks.items() if items), MOVIE)
     cols = st.columns(2)
     stack = cols[0].selectbox(
-        "Scene", list(stacks), key=key,
+        "Scene or movie", list(stacks), key=key,
         format_func=lambda s: f"{names[s]} ({len(stacks[s])})",
     )  # fmt: skip
     items = stacks[stack]
@@ -105,7 +108,7 @@ def _pick(project: Project, names: dict[int, str], stacks: dict[int, list[Item]]
     return by_key[picked], [i for i in items if i.key != picked]
 
 
-def _compared(item: Item, others: list[Item]) -> tuple[Item | None, bool]:
+def _compared(item: Entry, others: list[Entry]) -> tuple[Entry | None, bool]:
     """Another item of the same stack to play in sync with it, beside it or under a wipe."""
     if not others:
         return None, False
@@ -121,11 +124,12 @@ def _compared(item: Item, others: list[Item]) -> tuple[Item | None, bool]:
     return (by_key[other] if other else None), wipe
 
 
-def _frame_of(seconds: float, fps: float) -> int:
-    return round(seconds * fps)
+def _frame_of(seconds: float, item: Entry) -> int:
+    """The frame on screen (the player counts whole frames; past the end is the last)."""
+    return min(int(seconds * item.fps + 1e-3), item.frames - 1)
 
 
-def _comment_form(item: Item, frame: int, drawn: Drawn | None) -> None:
+def _comment_form(item: Entry, frame: int, drawn: Drawn | None) -> None:
     """A comment at the frame the player is paused on, or over a range from it, with what
     was drawn on that frame."""
     if not may(Role.reviewer):
@@ -160,7 +164,7 @@ def _comment_form(item: Item, frame: int, drawn: Drawn | None) -> None:
             act(add, sent)
 
 
-def _threads(item: Item, threads: list[comments.Thread]) -> None:
+def _threads(item: Entry, threads: list[comments.Thread]) -> None:
     db, me = services().db, user()
     st.markdown(f"**Comments** ({len(threads)})")
     if not threads:
@@ -206,13 +210,14 @@ def _reply(comment_id: int) -> None:
             act(partial(comments.reply, services().db, user(), comment_id, text), sent)
 
 
-def _decide(item: Item) -> None:
+def _decide(item: Entry) -> None:
     db, me = services().db, user()
     said = decisions.history(db, me, item.take_id, item.movie_id)
     st.markdown("**Decision**")
     if said:
         latest = said[0]
         st.markdown(plain(f"{WORDS[latest.verdict].capitalize()} by {latest.who}"))
+        st.caption(f"{latest.at:%Y-%m-%d %H:%M} UTC")
         if latest.note:
             st.text(latest.note)
     else:
@@ -245,7 +250,12 @@ def _decide(item: Item) -> None:
     if len(said) > 1:
         with st.expander(f"Earlier decisions ({len(said) - 1})"):
             for earlier in said[1:]:
-                st.markdown(plain(f"{WORDS[earlier.verdict].capitalize()} by {earlier.who}"))
+                st.markdown(
+                    plain(
+                        f"{WORDS[earlier.verdict].capitalize()} by {earlier.who} · "
+                        f"{earlier.at:%Y-%m-%d %H:%M} UTC"
+                    )
+                )
                 if earlier.note:
                     st.text(earlier.note)
 
@@ -259,15 +269,13 @@ def render() -> None:
     state = decisions.review_state(db, me, project.id)
     st.caption(plain(_state_words(state)))
     if may(Role.owner):
+        # no key: the toggle shows the rule as saved, and only a click changes it
         rule = st.toggle(
-            "Final renders wait until every scene's take is approved",
+            "A final render needs every scene's take approved",
             value=project.final_needs_approval,
-            key=f"final-rule-{project.id}",
         )
         if rule != project.final_needs_approval:
-            said = (
-                "Final renders now wait for approvals" if rule else "Final renders no longer wait"
-            )
+            said = "Final renders now need approvals" if rule else "Final renders no longer do"
             act(partial(decisions.require_approval, db, me, project.id, rule), said)
     names, stacks = _stacks(project)
     picked = _pick(project, names, stacks, state)
@@ -279,7 +287,7 @@ def render() -> None:
     played = [i for i in (item, other) if i is not None]
     missing = [i.label for i in played if not media.exists(i.media_key)]
     if missing:
-        st.error(f"{', '.join(missing)}: the file is missing from the media store")
+        st.error(f"{', '.join(missing)}: its video file is missing; it cannot be played")
         return
     _live(item, comments.review_mark(db, me, item.take_id, item.movie_id))
     threads = comments.list_comments(db, me, item.take_id, item.movie_id)
@@ -293,10 +301,11 @@ def render() -> None:
         [Source(media_url(i.media_key), i.label) for i in played],
         key=f"review-player-{item.key}", fps=item.fps, marks=marks, seek=seek, asked=asked,
         cleared=st.session_state.get(f"comment-form-{item.key}", 0), wipe=wipe,
+        pen=may(Role.reviewer),
     )  # fmt: skip
     if item.draft:
         st.caption(DRAFT_NOTE)
-    frame = _frame_of(at, item.fps)
+    frame = _frame_of(at, item)
     left, right = st.columns([3, 2])
     with left:
         _comment_form(item, frame, drawn)
@@ -307,11 +316,8 @@ def render() -> None:
             _revise(project, item.take_id)
         _exports(item, len(threads))
     if item.take_id is not None:
-        _rounds(stack_scene(stacks, item))
-
-
-def stack_scene(stacks: dict[int, list[Item]], item: Item) -> int:
-    return next(scene for scene, items in stacks.items() if item in items)
+        assert item.scene_id is not None  # a take's
+        _rounds(item.scene_id)
 
 
 def _revise(project: Project, take_id: int) -> None:
@@ -356,14 +362,19 @@ def _rounds(scene_id: int) -> None:
 
 
 @st.fragment(run_every=LIVE_SECONDS)
-def _live(item: Item, shown: tuple[int, ...]) -> None:
+def _live(item: Entry, shown: tuple[str, ...]) -> None:
     """Another reviewer's comment, reply or decision appears here within seconds: the page
-    redraws when the item's review moved since it was drawn (a small query otherwise)."""
-    if comments.review_mark(services().db, user(), item.take_id, item.movie_id) != shown:
+    redraws when the item's review moved since it was drawn (a small query otherwise), or
+    when the item is gone or no longer theirs (the page then says why)."""
+    try:
+        moved = comments.review_mark(services().db, user(), item.take_id, item.movie_id) != shown
+    except StudioError:
+        moved = True
+    if moved:
         st.rerun(scope="app")
 
 
-def _exports(item: Item, count: int) -> None:
+def _exports(item: Entry, count: int) -> None:
     """The comments for an editor's tools: each file made when its button is clicked."""
     if not count:
         return
@@ -375,11 +386,12 @@ def _exports(item: Item, count: int) -> None:
     )  # fmt: skip
 
     def made(kind: Kind) -> str:
-        return export_comments(db, media, me, item.take_id, item.movie_id, kind)[1]
+        return export_comments(db, media, me, item.take_id, item.movie_id, kind)
 
     with st.container(horizontal=True):
         for kind, label, mime in formats:
             st.download_button(
                 label, partial(made, kind), file_name=f"{item.key}-{SUFFIXES[kind]}",
                 mime=mime, key=f"export-{kind}-{item.key}", icon=":material/download:",
+                on_click="ignore",  # a rerun would retire the file before it is fetched
             )  # fmt: skip

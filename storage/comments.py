@@ -22,11 +22,11 @@ from storage.validation import Checker
 
 MAX_BODY_CHARS = 4000
 MAX_SHAPES = 50
-MAX_POINTS = 500  # of one freehand line
+MAX_POINTS = 2000  # of a whole drawing: it goes to every open Review page
 SHAPES = ("free", "arrow", "box")  # a box and an arrow are two points: from, to
 SHAPE_WORDS = {"free": "a freehand line", "arrow": "an arrow", "box": "a box"}
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-MENTION = re.compile(r"(?<![\w.])@([\w.+-]*\w)")  # "@mara" or "@mara@example.com"
+MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.+-]*\w|[A-Za-z])")  # "@mara", "@mara.lin"
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class Note:
 
     id: int
     author: str
-    author_id: int
     body: str
     frame: int | None
     end_frame: int | None
@@ -65,18 +64,20 @@ def add_comment(
     movie version, maybe with a drawing on that frame; reviewers and above."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.reviewer, "commenting")
-        check = Checker({"comment": body, "frame": frame, "end frame": end_frame})
+        # frames are stored from 0 and said from 1, as the player shows them
+        check = Checker({"comment": body, "frame": _said(frame), "end frame": _said(end_frame)})
         text = check.text("comment", limit=MAX_BODY_CHARS, required=True)
-        last = item.frames - 1
-        at = check.integer("frame", low=0, high=last, default=None, scope=item.label)
-        end = check.integer("end frame", low=0, high=last, default=None, scope=item.label)
+        frames = item.frames
+        at = check.integer("frame", low=1, high=frames, default=None, scope=item.label)
+        end = check.integer("end frame", low=1, high=frames, default=None, scope=item.label)
         if at is None and not check.errors:
             check.fail("frame", "is required: the frame the comment is about")
-        if at is not None and end is not None and at <= last and end <= at:
+        if at is not None and end is not None and at <= frames and end <= at:
             check.fail("end frame", f"{end} is not after the frame ({at}); leave it empty for one")
         shapes = clean_drawing(check, drawing)
-        mentioned = _mentions(s, check, item.project_id, text)
+        mentioned = _mentions(s, item.project_id, text)
         check.done()
+        at, end = (None if f is None else f - 1 for f in (at, end))
         comment = Comment(
             project_id=item.project_id, scene_id=item.scene_id, take_id=item.take_id,
             movie_id=item.movie_id, user_id=actor.id, body=text, frame=at, end_frame=end,
@@ -91,12 +92,17 @@ def add_comment(
         return comment
 
 
+def _said(frame: Any) -> Any:
+    """A frame counted from 0 as people count it, from 1 (anything else as it came)."""
+    return frame + 1 if isinstance(frame, int) and not isinstance(frame, bool) else frame
+
+
 def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
     with db.session() as s:
         parent = _thread(s, actor, comment_id, Role.reviewer, "replying")
         check = Checker({"reply": body})
         text = check.text("reply", limit=MAX_BODY_CHARS, required=True)
-        mentioned = _mentions(s, check, parent.project_id, text)
+        mentioned = _mentions(s, parent.project_id, text)
         check.done()
         answer = Comment(
             project_id=parent.project_id, scene_id=parent.scene_id, take_id=parent.take_id,
@@ -133,7 +139,7 @@ def list_comments(
 
 def review_mark(
     db: Database, actor: User, take_id: int | None = None, movie_id: int | None = None
-) -> tuple[int, ...]:
+) -> tuple[str, ...]:
     """What changes whenever anyone comments, replies, resolves or decides on the item: a
     page showing it polls this, and redraws only when it moved."""
     with db.session() as s:
@@ -141,12 +147,15 @@ def review_mark(
         on_comment = about(Comment, item)
         on_decision = about(Decision, item)
         said = s.execute(
-            select(func.count(), func.max(Comment.id), func.count(Comment.resolved_at)).where(
-                on_comment
-            )
+            select(
+                func.count(),
+                func.max(Comment.id),
+                func.count(Comment.resolved_at),
+                func.max(Comment.resolved_at),  # a resolve and a reopen in one second
+            ).where(on_comment)
         ).one()
         decided = s.execute(select(func.count(), func.max(Decision.id)).where(on_decision)).one()
-        return tuple(int(x or 0) for x in (*said, *decided))
+        return tuple(str(x) for x in (*said, *decided))
 
 
 def threads_of(s: Session, item: Item) -> list[Thread]:
@@ -164,7 +173,7 @@ def threads_of(s: Session, item: Item) -> list[Thread]:
 
 def _note(row: Comment, names: dict[int, str]) -> Note:
     return Note(
-        row.id, names.get(row.user_id, "someone"), row.user_id, row.body, row.frame,
+        row.id, names.get(row.user_id, "someone"), row.body, row.frame,
         row.end_frame, row.drawing, [names.get(i, "someone") for i in row.mentions or []],
         names.get(row.resolved_by, "someone") if row.resolved_by else None, row.created_at,
     )  # fmt: skip
@@ -184,9 +193,9 @@ def _thread(s: Session, actor: User, comment_id: int, minimum: Role, doing: str)
     return comment
 
 
-def _mentions(s: Session, check: Checker, project_id: int, text: str) -> list[User]:
-    """The members an "@name" names: their e-mail, the part before its "@", or their first
-    name. One that names nobody on the team is refused: it would notify no one."""
+def _mentions(s: Session, project_id: int, text: str) -> list[User]:
+    """The members an "@name" names: the part of their e-mail before its "@", or their
+    first name. An "@word" that names nobody on the team is just text ("shot @2x")."""
     said = dict.fromkeys(m.lower() for m in MENTION.findall(text))
     if not said:
         return []
@@ -200,16 +209,9 @@ def _mentions(s: Session, check: Checker, project_id: int, text: str) -> list[Us
 
     def handles(user: User) -> set[str]:
         first = user.name.split()[0].lower() if user.name.split() else ""
-        return {user.email, user.email.split("@")[0], first} - {""}
+        return {user.email.split("@")[0], first} - {""}
 
-    found, unknown = [], []
-    for name in said:
-        matches = [u for u in team if name in handles(u)]
-        (found.extend(matches[:1]) if matches else unknown.append(name))
-    if unknown:
-        names = ", ".join(sorted(f"@{u.email.split('@')[0]}" for u in team))
-        check.fail("mentions", f"@{unknown[0]} is not on the team; mention one of: {names}")
-    return found
+    return [u for u in team if said.keys() & handles(u)]
 
 
 def clean_drawing(check: Checker, value: Any) -> list[dict[str, Any]] | None:
@@ -219,7 +221,7 @@ def clean_drawing(check: Checker, value: Any) -> list[dict[str, Any]] | None:
     if not isinstance(value, list) or len(value) > MAX_SHAPES:
         check.fail("drawing", f"must be a list of at most {MAX_SHAPES} shapes")
         return None
-    shapes = []
+    shapes, total = [], 0
     for number, shape in enumerate(value, 1):
         name = f"drawing shape {number}"
         if not isinstance(shape, dict) or shape.get("kind") not in SHAPES:
@@ -231,11 +233,14 @@ def clean_drawing(check: Checker, value: Any) -> list[dict[str, Any]] | None:
             many = "2 points" if kind != "free" else f"2 to {MAX_POINTS} points"
             check.fail(name, f"{SHAPE_WORDS[kind]} needs {many}, each [x, y] from 0 to 1")
             continue
+        total += len(points)
         if not isinstance(color, str) or not COLOR.fullmatch(color):
             check.fail(name, f"color {color!r} is not #rrggbb")
             continue
-        shapes.append({"kind": kind, "points": [[float(x), float(y)] for x, y in points],
+        shapes.append({"kind": kind, "points": [[round(x, 3), round(y, 3)] for x, y in points],
                        "color": color})  # fmt: skip
+    if total > MAX_POINTS:
+        check.fail("drawing", f"has {total} points; at most {MAX_POINTS} in all")
     return shapes or None
 
 

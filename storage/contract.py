@@ -14,6 +14,13 @@ from typing import Any
 MOVIE_FPS = 24  # every movie is rendered at it: review comments count a version's frames
 
 
+def frame_timecode(frame: int, fps: float) -> str:
+    """``hours:minutes:seconds:frames`` of a frame counted from 0, as editors write time."""
+    whole = round(fps)
+    seconds = frame // whole
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame % whole:02d}"
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """An uploaded image a scene uses: a frame, or a reference ("asset" or "style")."""

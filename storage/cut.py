@@ -172,12 +172,15 @@ def create_render_job(db: Database, actor: User, project_id: int, settings: dict
         project = require(s, actor, project_id, Role.editor, "rendering the movie")
         cleaned = clean_render_settings(settings)
         final = cleaned.pop("final")
-        waiting = unapproved(s, project_id) if final and project.final_needs_approval else []
-        if waiting:
-            raise InvalidInput([FieldError("final", (
-                f"a final render needs every scene's take approved; not yet: "
-                f"{', '.join(waiting)}. Approve them on the Review page, or render a draft"
-            ))])  # fmt: skip
+        if final and project.final_needs_approval:
+            lock_project(s, project_id)  # approvals and the cut read as one
+            waiting = unapproved(s, project_id, actor)
+            if waiting:
+                raise InvalidInput([FieldError("final", (
+                    "a final render needs every scene's take approved by someone other than "
+                    f"you; not yet: {', '.join(waiting)}. Ask a reviewer on the Review page, "
+                    "or render a draft"
+                ))])  # fmt: skip
         check_limits(s, actor, 1, 0.0)
         job = Job(
             project_id=project_id,

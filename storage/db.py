@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,12 +58,14 @@ class Database:
             except OperationalError as exc:
                 raise self._unavailable(exc) from exc
 
-    def migrate(self) -> None:
+    def migrate(self, revision: str = "head", down: bool = False) -> None:
+        """Bring the schema up to ``revision`` (or, ``down``, back to it)."""
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn, _no_cascades(conn):
                 config = alembic_config(self.url)
                 config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                with conn.begin():
+                    (command.downgrade if down else command.upgrade)(config, revision)
         except OperationalError as exc:
             raise self._unavailable(exc) from exc
 
@@ -74,6 +76,23 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _no_cascades(conn: Connection) -> Iterator[None]:
+    """SQLite alters a table by building it anew and dropping the old one; with foreign
+    keys on, that drop would cascade (a project's scenes, takes and team gone with it), so
+    they are off while the schema changes."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or ignored
+        conn.commit()
+    try:
+        yield
+    finally:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def alembic_config(url: str) -> Config:

@@ -46,10 +46,6 @@ class ReviewState:
     scenes_approved: int  # whose chosen take is approved
     cut: Verdict | None  # the newest version's, None before any
 
-    @property
-    def all_approved(self) -> bool:
-        return self.scenes > 0 and self.scenes_approved == self.scenes
-
 
 def decide(
     db: Database,
@@ -75,7 +71,10 @@ def decide(
         if chosen == Verdict.approved and item.scene_id is not None:
             scene = s.get(Scene, item.scene_id)
             assert scene is not None  # review_item found the take's live scene
-            choose_take(scene, item.take_id)
+            if scene.selected_take_id != item.take_id:
+                choose_take(scene, item.take_id)  # and its trims start again
+                audit.record(s, actor, "take.selected", item.project_id, scene=scene.id,
+                             take=item.take_id, by="approval")  # fmt: skip
         s.flush()
         audit.record(
             s, actor, f"decision.{chosen.value}", item.project_id, on=item.label, note=text
@@ -107,9 +106,10 @@ def require_approval(db: Database, actor: User, project_id: int, required: bool)
         audit.record(s, actor, "project.final_rule", project_id, approval_required=required)
 
 
-def unapproved(s: Session, project_id: int) -> list[str]:
-    """The scenes whose take in the movie is not approved ("2. Dusk"), in order."""
-    state = state_of(s, project_id)
+def unapproved(s: Session, project_id: int, renderer: User) -> list[str]:
+    """The scenes whose take in the movie is not approved ("2. Dusk"), in order, by
+    someone other than ``renderer``: an editor's approval of their own cut does not count."""
+    state = state_of(s, project_id, renderer.id)
     return [
         f"{n}. {scene.title}"
         for n, scene in enumerate(ordered_scenes(s, project_id), 1)
@@ -124,13 +124,14 @@ def review_state(db: Database, actor: User, project_id: int) -> ReviewState:
         return state_of(s, project_id)
 
 
-def state_of(s: Session, project_id: int) -> ReviewState:
-    """The review as it stands, read in the caller's transaction (a final render asks)."""
+def state_of(s: Session, project_id: int, ignoring: int | None = None) -> ReviewState:
+    """The review as it stands, read in the caller's transaction (a final render asks),
+    leaving out the decisions of the user ``ignoring`` names."""
     takes: dict[int, Verdict] = {}
     movies: dict[int, Verdict] = {}
     rows = s.execute(
         select(Decision.take_id, Decision.movie_id, Decision.verdict)
-        .where(Decision.project_id == project_id)
+        .where(Decision.project_id == project_id, Decision.user_id != (ignoring or 0))
         .order_by(Decision.id)
     )
     for take_id, movie_id, verdict in rows:  # later decisions overwrite earlier ones

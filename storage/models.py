@@ -326,7 +326,7 @@ class Movie(Base):
     height: Mapped[int]
     bytes: Mapped[int]
     render_s: Mapped[float]
-    final: Mapped[bool] = mapped_column(default=False)  # made with every scene's take approved
+    final: Mapped[bool] = mapped_column(default=False)  # asked for as final, not a draft cut
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -375,8 +375,12 @@ class Decision(Base):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
-    take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
-    movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
+    take_id: Mapped[int | None] = mapped_column(
+        ForeignKey("takes.id", ondelete="CASCADE"), index=True
+    )
+    movie_id: Mapped[int | None] = mapped_column(
+        ForeignKey("movies.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     verdict: Mapped[Verdict] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

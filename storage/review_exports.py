@@ -9,6 +9,7 @@ from typing import Literal
 import opentimelineio as otio
 
 from storage.comments import Thread, threads_of
+from storage.contract import frame_timecode
 from storage.db import Database
 from storage.media import MediaStore
 from storage.models import Movie, Project, Role, User
@@ -27,29 +28,19 @@ def export_comments(
     take_id: int | None,
     movie_id: int | None,
     kind: Kind,
-) -> tuple[str, str]:
-    """A file name and the comments of a take or a version in one of the formats."""
+) -> str:
+    """The comments of a take or a version in one of the formats."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.viewer, "exporting comments")
         threads = threads_of(s, item)
         project = s.get(Project, item.project_id)
         movie = s.get(Movie, movie_id) if movie_id is not None else None
-    title = f"{project.name if project else 'project'} {item.label}"
-    stem = "-".join("".join(c if c.isalnum() else " " for c in title).split()).lower()
-    name = f"{stem}-{SUFFIXES[kind]}"
     if kind == "csv":
-        return name, comments_csv(item, threads)
+        return comments_csv(item, threads)
     if kind == "edl":
-        return name, comments_edl(item, threads, title)
+        return comments_edl(item, threads, f"{project.name if project else ''} {item.label}")
     cut = media.read(movie.otio_key).decode() if movie and media.exists(movie.otio_key) else None
-    return name, comments_otio(item, threads, cut)
-
-
-def frame_timecode(frame: int, fps: float) -> str:
-    """``hours:minutes:seconds:frames`` of a frame counted from 0, as editors write time."""
-    whole = round(fps)
-    seconds = frame // whole
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frame % whole:02d}"
+    return comments_otio(item, threads, cut)
 
 
 def _name(thread: Thread) -> str:
@@ -85,13 +76,14 @@ def comments_edl(item: Item, threads: list[Thread], title: str) -> str:
     ]
     for thread in threads:
         at = thread.comment.frame or 0
-        lines.append(f"* LOC: {frame_timecode(at, item.fps)} RED     {_one_line(_name(thread))}")
+        color = "GREEN" if thread.comment.resolved_by else "RED  "  # resolved, or still open
+        lines.append(f"* LOC: {frame_timecode(at, item.fps)} {color}   {_one_line(_name(thread))}")
     return "\n".join(lines) + "\n"
 
 
 def _one_line(text: str) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= EDL_NAME_CHARS else flat[: EDL_NAME_CHARS - 1] + "…"
+    return flat if len(flat) <= EDL_NAME_CHARS else flat[: EDL_NAME_CHARS - 3] + "..."
 
 
 def comments_otio(item: Item, threads: list[Thread], cut: str | None = None) -> str:
@@ -123,7 +115,9 @@ def comments_otio(item: Item, threads: list[Thread], cut: str | None = None) -> 
                 marked_range=otio.opentime.TimeRange(
                     otio.opentime.RationalTime(at, rate), otio.opentime.RationalTime(length, rate)
                 ),
-                color=otio.schema.MarkerColor.RED,
+                color=otio.schema.MarkerColor.GREEN
+                if note.resolved_by
+                else otio.schema.MarkerColor.RED,
                 metadata={"veogen": {"comment": note.id, "resolved": bool(note.resolved_by)}},
             )
         )

@@ -37,7 +37,6 @@ class Revision:
 class Round:
     """One take of a scene: what it cost, and what the team said of it."""
 
-    take_id: int
     number: int  # counted from 1, oldest first
     made_at: datetime
     cost_usd: float
@@ -100,7 +99,7 @@ def rounds(db: Database, actor: User, scene_id: int) -> list[Round]:
                 Said(Verdict(decision.verdict), who, decision.note, decision.created_at)
             )
         return [
-            Round(t.id, n, t.created_at, t.cost_usd, t.is_draft, str(t.params.get("prompt", "")),
+            Round(n, t.created_at, t.cost_usd, t.is_draft, str(t.params.get("prompt", "")),
                   said.get(t.id, []))
             for n, t in enumerate(takes, 1)
         ]  # fmt: skip

@@ -101,6 +101,11 @@ function build(parent, data) {
     screens.querySelector(".vg-box").append(overlay);
     const marks = document.createElement("div");
     marks.className = "vg-marks";
+    if (!data.pen) {
+      root.append(screens, marks, bar);
+      parent.append(root);
+      return root;
+    }
     const pen = document.createElement("div");
     pen.className = "vg-pen";
     pen.innerHTML = `<span>Draw on this frame:</span>
@@ -126,8 +131,10 @@ function review(root, data, fps, setStateValue, go) {
   const overlay = root.querySelector(".vg-overlay");
   root._marks = data.marks;
   if (root.dataset.cleared !== String(data.cleared)) {
+    const rebuilt = root.dataset.cleared === undefined; // a new player: no pen shapes
     root.dataset.cleared = String(data.cleared);
     root._pen = { frame: null, shapes: [] };
+    if (rebuilt) setStateValue("drawing", null); // what the page held was drawn on the old one
   }
   const frames = () => Math.max(1, Math.floor((lead.duration || 0) * fps));
   const paintMarks = () => {
@@ -201,6 +208,7 @@ function review(root, data, fps, setStateValue, go) {
   };
   overlay.addEventListener("pointerdown", (e) => {
     if (!kind) return;
+    videosPause(root);
     overlay.setPointerCapture(e.pointerId);
     drawing = { kind, points: [at(e), at(e)], color: "#ff3b30" };
   });
@@ -209,6 +217,7 @@ function review(root, data, fps, setStateValue, go) {
     if (drawing.kind === "free") drawing.points.push(at(e)); else drawing.points[1] = at(e);
     paint(overlay, [...root._pen.shapes, drawing]);
   });
+  overlay.addEventListener("pointercancel", () => { drawing = null; root._onFrame(Number(root.dataset.frame || 0)); });
   overlay.addEventListener("pointerup", () => {
     if (!drawing) return;
     const frame = Number(root.dataset.frame || 0);
@@ -302,8 +311,10 @@ function show(root, frame, fps) {
   if (root._onFrame) root._onFrame(frame);
 }
 
+// The frame on screen: past the end (once playback ended) is the last one.
 function currentFrame(video, fps) {
-  return Math.max(0, Math.floor(video.currentTime * fps + 1e-3));
+  const last = video.duration ? Math.max(0, Math.floor(video.duration * fps) - 1) : Infinity;
+  return Math.min(last, Math.max(0, Math.floor(video.currentTime * fps + 1e-3)));
 }
 
 // Seek every video to the middle of ``frame``: the frame itself is shown whatever the

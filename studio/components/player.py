@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from storage.review_exports import frame_timecode
+from storage.contract import frame_timecode
 from studio.components.media import asset_text
 
 _PLAYER = st.components.v2.component(
@@ -67,12 +67,14 @@ def review_player(
     asked: int = 0,
     cleared: int = 0,
     wipe: bool = False,
+    pen: bool = True,
 ) -> tuple[float, Drawn | None]:
     """The player for review: ``marks`` on its bar and their drawings at their frames, and
     a pen, on the first of ``sources`` (the others compared in sync beside it, or over it
     with a wipe); returns the paused time and what was drawn (None: nothing). A new
-    ``cleared`` wipes the pen's shapes (once a comment took them)."""
-    review = {"marks": [asdict(m) for m in marks], "cleared": cleared, "wipe": wipe}
+    ``cleared`` wipes the pen's shapes (once a comment took them); no ``pen`` for those
+    who cannot comment."""
+    review = {"marks": [asdict(m) for m in marks], "cleared": cleared, "wipe": wipe, "pen": pen}
     result = _mount(sources, key, fps, seek, asked, review)
     drawn = result.drawing
     if not drawn or not drawn.get("shapes") or drawn.get("cleared") != cleared:

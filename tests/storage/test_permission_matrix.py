@@ -309,6 +309,8 @@ ROWS: tuple[Row, ...] = (
     # review: reviewers comment and decide, editors also resolve
     Row("Read the comments on a take", comments.list_comments, Role.viewer,
         lambda w, a: given(w.db, a, w.take), writes=False),
+    Row("Hear that a take's review moved (the live page)", comments.review_mark, Role.viewer,
+        lambda w, a: given(w.db, a, w.take), writes=False),
     Row("Comment at a frame", comments.add_comment, Role.reviewer,
         lambda w, a: given(w.db, a, w.take, None, "more light", 5)),
     Row("Reply to a comment", comments.reply, Role.reviewer,

@@ -34,14 +34,13 @@ def test_the_edl_and_the_otio_markers_read_back_frame_exact(
 ) -> None:
     media = LocalMediaStore(tmp_path)
     _, take = commented(db, owner)
-    name, edl = export_comments(db, media, owner, take, None, "edl")
-    assert name == f"harbour-take-{take}-of-dawn-markers.edl"
+    edl = export_comments(db, media, owner, take, None, "edl")
     (clip,) = otio.adapters.read_from_string(edl, "cmx_3600", rate=24).find_clips()
     assert [(m.name, m.marked_range.start_time.to_frames()) for m in clip.markers] == [
         ("Local creator: Warmer, please", 12),
         ("Local creator: =1+1 drifts here", 27),  # one line
     ]
-    _, text = export_comments(db, media, owner, take, None, "otio")
+    text = export_comments(db, media, owner, take, None, "otio")
     (clip,) = otio.adapters.read_from_string(text, "otio_json").find_clips()
     assert [
         (m.marked_range.start_time.to_frames(), m.marked_range.duration.to_frames())
@@ -68,7 +67,7 @@ def test_a_versions_markers_land_on_its_cut_at_movie_time(
     )
     assert movie
     comments.add_comment(db, owner, None, movie.id, "The cut drags here", 150)
-    _, text = export_comments(db, media, owner, None, movie.id, "otio")
+    text = export_comments(db, media, owner, None, movie.id, "otio")
     read = otio.adapters.read_from_string(text, "otio_json")
     assert [c.name for c in read.find_clips()] == ["Dawn", "Dusk"]  # the cut itself
     (marker,) = read.tracks.markers
@@ -82,7 +81,7 @@ def test_the_csv_has_each_comment_with_its_timecodes(
     db: Database, owner: User, tmp_path: Path
 ) -> None:
     _, take = commented(db, owner)
-    _, text = export_comments(db, LocalMediaStore(tmp_path), owner, take, None, "csv")
+    text = export_comments(db, LocalMediaStore(tmp_path), owner, take, None, "csv")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:6] == ["Frame", "Timecode", "End frame", "End timecode", "Author", "Comment"]
     assert rows[1][:6] == ["13", "00:00:00:12", "", "", "Local creator", "Warmer, please"]

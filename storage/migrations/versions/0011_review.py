@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_decisions_project_id", "decisions", ["project_id"])
+    op.create_index("ix_decisions_take_id", "decisions", ["take_id"])
+    op.create_index("ix_decisions_movie_id", "decisions", ["movie_id"])
     with op.batch_alter_table("projects") as batch:
         batch.add_column(
             sa.Column(
@@ -73,7 +75,8 @@ def downgrade() -> None:
         batch.drop_column("final")
     with op.batch_alter_table("projects") as batch:
         batch.drop_column("final_needs_approval")
-    op.drop_index("ix_decisions_project_id", "decisions")
+    for index in ("ix_decisions_movie_id", "ix_decisions_take_id", "ix_decisions_project_id"):
+        op.drop_index(index, "decisions")
     op.drop_table("decisions")
     op.execute("DELETE FROM comments WHERE movie_id IS NOT NULL OR parent_id IS NOT NULL")
     with op.batch_alter_table("comments") as batch:

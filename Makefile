@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assembly.py
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/sign_in.py
+	$(BIN)/python benchmarks/review.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -178,6 +178,8 @@ def _threads(item: Entry, threads: list[comments.Thread]) -> None:
             when = timecode(at / item.fps, item.fps)
             st.markdown(plain(f"{note.author} · {span} · {when}{state}"))
             st.text(note.body)  # as typed: never Markdown or HTML
+            if note.mentions:
+                st.caption(plain(f"Mentions {', '.join(note.mentions)}"))
             for answer in thread.replies:
                 st.caption(plain(f"↳ {answer.author}"))
                 st.text(answer.body)

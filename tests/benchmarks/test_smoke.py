@@ -98,3 +98,25 @@ def test_sign_in_benchmark_times_the_round_trip_and_pages_with_sign_in_on_and_of
     assert "sign-in / discovery (p50):" in done.stdout
     assert "argon2 share of the sign-in (p50):" in done.stdout
     assert "page with sign-in / without (p50 / p95):" in done.stdout
+
+
+def test_review_benchmark_times_the_page_and_a_comment_round_trip() -> None:
+    browser = Path("/usr/bin/chromium").exists()  # the round trip needs Debian's Chromium
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "review.py"), "--smoke", "--json"]
+        + ([] if browser else ["--no-browser"]),
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    server = summary["server"]
+    assert (server["takes"], server["comments"]) == (50, 500)
+    for side in ("baseline", "full", "baseline_cpu", "full_cpu"):
+        assert 0 < server[side]["p50"] <= server[side]["p95"]
+    assert "full / baseline (p50 / p95):" in done.stdout
+    if browser:
+        trip = summary["round_trip"]
+        assert trip["trips"] == 2
+        for side in ("other", "own"):
+            assert 0 < trip[side]["p50"] <= trip[side]["p95"]
+        assert len(trip["seconds"]["lag"]) == 2
+        assert "other / own (p50):" in done.stdout

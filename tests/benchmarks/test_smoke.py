@@ -110,8 +110,9 @@ def test_review_benchmark_times_the_page_and_a_comment_round_trip() -> None:
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     server = summary["server"]
     assert (server["takes"], server["comments"]) == (50, 500)
-    for side in ("baseline", "full", "baseline_cpu", "full_cpu"):
+    for side in ("baseline", "full", "baseline_cpu", "full_cpu", "baseline_gc", "full_gc"):
         assert 0 < server[side]["p50"] <= server[side]["p95"]
+    assert set(server["full_collections"]) == {"baseline", "full"}
     assert "full / baseline (p50 / p95):" in done.stdout
     if browser:
         trip = summary["round_trip"]

@@ -193,20 +193,24 @@ def _threads(item: Entry, threads: list[comments.Thread]) -> None:
                     resolved = note.resolved_by is not None
                     if st.button("Reopen" if resolved else "Resolve", key=f"resolve-{note.id}"):
                         act(partial(comments.resolve, db, me, note.id, not resolved))
-            if may(Role.reviewer):
-                _reply(note.id)
+                if may(Role.reviewer) and st.button("Reply", key=f"reply-to-{note.id}"):
+                    st.session_state[f"replying-{item.key}"] = note.id
+            if st.session_state.get(f"replying-{item.key}") == note.id:
+                _reply(item, note.id)
 
 
-def _reply(comment_id: int) -> None:
+def _reply(item: Entry, comment_id: int) -> None:
+    """One reply box, under the thread chosen: a box per thread made a long review slow."""
     form = st.session_state.setdefault(f"reply-form-{comment_id}", 0)
     with st.form(f"reply-{comment_id}-{form}", border=False):
         cols = st.columns([5, 1], vertical_alignment="bottom")
         text = cols[0].text_input("Reply", key=f"reply-text-{comment_id}-{form}",
                                   label_visibility="collapsed", placeholder="Reply")  # fmt: skip
-        if cols[1].form_submit_button("Reply"):
+        if cols[1].form_submit_button("Send"):
 
             def sent(_: object) -> str:
                 st.session_state[f"reply-form-{comment_id}"] = form + 1
+                st.session_state.pop(f"replying-{item.key}", None)
                 return "Replied"
 
             act(partial(comments.reply, services().db, user(), comment_id, text), sent)

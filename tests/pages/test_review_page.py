@@ -4,7 +4,7 @@ reply, a decision that chooses the take; a viewer reads and is offered nothing t
 from __future__ import annotations
 
 from storage import comments, decisions, jobs, members, scenes, users
-from storage.models import Role
+from storage.models import Role, Scene, Take, User
 from storage.users import local_user
 from studio.services import Services
 from studio.ui import plain
@@ -13,14 +13,27 @@ from tests.pages.test_pages import page, seeded
 from tests.storage.made_takes import made_take
 
 
-def test_a_reviewer_comments_replies_and_approves(studio: Services) -> None:
+def a_take(studio: Services) -> tuple[int, User, Scene, Take]:
+    """The seeded project's scene with a take of 4 s that plays (a real MP4)."""
     pid = seeded(studio)
     owner = local_user(studio.db)
     (scene,) = scenes.list_scenes(studio.db, owner, pid)
     take = made_take(studio.db, owner, pid, scene.id, 4.0)
     studio.media.write(take.media_key, mp4_bytes(4.0))
-    rae = users.sign_in(studio.db, "https://idp.example", "rae", "rae@example.com", "Rae")
-    members.add_member(studio.db, owner, pid, rae, Role.reviewer)
+    return pid, owner, scene, take
+
+
+def member(studio: Services, pid: int, handle: str, role: Role) -> User:
+    person = users.sign_in(
+        studio.db, "https://idp.example", handle, f"{handle}@example.com", handle.title()
+    )
+    members.add_member(studio.db, local_user(studio.db), pid, person, role)
+    return person
+
+
+def test_a_reviewer_comments_replies_and_approves(studio: Services) -> None:
+    pid, owner, scene, take = a_take(studio)
+    rae = member(studio, pid, "rae", Role.reviewer)
 
     app = page("review", pid, as_user=rae)
     assert not app.exception
@@ -40,14 +53,9 @@ def test_a_reviewer_comments_replies_and_approves(studio: Services) -> None:
 
 
 def test_a_viewer_reads_and_is_told_why_not(studio: Services) -> None:
-    pid = seeded(studio)
-    owner = local_user(studio.db)
-    (scene,) = scenes.list_scenes(studio.db, owner, pid)
-    take = made_take(studio.db, owner, pid, scene.id, 4.0)
-    studio.media.write(take.media_key, mp4_bytes(4.0))
+    pid, owner, _, take = a_take(studio)
     comments.add_comment(studio.db, owner, take.id, None, "![x](http://127.0.0.1:9/p.png)", 5)
-    vic = users.sign_in(studio.db, "https://idp.example", "vic", "vic@example.com", "Vic")
-    members.add_member(studio.db, owner, pid, vic, Role.viewer)
+    vic = member(studio, pid, "vic", Role.viewer)
     app = page("review", pid, as_user=vic)
     assert not app.exception
     assert "![x](http://127.0.0.1:9/p.png)" in [t.value for t in app.text]  # text, not an image
@@ -58,13 +66,8 @@ def test_a_viewer_reads_and_is_told_why_not(studio: Services) -> None:
 def test_an_editor_makes_a_new_take_from_the_requests_and_a_reviewer_cannot(
     studio: Services,
 ) -> None:
-    pid = seeded(studio)
-    owner = local_user(studio.db)
-    (scene,) = scenes.list_scenes(studio.db, owner, pid)
-    take = made_take(studio.db, owner, pid, scene.id, 4.0)
-    studio.media.write(take.media_key, mp4_bytes(4.0))
-    rae = users.sign_in(studio.db, "https://idp.example", "rae", "rae@example.com", "Rae")
-    members.add_member(studio.db, owner, pid, rae, Role.reviewer)
+    pid, owner, _, take = a_take(studio)
+    rae = member(studio, pid, "rae", Role.reviewer)
     decisions.decide(studio.db, rae, take.id, None, "changes", "Make it dusk")
     seen = page("review", pid, as_user=rae)
     assert not [b for b in seen.button if b.label.startswith("Make the new take")]

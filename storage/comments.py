@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from storage import audit
 from storage.db import Database
 from storage.errors import NotFound
+from storage.inbox import tell
 from storage.models import Comment, Decision, Membership, Role, User, utcnow
 from storage.permissions import require
 from storage.review_items import Item, about, review_item
@@ -85,11 +86,19 @@ def add_comment(
         )  # fmt: skip
         s.add(comment)
         s.flush()
+        said = f"{actor.name} mentioned you on {item.label}: {_short(text)}"
+        tell(s, actor, [u.id for u in mentioned], item.project_id, "mention", said,
+             item.take_id, item.movie_id)  # fmt: skip
         audit.record(
             s, actor, "comment.added", item.project_id, comment=comment.id, on=item.label,
             frame=at, end_frame=end, drawing=bool(shapes),
         )  # fmt: skip
         return comment
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 120 else flat[:117] + "..."
 
 
 def _said(frame: Any) -> Any:
@@ -111,6 +120,11 @@ def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
         )  # fmt: skip
         s.add(answer)
         s.flush()
+        item = review_item(s, actor, parent.take_id, parent.movie_id, Role.reviewer, "replying")
+        thread = s.scalars(select(Comment.user_id).where(Comment.parent_id == parent.id))
+        told = [parent.user_id, *thread, *(u.id for u in mentioned)]
+        said = f"{actor.name} replied on {item.label}: {_short(text)}"
+        tell(s, actor, told, parent.project_id, "reply", said, item.take_id, item.movie_id)
         audit.record(s, actor, "comment.replied", parent.project_id, comment=parent.id)
         return answer
 

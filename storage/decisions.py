@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.db import Database
-from storage.models import Decision, Movie, Role, Scene, User, Verdict
+from storage.inbox import tell
+from storage.models import Decision, Job, Movie, Role, Scene, Take, User, Verdict
 from storage.permissions import require
 from storage.review_items import about, review_item
 from storage.scenes import choose_take, ordered_scenes
@@ -76,10 +77,22 @@ def decide(
                 audit.record(s, actor, "take.selected", item.project_id, scene=scene.id,
                              take=item.take_id, by="approval")  # fmt: skip
         s.flush()
+        said = f"{actor.name}: {WORDS[chosen]} — {item.label}" + (f": {text}" if text else "")
+        tell(s, actor, [_maker(s, item.take_id, item.movie_id)], item.project_id, "decision",
+             said, item.take_id, item.movie_id)  # fmt: skip
         audit.record(
             s, actor, f"decision.{chosen.value}", item.project_id, on=item.label, note=text
         )
         return decision
+
+
+def _maker(s: Session, take_id: int | None, movie_id: int | None) -> int:
+    """Who made the take (queued its job) or rendered the version."""
+    if take_id is not None:
+        made = s.scalar(select(Job.created_by).join(Take, Take.job_id == Job.id).where(
+            Take.id == take_id))  # fmt: skip
+        return int(made or 0)
+    return int(s.scalar(select(Movie.created_by).where(Movie.id == movie_id)) or 0)
 
 
 def history(

@@ -387,6 +387,22 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class InboxEntry(Base):
+    """Something a person is told: a mention, a reply, a decision on their work."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_user_read", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
+    movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
 class AuditEvent(Base):
     """Who did what, when, to which project. Kept when the project is deleted (its name
     stays), so an admin can still read what happened to it."""

@@ -17,6 +17,7 @@ from pages import (
     users,
 )
 from studio.identity.session import account_menu, signed_in
+from studio.inbox_menu import inbox_menu
 from studio.notices import ended_work
 from studio.ui import page_icon
 
@@ -68,6 +69,7 @@ if me is None:
     st.navigation(studio_pages(admin=True), position="hidden")
     st.stop()
 account_menu(me)
+inbox_menu(me)
 navigation = st.navigation(studio_pages(me.is_admin))
 with st.sidebar:
     ended_work()  # a notice on any page when the user's work ends

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from storage import limits, members, users
+from storage import limits, members, scenes, users
 from storage.models import User
 from storage.users import bootstrap_admin, local_user
 from studio.services import Services
@@ -99,3 +99,25 @@ def test_the_generate_page_says_what_a_users_limits_leave(studio: Services) -> N
         plain("Your limits leave $5.00 of your $5.00 a day and 1 more job(s) in flight of your 2.")
         in said
     )
+
+
+def test_the_inbox_says_what_is_new_and_marks_it_read(studio: Services) -> None:
+    from storage import comments
+    from tests.pages.test_pages import MARA, signed_in_app
+    from tests.storage.made_takes import made_take
+
+    pid = seeded(studio)
+    owner = local_user(studio.db)
+    mara = users.sign_in(studio.db, "https://idp.example", "mara-1", "mara@example.com", "Mara")
+    members.invite(studio.db, owner, pid, mara.email, "reviewer")
+    (scene,) = scenes.list_scenes(studio.db, owner, pid)
+    take = made_take(studio.db, owner, pid, scene.id, 4.0)
+    comments.add_comment(studio.db, owner, take.id, None, "@mara does this work?", 3)
+    app = signed_in_app(MARA)
+    (inbox,) = app.sidebar.get("popover")
+    assert inbox.proto.popover.label == "Inbox · 1 new"
+    assert f"Local creator mentioned you on take {take.id} of 'Opening': @mara does this work?" in [
+        t.value for t in app.sidebar.text
+    ]
+    next(b for b in app.sidebar.button if b.label == "Mark all read").click().run()
+    assert app.sidebar.get("popover")[0].proto.popover.label == "Inbox"

@@ -32,6 +32,7 @@ from storage import (
     comments,
     cut,
     decisions,
+    inbox,
     jobs,
     limits,
     members,
@@ -253,6 +254,9 @@ ROWS: tuple[Row, ...] = (
         writes=False, shows=named),
     Row("Hear about my jobs that ended", notices.ended_since, SIGNED_IN,
         lambda w, a: given(w.db, a, w.since), writes=False),
+    Row("Read my inbox", inbox.inbox, SIGNED_IN, on_instance, writes=False),
+    Row("Count my unread inbox", inbox.unread, SIGNED_IN, on_instance, writes=False),
+    Row("Mark my inbox read", inbox.mark_read, SIGNED_IN, on_instance),
     Row("Import a storyboard as a new project", storyboard.import_storyboard, SIGNED_IN,
         lambda w, a: given(w.db, a, w.board, MODEL, w.media)),
     Row("Open a project", projects.get_project, Role.viewer, on_project, writes=False),
@@ -402,6 +406,7 @@ NOT_OPERATIONS = {
     "storage.limits.check_limits": "part of queueing, after its editor check",
     "storage.review_items.review_item": "the gate of every comment and decision, inside them",
     "storage.scenes.scene_for": "the gate of every operation on one scene, inside them",
+    "storage.inbox.tell": "part of commenting, replying and deciding, in their transaction",
 }
 
 

@@ -39,7 +39,9 @@ def _timeline(project: Project, scenes: list[Scene], takes: dict[int, Take]) -> 
         trims=True,
         cards=(project.title_card, project.end_card),
         hint="Drag a clip to move it (or Alt+← →), drag its edges to trim it, click a "
-        "transition to change it; click a clip (or press Enter on it) for exact figures.",
+        "transition to change it; click a clip (or press Enter on it) for exact figures."
+        if may(Role.editor)
+        else "The chosen takes in order, with the transitions between them.",
     )
     if edit:
         edits, order = saved_edit(edit)

@@ -68,6 +68,10 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     spend_per_day_usd: Mapped[float | None] = mapped_column()  # None: no limit (storage.limits)
     jobs_in_flight: Mapped[int | None] = mapped_column()
+    # A guest of one review session's link: no membership, only that session's items.
+    guest_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guest_links.id", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -401,6 +405,56 @@ class InboxEntry(Base):
     movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class ReviewSession(Base):
+    """Takes and movie versions reviewed together, in order, open from ``opens_at`` to
+    ``closes_at`` (or until closed), maybe behind a passphrase; ``live_since``: a presenter
+    is leading it now."""
+
+    __tablename__ = "review_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    passphrase_hash: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
+    live_since: Mapped[datetime | None]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewSessionItem(Base):
+    """One take or movie version of a session, at its place in the order."""
+
+    __tablename__ = "review_session_items"
+    __table_args__ = (
+        UniqueConstraint("session_id", "position", name="uq_review_session_items_position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
+    movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
+
+
+class GuestLink(Base):
+    """A link into one session for people outside the team, until it expires or is
+    revoked; ``label`` says whom it was made for."""
+
+    __tablename__ = "guest_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("review_sessions.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

@@ -69,9 +69,7 @@ class User(Base):
     spend_per_day_usd: Mapped[float | None] = mapped_column()  # None: no limit (storage.limits)
     jobs_in_flight: Mapped[int | None] = mapped_column()
     # A guest of one review session's link: no membership, only that session's items.
-    guest_link_id: Mapped[int | None] = mapped_column(
-        ForeignKey("guest_links.id", use_alter=True)
-    )
+    guest_link_id: Mapped[int | None] = mapped_column(ForeignKey("guest_links.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -31,7 +31,7 @@ WRONG = "e-mail or password is wrong"  # the same whichever was wrong: says noth
 # argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): ~25 ms a check on
 # two cores, where the library's default (64 MiB, 3 passes, 4 lanes) took ~125 ms and put
 # sign-in past its 100 ms target; hashes made before are redone at their next sign-in
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def clean_email(check: Checker, value: str) -> str:
@@ -71,7 +71,7 @@ def add_account(db: Database, actor: User | None, email: str, name: str, passwor
             require_admin(s, actor, "adding an account")
             if s.scalar(select(User.id).where(User.email == address)) is None:
                 s.add(User(email=address, name=shown))  # listed, and invitable, at once
-            account = LocalAccount(email=address, name=shown, password_hash=_hasher.hash(secret))
+            account = LocalAccount(email=address, name=shown, password_hash=hasher.hash(secret))
             s.add(account)
             s.flush()
             audit.record(s, actor, "account.added", None, email=address)
@@ -94,7 +94,7 @@ def set_password(db: Database, actor: User | None, email: str, password: str) ->
         changed = s.execute(
             update(LocalAccount)
             .where(LocalAccount.email == email.strip().lower())
-            .values(password_hash=_hasher.hash(secret), failed_attempts=0, locked_until=None)
+            .values(password_hash=hasher.hash(secret), failed_attempts=0, locked_until=None)
         )
         if not changed.rowcount:  # type: ignore[attr-defined]
             raise NotFound(f"email: no account for '{email}'")
@@ -122,7 +122,7 @@ def verify(db: Database, email: str, password: str) -> Account:
         s.execute(update(LocalAccount).where(mine).values(email=LocalAccount.email))  # the lock
         account = s.scalar(select(LocalAccount).where(mine))
         if account is None:
-            _hasher.hash(password)  # as long as a real check: timing says nothing either
+            hasher.hash(password)  # as long as a real check: timing says nothing either
             refusal = WRONG
         elif account.locked_until and account.locked_until > now:
             left = (account.locked_until - now).total_seconds()
@@ -137,8 +137,8 @@ def verify(db: Database, email: str, password: str) -> Account:
             refusal = WRONG
         else:
             account.failed_attempts, account.locked_until = 0, None
-            if _hasher.check_needs_rehash(account.password_hash):
-                account.password_hash = _hasher.hash(password)
+            if hasher.check_needs_rehash(account.password_hash):
+                account.password_hash = hasher.hash(password)
             found = Account(account.id, account.email, account.name)
     if found is None:
         raise SignInRefused(refusal or WRONG)
@@ -147,6 +147,6 @@ def verify(db: Database, email: str, password: str) -> Account:
 
 def _matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

@@ -17,7 +17,6 @@ from storage.db import Database
 from storage.errors import NotFound
 from storage.inbox import tell
 from storage.models import Comment, Decision, Membership, Role, User, utcnow
-from storage.permissions import require
 from storage.review_items import Item, about, review_item
 from storage.validation import Checker
 
@@ -196,10 +195,9 @@ def _note(row: Comment, names: dict[int, str]) -> Note:
 def _thread(s: Session, actor: User, comment_id: int, minimum: Role, doing: str) -> Comment:
     """A comment that starts a thread (a reply's thread is its comment's)."""
     comment = s.get(Comment, comment_id)
-    unknown = f"comment {comment_id}: no such comment"
     if comment is None:
-        raise NotFound(unknown)
-    require(s, actor, comment.project_id, minimum, doing, unknown)
+        raise NotFound(f"comment {comment_id}: no such comment")
+    review_item(s, actor, comment.take_id, comment.movie_id, minimum, doing)  # guests too
     if comment.parent_id is not None:
         parent = s.get(Comment, comment.parent_id)
         assert parent is not None  # replies go with their comment

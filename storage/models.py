@@ -449,6 +449,7 @@ class GuestLink(Base):
         ForeignKey("review_sessions.id", ondelete="CASCADE"), index=True
     )
     label: Mapped[str] = mapped_column(String(120))
+    secret: Mapped[str] = mapped_column(String(64))  # the link's signing key, never shown
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

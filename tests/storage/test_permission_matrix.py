@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -40,6 +40,7 @@ from storage import (
     projects,
     reports,
     review_exports,
+    review_sessions,
     revisions,
     scenes,
     storyboard,
@@ -142,6 +143,8 @@ class World:
     asked_take: int  # the other scene's take, with changes requested
     board: Path  # a storyboard file to import
     since: datetime  # before any job of this world ended
+    session: int  # a review session of the take, open for a day
+    link: int  # a guest link into it
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -185,9 +188,14 @@ def seeded(db: Database, media: LocalMediaStore, cast: Cast, board: Path, n: int
     queued, unconfirmed = jobs.create_generation_jobs(db, owner, pid, True, [scene.id, other.id])
     jobs.claim_job(db, unconfirmed.id)
     jobs.fail_job(db, unconfirmed.id, jobs.UNCONFIRMED, "its answer was lost")
+    session = review_sessions.create_session(
+        db, owner, pid, "Dailies", [(takes[0].id, None)], since, since + timedelta(days=1)
+    )
+    link = review_sessions.add_link(db, owner, session.id, "Client", since + timedelta(days=1))
     return World(
         db, media, cast, pid, name, scene.id, other.id, deleted.id, takes[0].id, asset.id,
         gone.id, queued.id, unconfirmed.id, invited, comment.id, takes[1].id, board, since,
+        session.id, link.id,
     )  # fmt: skip
 
 
@@ -335,6 +343,30 @@ ROWS: tuple[Row, ...] = (
         lambda w, a: given(w.db, a, w.asked_take), writes=False),
     Row("Make final renders wait for approvals", decisions.require_approval, Role.owner,
         lambda w, a: given(w.db, a, w.pid, True)),
+    # review sessions: members open them, editors make and run them
+    Row("List the review sessions", review_sessions.list_sessions, Role.viewer, on_project,
+        writes=False),
+    Row("Open a review session", review_sessions.open_session, Role.viewer,
+        lambda w, a: given(w.db, a, w.session), writes=False),
+    Row("Read a review session's report", review_sessions.said_in, Role.viewer,
+        lambda w, a: given(w.db, a, w.session), writes=False),
+    Row("Make a review session", review_sessions.create_session, Role.editor,
+        lambda w, a: given(w.db, a, w.pid, "Rushes", [(w.take, None)], utcnow(),
+                           utcnow() + timedelta(days=1))),
+    Row("Change a review session's items", review_sessions.reorder, Role.editor,
+        lambda w, a: given(w.db, a, w.session, [(w.take, None)])),
+    Row("Start a live review", review_sessions.go_live, Role.editor,
+        lambda w, a: given(w.db, a, w.session)),
+    Row("End a live review", review_sessions.end_live, Role.editor,
+        lambda w, a: given(w.db, a, w.session)),
+    Row("See a session's guest links", review_sessions.list_links, Role.editor,
+        lambda w, a: given(w.db, a, w.session), writes=False),
+    Row("Make a guest link", review_sessions.add_link, Role.editor,
+        lambda w, a: given(w.db, a, w.session, "Agency", utcnow() + timedelta(days=1))),
+    Row("Revoke a guest link", review_sessions.revoke_link, Role.editor,
+        lambda w, a: given(w.db, a, w.link), uses=("link",)),
+    Row("Close a review session", review_sessions.close_session, Role.editor,
+        lambda w, a: given(w.db, a, w.session), uses=("session",)),
     # the library
     Row("List the library", assets.list_assets, Role.viewer, on_project, writes=False),
     Row("See a scene's ingredients", assets.attached_references, Role.viewer,

@@ -62,6 +62,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.Column("created_by", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),

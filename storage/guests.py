@@ -1,0 +1,156 @@
+"""Guests: people outside the team who review one session through a link. A guest is a
+user of one link with no membership, so every project operation refuses them; the review
+gate lets them comment and decide on their session's items only, while the link is
+neither revoked nor expired and the session is open. The link is signed with its own key:
+a link that was altered, or made for another session, reaches nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import audit
+from storage.accounts import hasher
+from storage.db import Database
+from storage.errors import NotFound, PermissionDenied
+from storage.models import GuestLink, ReviewSession, ReviewSessionItem, Role, User, utcnow
+from storage.permissions import RANK
+from storage.validation import Checker
+
+ISSUER = "veogen:guest"  # a guest's users row: never a provider's issuer
+MAX_NAME_CHARS = 80
+INVALID = "this guest link is not valid: ask whoever sent it for a new one"
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def token(link: GuestLink) -> str:
+    """What the link's address carries: its id, its expiry, and their signature."""
+    body = f"{link.id}.{int(link.expires_at.replace(tzinfo=UTC).timestamp())}"
+    mac = hmac.new(link.secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac[:40]}"
+
+
+def _link(s: Session, said: str) -> GuestLink:
+    """The link a token names, if its signature holds."""
+    link_id = said.split(".", 1)[0]
+    link = s.get(GuestLink, int(link_id)) if link_id.isdigit() else None
+    if link is None or not hmac.compare_digest(token(link), said):
+        raise NotFound(INVALID)
+    return link
+
+
+def session_refusal(session: ReviewSession, now: datetime) -> str | None:
+    """Why nobody may review in the session now (None: it is open)."""
+    if session.closed_at is not None or now >= session.closes_at:
+        return f"the review session '{session.name}' has closed"
+    if now < session.opens_at:
+        return f"the review session '{session.name}' opens at {session.opens_at:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def link_refusal(s: Session, link: GuestLink) -> str | None:
+    """Why the link reaches nothing now (None: it works), by the clock of this moment."""
+    now = utcnow()
+    if link.revoked_at is not None:
+        return "this guest link was revoked: ask whoever sent it for a new one"
+    if now >= link.expires_at:
+        return f"this guest link expired at {link.expires_at:%Y-%m-%d %H:%M} UTC"
+    session = s.get(ReviewSession, link.session_id)
+    assert session is not None  # a link goes with its session
+    return session_refusal(session, now)
+
+
+def open_link(db: Database, said: str) -> tuple[int, str | None, bool]:
+    """The session a guest link is for, why it reaches nothing now (None: it works), and
+    whether it asks for a passphrase."""
+    with db.session() as s:
+        link = _link(s, said)
+        session = s.get(ReviewSession, link.session_id)
+        assert session is not None
+        return session.id, link_refusal(s, link), session.passphrase_hash is not None
+
+
+def enter(db: Database, said: str, name: str, passphrase: str = "") -> User:
+    """A guest of the link, under the name they give (the session's passphrase first, if
+    it has one)."""
+    with db.session() as s:
+        link = _link(s, said)
+        refusal = link_refusal(s, link)
+        if refusal:
+            raise PermissionDenied(refusal)
+        session = s.get(ReviewSession, link.session_id)
+        assert session is not None
+        check = Checker({"your name": name})
+        shown = check.text("your name", limit=MAX_NAME_CHARS, required=True)
+        check.done()
+        if session.passphrase_hash is not None and not _matches(
+            session.passphrase_hash, passphrase
+        ):
+            raise PermissionDenied("passphrase: that is not this session's passphrase")
+        subject = secrets.token_hex(12)
+        guest = User(
+            email=f"guest-{subject}@guests.invalid", name=f"{shown} (guest)", issuer=ISSUER,
+            subject=subject, guest_link_id=link.id,
+        )  # fmt: skip
+        s.add(guest)
+        s.flush()
+        audit.record(s, guest, "guest.joined", session.project_id, session=session.name,
+                     link=link.label)  # fmt: skip
+        s.expunge(guest)
+        return guest
+
+
+def _matches(passphrase_hash: str, passphrase: str) -> bool:
+    try:
+        return hasher.verify(passphrase_hash, passphrase)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def guest_refusal(db: Database, guest: User) -> str | None:
+    """Checked at each page run: why the guest's link reaches nothing now."""
+    with db.session() as s:
+        link = s.get(GuestLink, guest.guest_link_id)
+        return link_refusal(s, link) if link else INVALID
+
+
+def require_guest(
+    s: Session,
+    guest: User,
+    take_id: int | None,
+    movie_id: int | None,
+    minimum: Role,
+    doing: str,
+    unknown: str,
+) -> None:
+    """A guest acts as a reviewer on their session's items, while their link works; an
+    item outside the session does not exist for them."""
+    link = s.get(GuestLink, guest.guest_link_id)
+    refusal = link_refusal(s, link) if link else INVALID
+    if refusal:
+        raise PermissionDenied(refusal)
+    assert link is not None
+    found = s.scalar(
+        select(ReviewSessionItem.id).where(
+            ReviewSessionItem.session_id == link.session_id,
+            ReviewSessionItem.take_id.is_(None) if take_id is None
+            else ReviewSessionItem.take_id == take_id,
+            ReviewSessionItem.movie_id.is_(None) if movie_id is None
+            else ReviewSessionItem.movie_id == movie_id,
+        )
+    )  # fmt: skip
+    if found is None:
+        raise NotFound(unknown)
+    if RANK[minimum] > RANK[Role.reviewer]:
+        raise PermissionDenied(
+            f"{guest.name} is a guest of this review: {doing} needs {minimum.value}"
+        )

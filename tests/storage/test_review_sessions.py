@@ -1,0 +1,146 @@
+"""Review sessions in the data layer: an ordered set of items in a window, guest links
+that reach only their session's items (and stop when revoked, expired or closed), and the
+report of what was said while it was open."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from storage import comments, decisions, guests, inbox, projects, review_sessions, scenes
+from storage.db import Database
+from storage.errors import InvalidInput, NotFound, PermissionDenied
+from storage.models import User, Verdict, utcnow
+from tests.storage.made_takes import made_take
+from tests.storage.test_review import MODEL, team
+
+
+def a_session(db: Database, owner: User, passphrase: str = "") -> tuple[int, int, int, User]:
+    """A session of two takes of a three-take scene (the third stays out of it)."""
+    pid, scene_id, rae, _ = team(db, owner)
+    one = made_take(db, owner, pid, scene_id, 2.0)
+    two = made_take(db, owner, pid, scene_id, 2.0)
+    now = utcnow()
+    session = review_sessions.create_session(
+        db, owner, pid, "Dailies", [(two.id, None), (one.id, None)],
+        now - timedelta(minutes=1), now + timedelta(days=1), passphrase,
+    )  # fmt: skip
+    return session.id, two.id, one.id, rae
+
+
+def test_a_session_keeps_its_order_and_tells_the_team(db: Database, owner: User) -> None:
+    session_id, first, second, rae = a_session(db, owner)
+    view = review_sessions.open_session(db, rae, session_id)
+    assert [i.item.take_id for i in view.items] == [first, second]
+    assert view.state == "open" and not view.passphrase
+    assert (
+        "set up the review session 'Dailies' (2 item(s)), open now" in inbox.inbox(db, rae)[0].text
+    )
+    review_sessions.reorder(db, owner, session_id, [(second, None)])
+    assert [i.item.take_id for i in review_sessions.open_session(db, rae, session_id).items] == [
+        second
+    ]
+
+
+def test_bad_sessions_are_refused_by_field(db: Database, owner: User, stranger: User) -> None:
+    session_id, first, _, rae = a_session(db, owner)
+    pid = review_sessions.open_session(db, owner, session_id).project_id
+    now = utcnow()
+    with pytest.raises(InvalidInput) as bad:
+        review_sessions.create_session(
+            db, owner, pid, "", [(first, None), (first, None)], now, now - timedelta(hours=1), "abc"
+        )
+    said = str(bad.value)
+    for words in ("name: is required", "closes: must be after it opens",
+                  "passphrase: must be at least 6", "items: an item is picked twice"):  # fmt: skip
+        assert words in said
+    with pytest.raises(PermissionDenied, match="needs editor"):
+        review_sessions.create_session(
+            db, rae, pid, "Mine", [(first, None)], now, now + timedelta(1)
+        )
+    with pytest.raises(NotFound, match="no such session"):
+        review_sessions.open_session(db, stranger, session_id)
+    other = projects.create_project(db, owner, {"name": "Other"}, MODEL).id
+    with pytest.raises(NotFound, match="no such item in this project"):
+        review_sessions.create_session(
+            db, owner, other, "X", [(first, None)], now, now + timedelta(1)
+        )
+
+
+def test_a_guest_reaches_only_the_sessions_items(db: Database, owner: User) -> None:
+    session_id, first, _, _ = a_session(db, owner, passphrase="harbour lights")
+    view = review_sessions.open_session(db, owner, session_id)
+    outside = made_take(db, owner, view.project_id, view.items[0].item.scene_id or 0, 2.0)
+    link = review_sessions.add_link(
+        db, owner, session_id, "The client", utcnow() + timedelta(days=2)
+    )
+    with pytest.raises(PermissionDenied, match="passphrase"):
+        guests.enter(db, link.token, "Dana", "wrong one")
+    with pytest.raises(NotFound, match="not valid"):
+        guests.enter(db, link.token[:-1] + "0", "Dana", "harbour lights")  # altered
+    dana = guests.enter(db, link.token, "Dana", "harbour lights")
+    assert dana.name == "Dana (guest)"
+    comments.add_comment(db, dana, first, None, "Lovely light", 10)
+    decisions.decide(db, dana, first, None, Verdict.approved)
+    assert [i.item.take_id for i in review_sessions.open_session(db, dana, session_id).items][
+        0
+    ] == first
+    with pytest.raises(NotFound, match="no such take"):
+        comments.add_comment(db, dana, outside.id, None, "and this?", 1)
+    with pytest.raises(NotFound):
+        scenes.list_scenes(db, dana, view.project_id)  # nothing else of the project
+    with pytest.raises(PermissionDenied, match="needs editor"):
+        comments.resolve(db, dana, comments.list_comments(db, owner, first)[0].comment.id, True)
+    assert [(r.who, r.kind) for r in review_sessions.said_in(db, owner, session_id)[1]] == [
+        ("Dana (guest)", "comment"), ("Dana (guest)", "approved"),
+    ]  # fmt: skip
+
+
+def test_a_guest_link_stops_when_revoked_expired_or_closed(
+    db: Database, owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id, first, _, _ = a_session(db, owner)
+    soon = utcnow() + timedelta(hours=1)
+    link = review_sessions.add_link(db, owner, session_id, "Agency", soon)
+    dana = guests.enter(db, link.token, "Dana")
+    comments.add_comment(db, dana, first, None, "ok", 1)
+    monkeypatch.setattr(guests, "utcnow", lambda: soon + timedelta(seconds=1))  # the clock moves
+    with pytest.raises(PermissionDenied, match="expired"):
+        comments.add_comment(db, dana, first, None, "still here?", 1)
+    assert guests.guest_refusal(db, dana) is not None
+    monkeypatch.undo()
+    other = review_sessions.add_link(db, owner, session_id, "Studio B", utcnow() + timedelta(1))
+    ben = guests.enter(db, other.token, "Ben")
+    review_sessions.revoke_link(db, owner, other.id)
+    with pytest.raises(PermissionDenied, match="revoked"):
+        decisions.decide(db, ben, first, None, Verdict.approved)
+    third = review_sessions.add_link(db, owner, session_id, "Late", utcnow() + timedelta(1))
+    review_sessions.close_session(db, owner, session_id)
+    with pytest.raises(PermissionDenied, match="has closed"):
+        guests.enter(db, third.token, "Cy")
+    assert [(x.label, x.guests) for x in review_sessions.list_links(db, owner, session_id)] == [
+        ("Agency", 1), ("Studio B", 1), ("Late", 0),
+    ]  # fmt: skip
+
+
+def test_going_live_tells_the_team_once(db: Database, owner: User) -> None:
+    session_id, _, _, rae = a_session(db, owner)
+    assert review_sessions.go_live(db, owner, session_id)
+    assert not review_sessions.go_live(db, owner, session_id)
+    told = [e.text for e in inbox.inbox(db, rae) if "live review" in e.text]
+    assert told == ["Local creator started the live review 'Dailies': join it from Sessions"]
+    with pytest.raises(PermissionDenied, match="needs editor"):
+        review_sessions.go_live(db, rae, session_id)
+
+
+def test_the_report_keeps_to_the_window(db: Database, owner: User) -> None:
+    session_id, first, _, rae = a_session(db, owner)
+    comments.add_comment(db, rae, first, None, "In the session", 5, 9)
+    review_sessions.close_session(db, owner, session_id)
+    comments.add_comment(db, rae, first, None, "After it closed", 6)
+    view, said = review_sessions.said_in(db, rae, session_id)
+    assert view.state == "closed"
+    assert [(x.text, x.frame, x.end_frame) for x in said] == [("In the session", 5, 9)]
+    with pytest.raises(PermissionDenied, match="is closed"):
+        review_sessions.add_link(db, owner, session_id, "x", datetime.now() + timedelta(1))

@@ -195,9 +195,13 @@ def _note(row: Comment, names: dict[int, str]) -> Note:
 def _thread(s: Session, actor: User, comment_id: int, minimum: Role, doing: str) -> Comment:
     """A comment that starts a thread (a reply's thread is its comment's)."""
     comment = s.get(Comment, comment_id)
+    unknown = NotFound(f"comment {comment_id}: no such comment")
     if comment is None:
-        raise NotFound(f"comment {comment_id}: no such comment")
-    review_item(s, actor, comment.take_id, comment.movie_id, minimum, doing)  # guests too
+        raise unknown
+    try:  # the gate of its take or version: a guest of its session passes too
+        review_item(s, actor, comment.take_id, comment.movie_id, minimum, doing)
+    except NotFound:
+        raise unknown from None
     if comment.parent_id is not None:
         parent = s.get(Comment, comment.parent_id)
         assert parent is not None  # replies go with their comment

@@ -4,43 +4,21 @@ requested or rejected. Reviewers comment and decide, editors also resolve, viewe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
 
-from storage import comments, cut, decisions, revisions
+from storage import cut, decisions, revisions
 from storage import scenes as scene_store
 from storage.contract import MOVIE_FPS
 from storage.decisions import WORDS, ReviewState
-from storage.errors import StudioError
 from storage.models import Movie, Project, Role, Take, Verdict
 from storage.review_exports import SUFFIXES, Kind, export_comments
-from studio.components.media import media_url
-from studio.components.player import Drawn, Mark, Source, review_player, timecode
 from studio.planning_ui import diff_markdown
-from studio.ui import DRAFT_NOTE, act, attempt, may, needs, open_project, plain, services, user
+from studio.review_panel import Entry, item_review
+from studio.ui import act, attempt, may, needs, open_project, plain, services, user
 
 MOVIE = 0  # the stack of movie versions, beside the scenes' stacks
-LIVE_SECONDS = 1.0  # how soon others' comments appear
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One take or movie version as the page shows it."""
-
-    take_id: int | None
-    movie_id: int | None
-    scene_id: int | None  # a take's
-    label: str
-    media_key: str
-    fps: float
-    frames: int
-    draft: bool
-
-    @property
-    def key(self) -> str:
-        return f"take-{self.take_id}" if self.take_id else f"movie-{self.movie_id}"
 
 
 def _stacks(project: Project) -> tuple[dict[int, str], dict[int, list[Entry]]]:
@@ -124,148 +102,6 @@ def _compared(item: Entry, others: list[Entry]) -> tuple[Entry | None, bool]:
     return (by_key[other] if other else None), wipe
 
 
-def _frame_of(seconds: float, item: Entry) -> int:
-    """The frame on screen (the player counts whole frames; past the end is the last)."""
-    return min(int(seconds * item.fps + 1e-3), item.frames - 1)
-
-
-def _comment_form(item: Entry, frame: int, drawn: Drawn | None) -> None:
-    """A comment at the frame the player is paused on, or over a range from it, with what
-    was drawn on that frame."""
-    if not may(Role.reviewer):
-        needs(Role.reviewer, "commenting")
-        return
-    db, me = services().db, user()
-    form = st.session_state.setdefault(f"comment-form-{item.key}", 0)
-    with st.form(f"comment-{item.key}-{form}"):
-        st.markdown(f"**Comment at frame {frame + 1}** ({timecode(frame / item.fps, item.fps)})")
-        body = st.text_area(
-            "Comment", placeholder="What should change here? @name tells a teammate.",
-            label_visibility="collapsed",
-        )  # fmt: skip
-        end = st.number_input(
-            "Until frame (optional, for a range)", min_value=0, value=0, step=1,
-            help="Leave at 0 for a comment on this frame alone.",
-        )  # fmt: skip
-        shapes = drawn.shapes if drawn and drawn.frame == frame else None
-        st.caption(
-            f"With your drawing ({len(shapes)} shape(s)) on this frame."
-            if shapes
-            else "Draw on the paused frame with Pen, Arrow or Box to show what you mean."
-        )
-        if st.form_submit_button("Comment", type="primary", icon=":material/add_comment:"):
-
-            def sent(_: object) -> str:
-                st.session_state[f"comment-form-{item.key}"] = form + 1  # emptied once sent
-                return f"Comment added at frame {frame + 1}"
-
-            add = partial(comments.add_comment, db, me, item.take_id, item.movie_id, body,
-                          frame, int(end) - 1 if end else None, shapes)  # fmt: skip
-            act(add, sent)
-
-
-def _threads(item: Entry, threads: list[comments.Thread]) -> None:
-    db, me = services().db, user()
-    st.markdown(f"**Comments** ({len(threads)})")
-    if not threads:
-        st.caption("No comments yet.")
-    for thread in threads:
-        note = thread.comment
-        with st.container(border=True):
-            at = note.frame or 0
-            span = f"frames {at + 1}–{note.end_frame + 1}" if note.end_frame else f"frame {at + 1}"
-            state = f" · resolved by {note.resolved_by}" if note.resolved_by else ""
-            when = timecode(at / item.fps, item.fps)
-            st.markdown(plain(f"{note.author} · {span} · {when}{state}"))
-            st.text(note.body)  # as typed: never Markdown or HTML
-            if note.mentions:
-                st.caption(plain(f"Mentions {', '.join(note.mentions)}"))
-            for answer in thread.replies:
-                st.caption(plain(f"↳ {answer.author}"))
-                st.text(answer.body)
-            with st.container(horizontal=True):
-                if st.button(f"Show frame {at + 1}", key=f"seek-{note.id}",
-                             icon=":material/play_arrow:"):  # fmt: skip
-                    asked = st.session_state.get(f"review-seek-{item.key}", (0, 0))[1]
-                    st.session_state[f"review-seek-{item.key}"] = (at / item.fps, asked + 1)
-                    st.rerun()
-                if may(Role.editor):
-                    resolved = note.resolved_by is not None
-                    if st.button("Reopen" if resolved else "Resolve", key=f"resolve-{note.id}"):
-                        act(partial(comments.resolve, db, me, note.id, not resolved))
-                if may(Role.reviewer) and st.button("Reply", key=f"reply-to-{note.id}"):
-                    st.session_state[f"replying-{item.key}"] = note.id
-            if st.session_state.get(f"replying-{item.key}") == note.id:
-                _reply(item, note.id)
-
-
-def _reply(item: Entry, comment_id: int) -> None:
-    """One reply box, under the thread chosen: a box per thread made a long review slow."""
-    form = st.session_state.setdefault(f"reply-form-{comment_id}", 0)
-    with st.form(f"reply-{comment_id}-{form}", border=False):
-        cols = st.columns([5, 1], vertical_alignment="bottom")
-        text = cols[0].text_input("Reply", key=f"reply-text-{comment_id}-{form}",
-                                  label_visibility="collapsed", placeholder="Reply")  # fmt: skip
-        if cols[1].form_submit_button("Send"):
-
-            def sent(_: object) -> str:
-                st.session_state[f"reply-form-{comment_id}"] = form + 1
-                st.session_state.pop(f"replying-{item.key}", None)
-                return "Replied"
-
-            act(partial(comments.reply, services().db, user(), comment_id, text), sent)
-
-
-def _decide(item: Entry) -> None:
-    db, me = services().db, user()
-    said = decisions.history(db, me, item.take_id, item.movie_id)
-    st.markdown("**Decision**")
-    if said:
-        latest = said[0]
-        st.markdown(plain(f"{WORDS[latest.verdict].capitalize()} by {latest.who}"))
-        st.caption(f"{latest.at:%Y-%m-%d %H:%M} UTC")
-        if latest.note:
-            st.text(latest.note)
-    else:
-        st.caption("No decision yet.")
-    if not may(Role.reviewer):
-        return
-    form = st.session_state.setdefault(f"decide-form-{item.key}", 0)
-    with st.form(f"decide-{item.key}-{form}"):
-        note = st.text_area(
-            "Note", placeholder="What to change, or why (needed unless you approve)"
-        )
-        chosen = None
-        with st.container(horizontal=True):
-            if st.form_submit_button("Approve", type="primary", icon=":material/check:"):
-                chosen = Verdict.approved
-            if st.form_submit_button("Request changes", icon=":material/edit_note:"):
-                chosen = Verdict.changes
-            if st.form_submit_button("Reject", icon=":material/close:"):
-                chosen = Verdict.rejected
-    if chosen is not None:
-        verdict = chosen
-
-        def decided(_: object) -> str:
-            st.session_state[f"decide-form-{item.key}"] = form + 1
-            chosen_words = " (it is now the scene's take in the movie)" if (
-                verdict == Verdict.approved and item.take_id) else ""  # fmt: skip
-            return f"{item.label.split(' · ')[0]}: {WORDS[verdict]}{chosen_words}"
-
-        act(partial(decisions.decide, db, me, item.take_id, item.movie_id, verdict, note), decided)
-    if len(said) > 1:
-        with st.expander(f"Earlier decisions ({len(said) - 1})"):
-            for earlier in said[1:]:
-                st.markdown(
-                    plain(
-                        f"{WORDS[earlier.verdict].capitalize()} by {earlier.who} · "
-                        f"{earlier.at:%Y-%m-%d %H:%M} UTC"
-                    )
-                )
-                if earlier.note:
-                    st.text(earlier.note)
-
-
 def render() -> None:
     st.title("Review")
     project = open_project()
@@ -288,39 +124,15 @@ def render() -> None:
     if picked is None:
         return
     item, others = picked
-    media = services().media
     other, wipe = _compared(item, others)
-    played = [i for i in (item, other) if i is not None]
-    missing = [i.label for i in played if not media.exists(i.media_key)]
-    if missing:
-        st.error(f"{', '.join(missing)}: its video file is missing; it cannot be played")
-        return
-    _live(item, comments.review_mark(db, me, item.take_id, item.movie_id))
-    threads = comments.list_comments(db, me, item.take_id, item.movie_id)
-    marks = [
-        Mark(t.comment.frame or 0, t.comment.end_frame, t.comment.drawing,
-             f"{t.comment.author}: {t.comment.body[:80]}")
-        for t in threads
-    ]  # fmt: skip
-    seek, asked = st.session_state.get(f"review-seek-{item.key}", (None, 0))
-    at, drawn = review_player(
-        [Source(media_url(i.media_key), i.label) for i in played],
-        key=f"review-player-{item.key}", fps=item.fps, marks=marks, seek=seek, asked=asked,
-        cleared=st.session_state.get(f"comment-form-{item.key}", 0), wipe=wipe,
-        pen=may(Role.reviewer),
-    )  # fmt: skip
-    if item.draft:
-        st.caption(DRAFT_NOTE)
-    frame = _frame_of(at, item)
-    left, right = st.columns([3, 2])
-    with left:
-        _comment_form(item, frame, drawn)
-        _threads(item, threads)
-    with right:
-        _decide(item)
+
+    def beside(count: int) -> None:
         if item.take_id is not None and _verdict(item, state) == Verdict.changes:
             _revise(project, item.take_id)
-        _exports(item, len(threads))
+        _exports(item, count)
+
+    if not item_review(item, other, wipe, beside):
+        return
     if item.take_id is not None:
         assert item.scene_id is not None  # a take's
         _rounds(item.scene_id)
@@ -365,19 +177,6 @@ def _rounds(scene_id: int) -> None:
             for said in each.decisions:
                 st.text(f"{WORDS[said.verdict].capitalize()} by {said.who}"
                         + (f": {said.note}" if said.note else ""))  # fmt: skip
-
-
-@st.fragment(run_every=LIVE_SECONDS)
-def _live(item: Entry, shown: tuple[str, ...]) -> None:
-    """Another reviewer's comment, reply or decision appears here within seconds: the page
-    redraws when the item's review moved since it was drawn (a small query otherwise), or
-    when the item is gone or no longer theirs (the page then says why)."""
-    try:
-        moved = comments.review_mark(services().db, user(), item.take_id, item.movie_id) != shown
-    except StudioError:
-        moved = True
-    if moved:
-        st.rerun(scope="app")
 
 
 def _exports(item: Entry, count: int) -> None:

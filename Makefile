@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(BIN)/veogen up
 
-# Browser tests drive Debian's chromium; as root it is installed here, otherwise they skip.
+# Browser tests drive Debian's chromium, and move the studio's clock with libfaketime (a
+# guest link expiring); as root they are installed here, otherwise those tests skip.
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  { apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }; } || \
-	  echo "chromium is not installed: the browser tests will skip"
+	@{ test -x /usr/bin/chromium && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq chromium libfaketime >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq chromium libfaketime >/dev/null; }; }; } || \
+	  echo "chromium or libfaketime is not installed: the browser tests that need them will skip"
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

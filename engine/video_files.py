@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 from PIL import Image
@@ -82,6 +83,21 @@ def _frame_near(
 def _image(frame: av.VideoFrame) -> Image.Image:
     image: Image.Image = frame.to_image()
     return image
+
+
+def frame_jpeg(video: BinaryIO, seconds: float, height: int) -> bytes | None:
+    """The frame at ``seconds`` as a small JPEG (None: the video cannot be read there)."""
+    try:
+        with av.open(video, mode="r") as container:
+            image = _frame_near(container, container.streams.video[0], seconds)
+    except (av.error.FFmpegError, IndexError):
+        return None
+    if image is None:
+        return None
+    width = max(2, round(image.width * height / image.height))
+    out = io.BytesIO()
+    image.convert("RGB").resize((width, height)).save(out, format="JPEG", quality=75)
+    return out.getvalue()
 
 
 def last_frame_png(path: Path) -> bytes:

@@ -25,6 +25,7 @@ from storage.models import (
     ReviewSession,
     ReviewSessionItem,
     Role,
+    Scene,
     Take,
     User,
     Verdict,
@@ -32,6 +33,7 @@ from storage.models import (
 )
 from storage.permissions import require
 from storage.review_items import Item, about, review_item
+from storage.scenes import ordered_scenes
 from storage.validation import Checker
 
 MAX_ITEMS = 100
@@ -48,6 +50,15 @@ class SessionItem:
     item: Item
     media_key: str
     draft: bool
+    label: str  # "2. Dusk · take 1", as the Review page counts scenes and takes
+
+
+def take_label(scene_number: int, scene_title: str, take_number: int) -> str:
+    return f"{scene_number}. {scene_title} · take {take_number}"
+
+
+def movie_label(version: int) -> str:
+    return f"The movie · version {version}"
 
 
 @dataclass(frozen=True)
@@ -256,16 +267,24 @@ def _view(s: Session, actor: User, session_id: int) -> ReviewSessionView:
     made_by = s.scalar(select(User.name).where(User.id == session.created_by)) or "someone"
     rows = s.scalars(select(ReviewSessionItem).where(ReviewSessionItem.session_id == session_id)
                      .order_by(ReviewSessionItem.position))  # fmt: skip
+    numbers = {scene.id: n for n, scene in enumerate(ordered_scenes(s, session.project_id), 1)}
     items: list[SessionItem] = []
     for row in rows:
         try:
             item = review_item(s, actor, row.take_id, row.movie_id, Role.viewer, "reviewing")
         except NotFound:  # its scene was deleted since: not shown, kept for an undo
             continue
-        media = s.get(Take, row.take_id) if row.take_id else s.get(Movie, row.movie_id)
-        assert media is not None
-        draft = bool(getattr(media, "is_draft", False))
-        items.append(SessionItem(len(items) + 1, item, media.media_key, draft))
+        take, movie = s.get(Take, row.take_id or 0), s.get(Movie, row.movie_id or 0)
+        if take is not None and item.scene_id is not None:
+            scene = s.get(Scene, item.scene_id)
+            assert scene is not None
+            number = s.scalar(select(func.count()).where(Take.scene_id == take.scene_id,
+                                                         Take.id <= take.id))  # fmt: skip
+            label = take_label(numbers[scene.id], scene.title, int(number or 1))
+            items.append(SessionItem(len(items) + 1, item, take.media_key, take.is_draft, label))
+        elif movie is not None:
+            label = movie_label(movie.version)
+            items.append(SessionItem(len(items) + 1, item, movie.media_key, False, label))
     return ReviewSessionView(
         session.id, session.project_id, session.name, session.opens_at, session.closes_at,
         session.closed_at, session.live_since, session.passphrase_hash is not None, made_by,
@@ -361,7 +380,7 @@ def said_in(db: Database, actor: User, session_id: int) -> tuple[ReviewSessionVi
                 .where(about(Comment, item), Comment.created_at.between(*while_open))
             )  # fmt: skip
             said += [
-                Said(n, item.label, "reply" if c.parent_id else "comment", who, c.body,
+                Said(n, entry.label, "reply" if c.parent_id else "comment", who, c.body,
                      c.frame, c.end_frame, item.fps, c.created_at)
                 for c, who in notes
             ]  # fmt: skip
@@ -370,7 +389,7 @@ def said_in(db: Database, actor: User, session_id: int) -> tuple[ReviewSessionVi
                 .where(about(Decision, item), Decision.created_at.between(*while_open))
             )  # fmt: skip
             said += [
-                Said(n, item.label, WORDS[Verdict(d.verdict)], who, d.note, None, None,
+                Said(n, entry.label, WORDS[Verdict(d.verdict)], who, d.note, None, None,
                      item.fps, d.created_at)
                 for d, who in verdicts
             ]  # fmt: skip

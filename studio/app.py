@@ -12,10 +12,12 @@ from pages import (
     movie,
     projects,
     review,
+    sessions,
     storyboard,
     takes,
     users,
 )
+from studio.guest_entry import guest_page
 from studio.identity.session import account_menu, signed_in
 from studio.inbox_menu import inbox_menu
 from studio.notices import ended_work
@@ -45,6 +47,7 @@ def studio_pages(admin: bool) -> list[StreamlitPage]:
         st.Page(generate.render, title="Generate", icon=":material/movie:", url_path="generate"),
         st.Page(takes.render, title="Takes", icon=":material/play_circle:", url_path="takes"),
         st.Page(review.render, title="Review", icon=":material/rate_review:", url_path="review"),
+        st.Page(sessions.render, title="Sessions", icon=":material/groups:", url_path="sessions"),
         st.Page(movie.render, title="Movie", icon=":material/theaters:", url_path="movie"),
         st.Page(members.render, title="Members", icon=":material/group:", url_path="members"),
         st.Page(
@@ -63,6 +66,9 @@ def studio_pages(admin: bool) -> list[StreamlitPage]:
 
 # The icon is drawn here: a Material icon would be fetched from the internet.
 st.set_page_config(page_title="VeoGen Studio", page_icon=page_icon(), layout="wide")
+if "guest" in st.query_params and not st.user.is_logged_in:  # a guest link: one session
+    st.navigation([st.Page(guest_page, title="Review", default=True)], position="hidden").run()
+    st.stop()
 me = signed_in()  # checked at every run: nobody signed in sees only the sign-in page
 if me is None:
     # the address stays a page of the studio, but no menu: a shut-out user's would linger

@@ -112,12 +112,15 @@ def provider_form(page: Any, base: str, email: str, password: str) -> None:
 
 
 @contextlib.contextmanager
-def studio_up(settings: Settings, log: Path | None = None) -> Iterator[str]:
+def studio_up(
+    settings: Settings, log: Path | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`veogen up` (studio, engine, sign-in provider) on free ports, with an account for
     the local user; its base URL; stopped with Ctrl-C. Its output goes to ``log`` if
     given (what an operator would read), else to the test's."""
     port = free_port()
     env = {**os.environ, **settings.as_env(), "VEOGEN_IDP_PORT": str(free_port())}
+    env.update(extra_env or {})
     db = Database(settings.db_url)
     db.migrate()
     admin = bootstrap_admin(db) or local_user(db)  # the local user is the first admin
@@ -135,6 +138,17 @@ def studio_up(settings: Settings, log: Path | None = None) -> Iterator[str]:
         assert up.wait(timeout=60) == 0
         if out:
             out.close()
+
+
+def faked_clock(at: Path) -> dict[str, str]:
+    """The environment that runs a process on a clock the test moves (libfaketime): write
+    "+2d" to ``at`` and its time is two days on. Skips when libfaketime is missing."""
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    if not found:
+        pytest.skip("moving the studio's clock needs libfaketime (Debian's package 'libfaketime')")
+    at.write_text("+0\n")
+    return {"LD_PRELOAD": str(found[0]), "FAKETIME_TIMESTAMP_FILE": str(at),
+            "FAKETIME_NO_CACHE": "1"}  # fmt: skip
 
 
 def choose(page: Any, label: str, option: str) -> None:

@@ -83,9 +83,7 @@ def test_a_guest_reaches_only_the_sessions_items(db: Database, owner: User) -> N
     assert dana.name == "Dana (guest)"
     comments.add_comment(db, dana, first, None, "Lovely light", 10)
     decisions.decide(db, dana, first, None, Verdict.approved)
-    assert [i.item.take_id for i in review_sessions.open_session(db, dana, session_id).items][
-        0
-    ] == first
+    assert review_sessions.open_session(db, dana, session_id).items[0].item.take_id == first
     with pytest.raises(NotFound, match="no such take"):
         comments.add_comment(db, dana, outside.id, None, "and this?", 1)
     with pytest.raises(NotFound):

@@ -63,6 +63,14 @@ ACTIONS = {
     "decision.approved": "approved",
     "decision.changes": "requested changes",
     "decision.rejected": "rejected",
+    "session.created": "set up a review session",
+    "session.items": "changed a review session's items",
+    "session.closed": "closed a review session",
+    "session.live": "started a live review",
+    "session.live_ended": "ended a live review",
+    "session.link_added": "made a guest link",
+    "session.link_revoked": "revoked a guest link",
+    "guest.joined": "came in as a guest",
 }
 MAX_EVENTS = 5_000  # the newest, at one read: a page and its CSV stay small
 

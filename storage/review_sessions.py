@@ -106,7 +106,7 @@ def create_session(
     """A session of the takes and versions picked, in that order; editors and above. The
     project's team is told in their inbox."""
     with db.session() as s:
-        project = require(s, actor, project_id, Role.editor, "making a review session")
+        require(s, actor, project_id, Role.editor, "making a review session")
         check = Checker({"name": name, "passphrase": passphrase})
         shown = check.text("name", limit=MAX_NAME_CHARS, required=True)
         _window(check, opens_at, closes_at)
@@ -129,8 +129,7 @@ def create_session(
             f"{actor.name} set up the review session '{shown}' ({len(items)} item(s)), open {when}"
         )
         tell(s, actor, _team(s, project_id), project_id, "session", said)
-        audit.record(s, actor, "session.created", project_id, session=shown, items=len(items),
-                     project_name=project.name)  # fmt: skip
+        audit.record(s, actor, "session.created", project_id, session=shown, items=len(items))  # fmt: skip
         return session
 
 

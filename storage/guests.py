@@ -35,8 +35,11 @@ def new_secret() -> str:
 def token(link: GuestLink) -> str:
     """What the link's address carries: its id, its expiry, and their signature."""
     body = f"{link.id}.{int(link.expires_at.replace(tzinfo=UTC).timestamp())}"
-    mac = hmac.new(link.secret.encode(), body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac[:40]}"
+    return f"{body}.{_sign(link, body)}"
+
+
+def _sign(link: GuestLink, text: str) -> str:
+    return hmac.new(link.secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _link(s: Session, said: str) -> GuestLink:
@@ -105,6 +108,30 @@ def enter(db: Database, said: str, name: str, passphrase: str = "") -> User:
         s.flush()
         audit.record(s, guest, "guest.joined", session.project_id, session=session.name,
                      link=link.label)  # fmt: skip
+        s.expunge(guest)
+        return guest
+
+
+def pass_for(db: Database, guest: User) -> str:
+    """What lets this guest back in from the same browser (a reload keeps the address):
+    their id, signed with their link's key."""
+    with db.session() as s:
+        link = s.get(GuestLink, guest.guest_link_id)
+        if link is None:
+            raise NotFound(INVALID)
+        return f"{guest.id}.{_sign(link, f'guest:{guest.id}')}"
+
+
+def returning(db: Database, said: str, guest_pass: str) -> User | None:
+    """The guest a pass names, if it was made for this link (None: ask their name again)."""
+    with db.session() as s:
+        link = _link(s, said)
+        guest_id = guest_pass.split(".", 1)[0]
+        guest = s.get(User, int(guest_id)) if guest_id.isdigit() else None
+        if guest is None or guest.guest_link_id != link.id:
+            return None
+        if not hmac.compare_digest(f"{guest.id}.{_sign(link, f'guest:{guest.id}')}", guest_pass):
+            return None
         s.expunge(guest)
         return guest
 

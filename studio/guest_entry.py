@@ -12,6 +12,7 @@ from studio.session_view import review_items, summary
 from studio.ui import messages, plain, services
 
 GUEST = "guest"  # the guest this browser came in as, with the token it came in by
+PASS = "as"  # the address's part that lets the guest back in after a reload
 
 
 def _came_in(token: str, asks_passphrase: bool) -> User | None:
@@ -19,6 +20,10 @@ def _came_in(token: str, asks_passphrase: bool) -> User | None:
     kept: tuple[str, User] | None = st.session_state.get(GUEST)
     if kept is not None and kept[0] == token:
         return kept[1]
+    back = guests.returning(services().db, token, str(st.query_params.get(PASS, "")))
+    if back is not None:  # the same browser, reloaded: the address keeps their pass
+        st.session_state[GUEST] = (token, back)
+        return back
     st.markdown("You were invited to review. Tell the team who you are.")
     with st.form("guest-name"):
         name = st.text_input("Your name", max_chars=guests.MAX_NAME_CHARS)
@@ -31,6 +36,7 @@ def _came_in(token: str, asks_passphrase: bool) -> User | None:
         st.error(plain(exc.in_words()))
         return None
     st.session_state[GUEST] = (token, guest)
+    st.query_params[PASS] = guests.pass_for(services().db, guest)
     return guest
 
 

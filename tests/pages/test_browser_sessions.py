@@ -132,6 +132,9 @@ def _journey(sync_api: Any, settings: Settings, base: str, shots: Path, clock: P
         guest.get_by_role("button", name="Approve").click()
         idle(guest)
         assert "approved" in body(guest)
+        guest.reload()  # the same browser: still Dana, not asked again
+        idle(guest)
+        assert "You are reviewing as Dana (guest)" in body(guest)
         guest.screenshot(path=str(shots / "session-guest.png"), full_page=True)
         assert decisions.history(studio.db, owner, takes[2].id)[0].who == "Dana (guest)"
         elsewhere = guest.context.new_page()  # anywhere else, the guest meets the sign-in page

@@ -78,9 +78,15 @@ def test_a_guest_reaches_only_the_sessions_items(db: Database, owner: User) -> N
     with pytest.raises(PermissionDenied, match="passphrase"):
         guests.enter(db, link.token, "Dana", "wrong one")
     with pytest.raises(NotFound, match="not valid"):
-        guests.enter(db, link.token[:-1] + "0", "Dana", "harbour lights")  # altered
+        guests.enter(db, altered(link.token), "Dana", "harbour lights")
     dana = guests.enter(db, link.token, "Dana", "harbour lights")
     assert dana.name == "Dana (guest)"
+    back = guests.pass_for(db, dana)
+    assert getattr(guests.returning(db, link.token, back), "id", None) == dana.id
+    other = review_sessions.add_link(db, owner, session_id, "Else", utcnow() + timedelta(days=1))
+    for wrong in (altered(back), f"{owner.id}.{back.split('.')[1]}"):
+        assert guests.returning(db, link.token, wrong) is None
+    assert guests.returning(db, other.token, back) is None  # another link's pass
     comments.add_comment(db, dana, first, None, "Lovely light", 10)
     decisions.decide(db, dana, first, None, Verdict.approved)
     assert review_sessions.open_session(db, dana, session_id).items[0].item.take_id == first
@@ -142,3 +148,8 @@ def test_the_report_keeps_to_the_window(db: Database, owner: User) -> None:
     assert [(x.text, x.frame, x.end_frame) for x in said] == [("In the session", 5, 9)]
     with pytest.raises(PermissionDenied, match="is closed"):
         review_sessions.add_link(db, owner, session_id, "x", datetime.now() + timedelta(1))
+
+
+def altered(signed: str) -> str:
+    """The same, its last character changed: a signature that no longer holds."""
+    return signed[:-1] + ("1" if signed.endswith("0") else "0")

@@ -3,14 +3,17 @@ spends or edits, another's project cannot be opened by its id, the Audit and Use
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from streamlit.testing.v1 import AppTest
 
-from storage import limits, members, scenes, users
-from storage.models import User
+from storage import limits, members, review_sessions, scenes, users
+from storage.models import User, utcnow
 from storage.users import bootstrap_admin, local_user
 from studio.services import Services
 from studio.ui import plain
 from tests.pages.test_pages import page, seeded
+from tests.storage.made_takes import made_take
 
 SPENDING = ("Generate", "Queue", "Render the movie", "Upload", "Delete", "Use this take")
 
@@ -121,3 +124,25 @@ def test_the_inbox_says_what_is_new_and_marks_it_read(studio: Services) -> None:
     ]
     next(b for b in app.sidebar.button if b.label == "Mark all read").click().run()
     assert app.sidebar.get("popover")[0].proto.popover.label == "Inbox"
+
+
+def test_only_editors_set_up_review_sessions(studio: Services) -> None:
+    pid = seeded(studio)
+    owner = local_user(studio.db)
+    (scene,) = scenes.list_scenes(studio.db, owner, pid)
+    take = made_take(studio.db, owner, pid, scene.id, 2.0)
+    now = utcnow()
+    review_sessions.create_session(
+        studio.db, owner, pid, "Dailies", [(take.id, None)], now, now + timedelta(days=1)
+    )
+    ravi = reviewer(studio, pid)
+    shown = page("sessions", pid, as_user=ravi)
+    assert not shown.exception
+    assert [e.label for e in shown.expander] == []  # no "New review session"
+    assert "Dailies" in shown.markdown[0].value and offered(shown) == ["Open"]
+    mine = page("sessions", pid)
+    assert [e.label for e in mine.expander] == ["New review session"]
+    next(b for b in mine.button if b.label == "Open").click().run()
+    assert not mine.exception
+    assert "**Guest links**" in [m.value for m in mine.markdown]
+    assert "Make a guest link" in offered(mine)

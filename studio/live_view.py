@@ -42,6 +42,7 @@ def live_room(
     """Mount the room for ``me_id`` (shown as ``me_name``) on ``items``; return the index
     of the item it shows, for the page's decision buttons. When the presenter moves to
     another item the whole page runs again, so what the page draws for it follows."""
+    st.session_state[f"{key}-drawn"] = None  # this run draws the page: no need to rerun it
     _room(room, me_id, me_name, items, key)
     shown: int = st.session_state.get(f"{key}-item", 0)
     st.session_state[f"{key}-drawn"] = shown
@@ -74,7 +75,7 @@ def _room(room: LiveRoom, me_id: int, me_name: str, items: list[LiveItem], key: 
         room.lead(me_id, item, played.position, played.playing, played.shapes, played.at)
     _controls(room, presence, me_id, me_name, item, len(items))
     _announcements(seen.said)
-    if st.session_state.get(f"{key}-drawn", item) != item:
+    if st.session_state.get(f"{key}-drawn") not in (None, item):
         st.rerun(scope="app")  # the page's own part is about the item shown
 
 
@@ -153,6 +154,6 @@ def _take_over(room: LiveRoom, me_id: int, me_name: str) -> None:
 def _announcements(said: list[Announcement]) -> None:
     if not said:
         return
-    st.markdown("**As the group goes**")
+    st.markdown("**So far in this review**")
     for each in reversed(said[-SHOWN:]):
         st.caption(plain(each.text))

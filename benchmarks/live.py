@@ -92,7 +92,7 @@ SAMPLER = """() => {
         video.requestVideoFrameCallback(presented);
       }
       log.push([performance.timeOrigin + performance.now(), player.querySelector("figcaption").textContent,
-        video.paused, video.seeking, video.readyState, video.currentTime, shown]);
+        video.paused, video.seeking, video.readyState, video.currentTime, shown, player.dataset.cue]);
       if (log.length > 6000) log.splice(0, 3000);
     }
     requestAnimationFrame(sample);
@@ -100,14 +100,18 @@ SAMPLER = """() => {
   requestAnimationFrame(sample);
 }"""
 
-# The first sample at or after ``since`` that shows what the presenter shows.
+# The first sample at or after ``since`` that shows what the presenter shows, and the
+# first with a new state from the room in the player (the page's part of the lag).
 FOLLOWED = """([want, fps]) => {
   const frame = (t) => Math.floor(t * fps + 1e-3);
-  for (const [t, label, paused, seeking, ready, time, shown] of window.__live) {
-    if (t < want.since || label !== want.label) continue;
-    if (want.paused && paused && !seeking && ready >= 2 && frame(time) === want.frame) return t;
-    if (!want.paused && !paused && shown !== null &&
-        Math.abs(frame(shown) - frame(want.at + (t - want.t0) / 1000)) <= 1) return t;
+  let before = null, told = null;
+  for (const [t, label, paused, seeking, ready, time, shown, cue] of window.__live) {
+    if (t < want.since) { before = cue; continue; }
+    if (told === null && cue && cue !== before) told = t;
+    if (label !== want.label) continue;
+    if ((want.paused && paused && !seeking && ready >= 2 && frame(time) === want.frame) ||
+        (!want.paused && !paused && shown !== null &&
+         Math.abs(frame(shown) - frame(want.at + (t - want.t0) / 1000)) <= 1)) return [t, told ?? t];
   }
   return null;
 }"""
@@ -200,6 +204,8 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
     rng = random.Random(16)
     lags: dict[str, list[float]] = {kind: [] for kind in CYCLE}
     by_participant: list[list[float]] = [[] for _ in range(followers)]
+    told: list[float] = []  # until the player had the state
+    acts: list[float] = []  # when each act was done (ms)
     missed = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -218,6 +224,7 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
         for n in range(actions):
             kind = CYCLE[n % len(CYCLE)]
             since = act(presenter, kind, rng, item)
+            acts.append(since)
             if kind == "item":
                 item = 1 - item
                 presenter.get_by_text(f"Item {item + 1} of").wait_for(timeout=30_000)
@@ -227,7 +234,8 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
             while len(seen) < followers and time.monotonic() < deadline:
                 for i, page in enumerate(others):
                     if i not in seen and (at := page.evaluate(FOLLOWED, [want, FPS])) is not None:
-                        seen[i] = (at - since) / 1000
+                        seen[i] = (at[0] - since) / 1000
+                        told.append((at[1] - since) / 1000)
                 time.sleep(0.25)  # the lag is timed in the pages: this only collects it
             missed += followers - len(seen)
             for i, lag in seen.items():
@@ -245,20 +253,33 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
         "missed": missed,
         "visibility": sorted(visibility),
         "all": figures(every),
+        "told": figures(told),
         "kinds": {kind: figures(values) for kind, values in lags.items() if values},
         "participants_p95": [percentile(v, 0.95) for v in by_participant if v],
+        "acts_ms": acts,
     }
 
 
-def published(url: str, prefix: str) -> list[dict[str, Any]]:
-    """The states the presenter's page published, as the room stored them."""
+def published(url: str, prefix: str) -> list[tuple[float, dict[str, Any]]]:
+    """The states the presenter's page published, as the room stored them, each with when
+    (ms: a stream entry's id is Redis's clock, this machine's)."""
     client = redis.Redis.from_url(url)
     entries = client.xrange(f"{prefix}:live:bench:events")
     return [
-        {k.decode(): v.decode() for k, v in fields.items()}
-        for _, fields in entries
+        (float(entry_id.split(b"-")[0]), {k.decode(): v.decode() for k, v in fields.items()})
+        for entry_id, fields in entries
         if fields[b"kind"] == b"state"
     ]
+
+
+def publish_delays(acts: list[float], stored: list[tuple[float, Any]]) -> dict[str, float]:
+    """Seconds from each act to the first state the room stored after it."""
+    delays = [
+        (next(at for at, _ in stored if at >= since) - since) / 1000
+        for since in acts
+        if any(at >= since for at, _ in stored)
+    ]
+    return figures(delays)
 
 
 def redis_round_trips(url: str, prefix: str, messages: list[dict[str, Any]], readers: int,
@@ -315,7 +336,9 @@ def run(followers: int, actions: int, browser: bool) -> dict[str, Any]:
         if browser and shutil.which(CHROMIUM):
             with app_up(tmp, url, prefix) as base:
                 lag = follow_lags(base, followers, actions)
-            messages = published(url, prefix)
+            stored = published(url, prefix)
+            lag["published"] = publish_delays(lag.pop("acts_ms"), stored)
+            messages = [message for _, message in stored]
         else:
             if browser:
                 print(f"no Chromium at {CHROMIUM}: the follow lag is skipped", file=sys.stderr)
@@ -341,6 +364,11 @@ def report(summary: dict[str, Any]) -> None:
             print(
                 f"  {kind:<10} p50 {ms(f['p50']):>8}  p95 {ms(f['p95']):>8}  max {ms(f['max']):>8}"
             )
+        told, stored = lag["told"], lag["published"]
+        print(f"  of which until the room stored the state: p50 {ms(stored['p50'])}  "
+              f"p95 {ms(stored['p95'])}")  # fmt: skip
+        print(f"  of which until the player had the state: p50 {ms(told['p50'])}  "
+              f"p95 {ms(told['p95'])}")  # fmt: skip
         print(f"  participants' own p95: {ms(min(lag['participants_p95']))} to "
               f"{ms(max(lag['participants_p95']))}; not followed within 10 s: {lag['missed']}")  # fmt: skip
     print(f"Redis alone: {trip['messages']} messages to {trip['readers']} readers "

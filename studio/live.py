@@ -294,6 +294,11 @@ class LiveRoom:
         keys = self._key("presenter", "seen", "hands", "ended")
         return bool(self._take_over(keys=keys, args=[participant_id, PRESENT_S, KEEP_S]))
 
+    def presenter(self) -> int | None:
+        """Who presents now (None: nobody, or the room has ended)."""
+        found = self.redis.get(self.keys["presenter"])
+        return int(cast(bytes, found)) if found else None
+
     def now(self) -> float:
         """Redis's clock, which states are stamped with: a follower extrapolates by it."""
         seconds, micros = self.redis.time()

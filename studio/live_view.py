@@ -1,7 +1,9 @@
 """The live review room on a page: the presenter drives the player, everyone else's
 follows within a second; who is here, raised hands, handing over, and what the group
-decided as it went. A timed fragment reads the room from Redis (``studio.live``) and feeds
-the player; a presenter's every act goes to Redis from the run it causes."""
+decided as it went. Timed fragments read the room from Redis (``studio.live``): a small
+one often, the player (a presenter's every act goes to Redis from the run it causes), and
+two others each second, who is here above it and what one can do and what was said below.
+Every page of the room reruns them, so the often one is kept to the player alone."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from studio.components.player import Source, live_player
 from studio.live import RECENT, Announcement, LiveRoom, LiveState, Participant, Presence
 from studio.ui import plain
 
-POLL_S = 0.3  # how often a page reads the room: most of a follower's lag
+POLL_S = 0.3  # how often a page reads the presenter's state: most of a follower's lag
+PEOPLE_S = 1.0  # how often it sends its heartbeat and reads who is here
 SHOWN = 5  # announcements listed, newest first
+UNREACHABLE = "The live review cannot be reached just now; trying again."
 
 
 @dataclass(frozen=True)
@@ -43,40 +47,60 @@ def live_room(
     of the item it shows, for the page's decision buttons. When the presenter moves to
     another item the whole page runs again, so what the page draws for it follows."""
     st.session_state[f"{key}-drawn"] = None  # this run draws the page: no need to rerun it
-    _room(room, me_id, me_name, items, key)
+    _people(room, me_id, me_name)
+    _stage(room, me_id, items, key)
+    _actions(room, me_id, me_name, len(items), key)
     shown: int = st.session_state.get(f"{key}-item", 0)
     st.session_state[f"{key}-drawn"] = shown
     return shown
 
 
-@st.fragment(run_every=POLL_S)
-def _room(room: LiveRoom, me_id: int, me_name: str, items: list[LiveItem], key: str) -> None:
+@st.fragment(run_every=PEOPLE_S)
+def _people(room: LiveRoom, me_id: int, me_name: str) -> None:
+    """The heartbeat, who presents, what that means for me, and who is here."""
     try:
         room.here(me_id, me_name)
-        seen = _read(room, key)
         presence = room.present()
-        now = room.now()
     except (redis.RedisError, OSError):
-        st.warning("The live review cannot be reached just now; trying again.")
+        st.warning(UNREACHABLE)
         return
     if presence.ended:
         st.info("This live review has ended.")
-        _announcements(seen.said)
         return
-    leading = presence.presenter == me_id
+    _who(presence, me_id)
+
+
+@st.fragment(run_every=POLL_S)
+def _stage(room: LiveRoom, me_id: int, items: list[LiveItem], key: str) -> None:
+    """The item and the player: leading, or following the presenter's latest state."""
+    try:
+        seen = _read(room, key)
+        leading = room.presenter() == me_id
+        now = room.now()
+    except (redis.RedisError, OSError):
+        return  # said once, above
     item = min(seen.state.item, len(items) - 1) if seen.state else 0
     st.session_state[f"{key}-item"] = item
-    _who(presence, me_id)
     shown = items[item]
     st.markdown(f"**Item {item + 1} of {len(items)}:** {plain(shown.label)}")
     played = live_player(shown.sources, key=f"{key}-player", fps=shown.fps, leading=leading,
                          cue=seen.state, now=now)  # fmt: skip
     if played:
         room.lead(me_id, item, played.position, played.playing, played.shapes, played.at)
-    _controls(room, presence, me_id, me_name, item, len(items))
-    _announcements(seen.said)
     if st.session_state.get(f"{key}-drawn") not in (None, item):
         st.rerun(scope="app")  # the page's own part is about the item shown
+
+
+@st.fragment(run_every=PEOPLE_S)
+def _actions(room: LiveRoom, me_id: int, me_name: str, count: int, key: str) -> None:
+    """What I can do here, and what the group said as it went."""
+    try:
+        presence = room.present()
+    except (redis.RedisError, OSError):
+        return
+    if not presence.ended:
+        _controls(room, presence, me_id, me_name, st.session_state.get(f"{key}-item", 0), count)
+    _announcements(st.session_state.get(f"{key}-seen", _Seen()).said)
 
 
 def _read(room: LiveRoom, key: str) -> _Seen:
@@ -114,41 +138,38 @@ def _who(presence: Presence, me_id: int) -> None:
 def _controls(
     room: LiveRoom, presence: Presence, me_id: int, me_name: str, item: int, count: int
 ) -> None:
+    """The presenter's: another item, and handing over to a raised hand; everyone else's:
+    raising or lowering a hand, and presenting once the presenter has left. What a click
+    changed is shown on the whole page at once."""
     me = next((p for p in presence.here if p.id == me_id), None)
+    changed = False
     with st.container(horizontal=True):
         if presence.presenter == me_id:
-            st.button("Previous item", icon=":material/skip_previous:", disabled=item == 0,
-                      on_click=_move, args=(room, me_id, item - 1))  # fmt: skip
-            st.button("Next item", icon=":material/skip_next:", disabled=item >= count - 1,
-                      on_click=_move, args=(room, me_id, item + 1))  # fmt: skip
+            for label, icon, to in (("Previous item", "skip_previous", item - 1),
+                                    ("Next item", "skip_next", item + 1)):  # fmt: skip
+                if st.button(label, icon=f":material/{icon}:", disabled=not 0 <= to < count):
+                    changed = room.lead(me_id, to, 0.0, False, []) is not None
             for hand in presence.hands:
-                st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
-                          icon=":material/front_hand:",
-                          on_click=_hand_over, args=(room, me_id, hand.id, hand.name))  # fmt: skip
-            return
-        if me is not None and me.hand_raised:
-            st.button("Lower hand", on_click=room.lower_hand, args=(me_id,))
-            if not presence.presenter_here:
-                st.button("Present now", type="primary", icon=":material/co_present:",
-                          help="The presenter has left: you can take over.",
-                          on_click=_take_over, args=(room, me_id, me_name))  # fmt: skip
-        else:
-            st.button("Raise hand", icon=":material/front_hand:", on_click=room.raise_hand,
-                      args=(me_id,), help="Ask to present: the presenter can hand over to you.")  # fmt: skip
-
-
-def _move(room: LiveRoom, me_id: int, item: int) -> None:
-    room.lead(me_id, item, 0.0, False, [])
-
-
-def _hand_over(room: LiveRoom, me_id: int, to_id: int, to_name: str) -> None:
-    if room.hand_over(me_id, to_id):
-        room.announce(f"{to_name} is presenting now")
-
-
-def _take_over(room: LiveRoom, me_id: int, me_name: str) -> None:
-    if room.take_over(me_id):
-        room.announce(f"{me_name} is presenting now")
+                if st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
+                             icon=":material/front_hand:") and room.hand_over(me_id, hand.id):  # fmt: skip
+                    room.announce(f"{hand.name} is presenting now")
+                    changed = True
+        elif me is not None and me.hand_raised:
+            if st.button("Lower hand"):
+                room.lower_hand(me_id)
+                changed = True
+            if not presence.presenter_here and st.button(
+                "Present now", type="primary", icon=":material/co_present:",
+                help="The presenter has left: you can take over.",
+            ) and room.take_over(me_id):  # fmt: skip
+                room.announce(f"{me_name} is presenting now")
+                changed = True
+        elif st.button("Raise hand", icon=":material/front_hand:",
+                       help="Ask to present: the presenter can hand over to you."):  # fmt: skip
+            room.raise_hand(me_id)
+            changed = True
+    if changed:
+        st.rerun(scope="app")
 
 
 def _announcements(said: list[Announcement]) -> None:

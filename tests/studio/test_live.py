@@ -116,7 +116,7 @@ def test_the_presenter_hands_over_to_someone_here_and_the_new_one_leads(room: Li
     assert not room.hand_over(BEN, ANA)  # only the presenter hands over
     assert room.hand_over(ANA, BEN)
     seen = room.present()
-    assert (seen.presenter, seen.hands) == (BEN, [])
+    assert (seen.presenter, seen.hands, room.presenter()) == (BEN, [], BEN)
     assert room.lead(ANA, 0, 0.0, False, []) is None
     assert room.lead(BEN, 0, 1.0, False, []) is not None
 
@@ -141,7 +141,7 @@ def test_an_ended_room_has_no_presenter_and_refuses_to_be_led(room: LiveRoom) ->
     room.raise_hand(BEN)
     room.end()
     seen = room.present()
-    assert (seen.ended, seen.presenter) == (True, None)
+    assert (seen.ended, seen.presenter, room.presenter()) == (True, None, None)
     assert room.lead(ANA, 0, 0.0, False, []) is None
     assert not room.take_over(BEN)
     room.start(BEN)

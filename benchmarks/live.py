@@ -218,7 +218,7 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
             pages.append(page)
         presenter, others = pages[0], pages[1:]
         for page in pages:
-            page.get_by_text(f"Here now ({followers + 1})").wait_for(timeout=60_000)
+            page.get_by_text(f"Here now ({followers + 1})").wait_for(timeout=180_000)
             page.locator(".vg-player video").first.wait_for(timeout=30_000)
         item = 0
         for n in range(actions):
@@ -248,6 +248,10 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
                   f"{max(seen.values(), default=math.nan) * 1000:,.0f} ms", file=sys.stderr)  # fmt: skip
             presenter.wait_for_timeout(rng.uniform(200, 800))
         visibility = {page.evaluate("document.visibilityState") for page in pages}
+        # each player's idea of the room's clock against this machine's (the same clock):
+        # what it gets wrong shifts where a follower thinks the presenter is
+        offsets = [page.locator(".vg-player").first.evaluate("p => p.parentNode._vgOffset")
+                   for page in pages]  # fmt: skip
         browser.close()
     every = [lag for values in lags.values() for lag in values]
     return {
@@ -260,6 +264,7 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
         "kinds": {kind: figures(values) for kind, values in lags.items() if values},
         "participants_p95": [percentile(v, 0.95) for v in by_participant if v],
         "acts_ms": acts,
+        "clock_errors_ms": offsets,  # the presenter's first
     }
 
 
@@ -331,6 +336,7 @@ def redis_round_trips(url: str, prefix: str, messages: list[dict[str, Any]], rea
 
 def run(followers: int, actions: int, browser: bool) -> dict[str, Any]:
     prefix = f"bench-live-{uuid.uuid4().hex[:8]}"
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder, redis_url(Path(folder)) as url:
         tmp = Path(folder)
         room = LiveRoom(redis.Redis.from_url(url), prefix, "bench")
@@ -349,7 +355,8 @@ def run(followers: int, actions: int, browser: bool) -> dict[str, Any]:
                          "shapes": "[]"} for n in range(actions * 3)]  # fmt: skip
         baseline = redis_round_trips(url, prefix, messages, followers)
         room.delete()
-    return {"poll_seconds": POLL_S, "lag": lag, "redis": baseline, "load": os.getloadavg()}
+    return {"poll_seconds": POLL_S, "lag": lag, "redis": baseline, "load_before": load,
+            "load": os.getloadavg()}  # fmt: skip
 
 
 def ms(seconds: float) -> str:
@@ -372,6 +379,9 @@ def report(summary: dict[str, Any]) -> None:
               f"p95 {ms(stored['p95'])}")  # fmt: skip
         print(f"  of which until the player had the state: p50 {ms(told['p50'])}  "
               f"p95 {ms(told['p95'])}")  # fmt: skip
+        errors = lag["clock_errors_ms"]
+        print(f"  clocks: the presenter's off by {errors[0]:,.0f} ms, the participants' by "
+              f"{min(errors[1:]):,.0f} to {max(errors[1:]):,.0f} ms")  # fmt: skip
         print(f"  participants' own p95: {ms(min(lag['participants_p95']))} to "
               f"{ms(max(lag['participants_p95']))}; not followed within 10 s: {lag['missed']}")  # fmt: skip
     print(f"Redis alone: {trip['messages']} messages to {trip['readers']} readers "
@@ -382,7 +392,8 @@ def report(summary: dict[str, Any]) -> None:
               f"{lag['all']['p95'] / trip['p95']:,.0f}x")  # fmt: skip
         met = "met" if lag["all"]["p95"] < TARGET_P95_S else "MISSED"
         print(f"  follow lag p95 < 1 s: {met}")
-    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in summary["load"]))
+    before, after = (", ".join(f"{x:.1f}" for x in summary[k]) for k in ("load_before", "load"))
+    print(f"load average (1, 5, 15 min): {before} before, {after} after")
 
 
 def main() -> None:

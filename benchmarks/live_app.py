@@ -41,6 +41,12 @@ items = [
     for label, key in zip(labels, os.environ["LIVE_ITEMS"].split(","), strict=False)
 ]
 st.title("Live review")
-shown = live_room(room(), who, name, items)
-if st.button(f"Approve {items[shown].label}", icon=":material/check:"):
-    room().announce(f"{name} approved {items[shown].label}", shown)
+
+
+def decide(item: int) -> None:
+    """The page's part for the item on screen: here, only the announcement."""
+    if st.button(f"Approve {items[item].label}", icon=":material/check:"):
+        room().announce(f"{name} approved {items[item].label}", item)
+
+
+live_room(room(), who, name, items, for_item=decide)

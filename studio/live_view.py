@@ -7,6 +7,7 @@ Every page of the room reruns them, so the often one is kept to the player alone
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
@@ -41,17 +42,22 @@ class _Seen:
 
 
 def live_room(
-    room: LiveRoom, me_id: int, me_name: str, items: list[LiveItem], *, key: str = "live"
+    room: LiveRoom,
+    me_id: int,
+    me_name: str,
+    items: list[LiveItem],
+    *,
+    for_item: Callable[[int], None] | None = None,
+    key: str = "live",
 ) -> int:
     """Mount the room for ``me_id`` (shown as ``me_name``) on ``items``; return the index
-    of the item it shows, for the page's decision buttons. When the presenter moves to
-    another item the whole page runs again, so what the page draws for it follows."""
-    st.session_state[f"{key}-drawn"] = None  # this run draws the page: no need to rerun it
+    of the item it shows as the page runs. ``for_item(index)`` draws what the page shows
+    for the item on screen (its decision buttons): it runs in the room's each-second part,
+    so it follows the presenter to another item without the whole page running again."""
     _people(room, me_id, me_name)
     _stage(room, me_id, items, key)
-    _actions(room, me_id, me_name, len(items), key)
+    _actions(room, me_id, me_name, len(items), for_item, key)
     shown: int = st.session_state.get(f"{key}-item", 0)
-    st.session_state[f"{key}-drawn"] = shown
     return shown
 
 
@@ -87,19 +93,23 @@ def _stage(room: LiveRoom, me_id: int, items: list[LiveItem], key: str) -> None:
                          cue=seen.state, now=now)  # fmt: skip
     if played:
         room.lead(me_id, item, played.position, played.playing, played.shapes, played.at)
-    if st.session_state.get(f"{key}-drawn") not in (None, item):
-        st.rerun(scope="app")  # the page's own part is about the item shown
 
 
 @st.fragment(run_every=PEOPLE_S)
-def _actions(room: LiveRoom, me_id: int, me_name: str, count: int, key: str) -> None:
-    """What I can do here, and what the group said as it went."""
+def _actions(room: LiveRoom, me_id: int, me_name: str, count: int,
+             for_item: Callable[[int], None] | None, key: str) -> None:  # fmt: skip
+    """What I can do here, the page's part for the item on screen, and what the group
+    said as it went. No click here reruns the whole page: a full run started from a
+    fragment can leave the room's other fragments unregistered (Streamlit #9080)."""
     try:
         presence = room.present()
     except (redis.RedisError, OSError):
         return
+    item = st.session_state.get(f"{key}-item", 0)
     if not presence.ended:
-        _controls(room, presence, me_id, me_name, st.session_state.get(f"{key}-item", 0), count)
+        _controls(room, presence, me_id, me_name, item, count)
+    if for_item is not None:
+        for_item(item)
     _announcements(st.session_state.get(f"{key}-seen", _Seen()).said)
 
 
@@ -139,37 +149,41 @@ def _controls(
     room: LiveRoom, presence: Presence, me_id: int, me_name: str, item: int, count: int
 ) -> None:
     """The presenter's: another item, and handing over to a raised hand; everyone else's:
-    raising or lowering a hand, and presenting once the presenter has left. What a click
-    changed is shown on the whole page at once."""
+    raising or lowering a hand, and presenting once the presenter has left."""
     me = next((p for p in presence.here if p.id == me_id), None)
-    changed = False
     with st.container(horizontal=True):
         if presence.presenter == me_id:
             for label, icon, to in (("Previous item", "skip_previous", item - 1),
                                     ("Next item", "skip_next", item + 1)):  # fmt: skip
-                if st.button(label, icon=f":material/{icon}:", disabled=not 0 <= to < count):
-                    changed = room.lead(me_id, to, 0.0, False, []) is not None
+                st.button(label, icon=f":material/{icon}:", disabled=not 0 <= to < count,
+                          on_click=_show_item, args=(room, me_id, to))  # fmt: skip
             for hand in presence.hands:
-                if st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
-                             icon=":material/front_hand:") and room.hand_over(me_id, hand.id):  # fmt: skip
-                    room.announce(f"{hand.name} is presenting now")
-                    changed = True
+                st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
+                          icon=":material/front_hand:",
+                          on_click=_hand_over, args=(room, me_id, hand.id, hand.name))  # fmt: skip
         elif me is not None and me.hand_raised:
-            if st.button("Lower hand"):
-                room.lower_hand(me_id)
-                changed = True
-            if not presence.presenter_here and st.button(
-                "Present now", type="primary", icon=":material/co_present:",
-                help="The presenter has left: you can take over.",
-            ) and room.take_over(me_id):  # fmt: skip
-                room.announce(f"{me_name} is presenting now")
-                changed = True
-        elif st.button("Raise hand", icon=":material/front_hand:",
-                       help="Ask to present: the presenter can hand over to you."):  # fmt: skip
-            room.raise_hand(me_id)
-            changed = True
-    if changed:
-        st.rerun(scope="app")
+            st.button("Lower hand", on_click=room.lower_hand, args=(me_id,))
+            if not presence.presenter_here:
+                st.button("Present now", type="primary", icon=":material/co_present:",
+                          help="The presenter has left: you can take over.",
+                          on_click=_take_over, args=(room, me_id, me_name))  # fmt: skip
+        else:
+            st.button("Raise hand", icon=":material/front_hand:", on_click=room.raise_hand,
+                      args=(me_id,), help="Ask to present: the presenter can hand over to you.")  # fmt: skip
+
+
+def _show_item(room: LiveRoom, me_id: int, item: int) -> None:
+    room.lead(me_id, item, 0.0, False, [])  # from its first frame, paused
+
+
+def _hand_over(room: LiveRoom, me_id: int, to_id: int, to_name: str) -> None:
+    if room.hand_over(me_id, to_id):
+        room.announce(f"{to_name} is presenting now")
+
+
+def _take_over(room: LiveRoom, me_id: int, me_name: str) -> None:
+    if room.take_over(me_id):
+        room.announce(f"{me_name} is presenting now")
 
 
 def _announcements(said: list[Announcement]) -> None:

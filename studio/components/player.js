@@ -327,8 +327,10 @@ function wire(root, videos, fps, report) {
 // starts from (a new player, e.g. after a hand-over or another item) and reports the rest.
 function live(root, videos, fps, live, setTriggerValue, go) {
   const lead = videos[0];
-  // the room's clock here: the sample delivered fastest is the closest
-  root._offset = Math.max(root._offset ?? -Infinity, live.now * 1000 - Date.now());
+  // the room's clock here: the sample delivered fastest is the closest (kept on the
+  // component's element, which outlives a player rebuilt for another item)
+  const host = root.parentNode;
+  host._vgOffset = Math.max(host._vgOffset ?? -Infinity, live.now * 1000 - Date.now());
   root._live = live;
   root.classList.toggle("vg-following", !live.lead);
   const fresh = root.dataset.cue === undefined;
@@ -398,7 +400,7 @@ function expected(root, cue) {
 }
 
 function roomClock(root) {
-  return (Date.now() + root._offset) / 1000;
+  return (Date.now() + root.parentNode._vgOffset) / 1000;
 }
 
 function setRate(videos, rate) {

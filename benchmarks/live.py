@@ -204,7 +204,7 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
     rng = random.Random(16)
     lags: dict[str, list[float]] = {kind: [] for kind in CYCLE}
     by_participant: list[list[float]] = [[] for _ in range(followers)]
-    told: list[float] = []  # until the player had the state
+    told: dict[str, list[float]] = {kind: [] for kind in CYCLE}  # until the player had it
     acts: list[float] = []  # when each act was done (ms)
     missed = 0
     with sync_playwright() as pw:
@@ -235,7 +235,7 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
                 for i, page in enumerate(others):
                     if i not in seen and (at := page.evaluate(FOLLOWED, [want, FPS])) is not None:
                         seen[i] = (at[0] - since) / 1000
-                        told.append((at[1] - since) / 1000)
+                        told[kind].append((at[1] - since) / 1000)
                 time.sleep(0.25)  # the lag is timed in the pages: this only collects it
             missed += followers - len(seen)
             for i in sorted(set(range(followers)) - set(seen)):  # what a late one shows instead
@@ -260,7 +260,8 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
         "missed": missed,
         "visibility": sorted(visibility),
         "all": figures(every),
-        "told": figures(told),
+        "told": figures([lag for values in told.values() for lag in values]),
+        "told_kinds": {kind: figures(values) for kind, values in told.items() if values},
         "kinds": {kind: figures(values) for kind, values in lags.items() if values},
         "participants_p95": [percentile(v, 0.95) for v in by_participant if v],
         "acts_ms": acts,
@@ -370,15 +371,16 @@ def report(summary: dict[str, Any]) -> None:
         print(f"follow lag, {lag['followers']} participants x {lag['actions']} acts "
               f"(pages read the room every {summary['poll_seconds']:g} s; pages "
               f"{'/'.join(lag['visibility'])})")  # fmt: skip
+        print(
+            "  act        followed: p50 / p95 / max            the player had the state: p50 / p95"
+        )
         for kind, f in {"every act": lag["all"], **lag["kinds"]}.items():
-            print(
-                f"  {kind:<10} p50 {ms(f['p50']):>8}  p95 {ms(f['p95']):>8}  max {ms(f['max']):>8}"
-            )
-        told, stored = lag["told"], lag["published"]
-        print(f"  of which until the room stored the state: p50 {ms(stored['p50'])}  "
+            had = lag["told"] if kind == "every act" else lag["told_kinds"][kind]
+            print(f"  {kind:<10} {ms(f['p50']):>8} / {ms(f['p95']):>8} / {ms(f['max']):>8}"
+                  f"      {ms(had['p50']):>8} / {ms(had['p95']):>8}")  # fmt: skip
+        stored = lag["published"]
+        print(f"  until the room stored the presenter's state: p50 {ms(stored['p50'])}  "
               f"p95 {ms(stored['p95'])}")  # fmt: skip
-        print(f"  of which until the player had the state: p50 {ms(told['p50'])}  "
-              f"p95 {ms(told['p95'])}")  # fmt: skip
         errors = lag["clock_errors_ms"]
         print(f"  clocks: the presenter's off by {errors[0]:,.0f} ms, the participants' by "
               f"{min(errors[1:]):,.0f} to {max(errors[1:]):,.0f} ms")  # fmt: skip

@@ -7,8 +7,8 @@ media store, reading Redis) runs with `streamlit run`, and one headless Chromium
 for a presenter and ``--followers`` participants, each in a browser context of its own. The
 presenter acts ``--actions`` times, as a person does, in turns: drags the bar to a random
 frame (the bar's input event), clicks Play, clicks Pause, drags again, clicks Next or
-Previous item. Every page samples its player at every animation frame (the machine's
-clock, `performance.timeOrigin + now`, the same in every page): the item shown, paused or
+Previous item. Every page samples its player every 10 ms (the machine's clock,
+`performance.timeOrigin + now`, the same in every page): the item shown, paused or
 not, the frame (`currentTime` once a seek is done; while playing, the frame last presented,
 from `requestVideoFrameCallback`). After each act the presenter's own player says what it
 shows (the frame it paused on; playing, where it was at a presented frame); a participant
@@ -67,8 +67,9 @@ TARGET_P95_S = 1.0
 PRESENTER = 1
 CYCLE = ("seek", "play", "pause", "seek", "item")
 
-# Every page: its player sampled at each animation frame, on the machine's clock. The
-# player lives in a component's shadow root, found once and again when it is rebuilt.
+# Every page: its player sampled every 10 ms, on the machine's clock (a timer, not
+# animation frames: those would make every page draw 60 times a second). The player lives
+# in a component's shadow root, found once and again when it is rebuilt.
 SAMPLER = """() => {
   const log = [];
   window.__live = log;
@@ -95,9 +96,8 @@ SAMPLER = """() => {
         video.paused, video.seeking, video.readyState, video.currentTime, shown, player.dataset.cue]);
       if (log.length > 6000) log.splice(0, 3000);
     }
-    requestAnimationFrame(sample);
   };
-  requestAnimationFrame(sample);
+  setInterval(sample, 10);
 }"""
 
 # The first sample at or after ``since`` that shows what the presenter shows, and the

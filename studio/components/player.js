@@ -174,8 +174,10 @@ function review(root, data, fps, setStateValue, go) {
       setStateValue("drawing", { frame, shapes: [], cleared: data.cleared });
     }
     const shown = root._marks.filter((m) => m.frame === frame && m.drawing).flatMap((m) => m.drawing);
-    const presenters = root._cue && !root._live.lead ? root._cue.shapes : [];
-    paint(overlay, [...shown, ...presenters, ...root._pen.shapes]);
+    const presenters = root._live && !root._live.lead && root._cue ? root._cue.shapes : [];
+    const shapes = [...shown, ...presenters, ...root._pen.shapes];
+    // called on every frame played: an empty overlay stays untouched (no layout per frame)
+    if (shapes.length || overlay.childElementCount) paint(overlay, shapes);
   };
   root._onFrame(Number(root.dataset.frame || 0));
   if (root.dataset.reviewWired) return;

@@ -1,8 +1,10 @@
 // A frame-accurate player for one take, or several compared in sync.
 // The first video leads: the others follow its play, pause, seeks and rate, and are pulled
 // back onto its frame when they drift more than a frame during playback.
+// In a live review it either leads the room (reports each play, pause, seek and drawing)
+// or follows the room's presenter.
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
   const fps = data.fps || 24;
   let root = parentElement.querySelector(".vg-player");
   if (!root || root.dataset.sources !== JSON.stringify([data.sources, Boolean(data.wipe)])) {
@@ -19,11 +21,11 @@ export default function (component) {
   }
 
   // The page hears of the frame the player is paused on, once per frame: each report
-  // reruns the page.
+  // reruns the page (a live room's follows the presenter instead).
   function report() {
     const frame = currentFrame(lead, fps);
     show(root, frame, fps);
-    if (lead.paused && root.dataset.reported !== String(frame)) {
+    if (lead.paused && !data.live && root.dataset.reported !== String(frame)) {
       root.dataset.reported = String(frame);
       setStateValue("time", frame / fps);
     }
@@ -33,7 +35,13 @@ export default function (component) {
     root.dataset.wired = "1";
     wire(root, videos, fps, report);
   }
-  if (data.marks) review(root, data, fps, setStateValue, (frame) => showFrame(videos, frame, fps, report));
+  const go = (frame) => showFrame(videos, frame, fps, report);
+  if (data.marks) {
+    // a drawing changed: a presenter's room sees it at once
+    const drawn = (name, value) => { setStateValue(name, value); if (root._tell) root._tell(); };
+    review(root, data, fps, drawn, go);
+  }
+  if (data.live) live(root, videos, fps, data.live, setTriggerValue, go);
 }
 
 // Drawn here rather than taken from a font: not every machine's fonts have these glyphs.
@@ -47,7 +55,7 @@ const ICONS = {
 
 function build(parent, data) {
   const root = document.createElement("div");
-  root.className = "vg-player";
+  root.className = data.live ? "vg-player vg-live" : "vg-player";
   root.tabIndex = 0;
   root.setAttribute("role", "group");
   root.dataset.sources = JSON.stringify([data.sources, Boolean(data.wipe)]); // rebuilt on change
@@ -82,6 +90,13 @@ function build(parent, data) {
       <option value="0.25">¼×</option><option value="0.5">½×</option>
       <option value="1" selected>1×</option><option value="2">2×</option>
     </select>`;
+  if (data.live) {
+    // the browser plays sound only once the page was clicked: until then a follower's is off
+    const sound = document.createElement("button");
+    Object.assign(sound, { className: "vg-sound", textContent: "Turn the sound on" });
+    sound.onclick = () => { root.querySelector("video").muted = false; root.classList.remove("vg-silenced"); };
+    bar.append(sound);
+  }
   if (data.wipe) {
     // the second picture over the first, shown right of a line dragged across both
     const line = document.createElement("input");
@@ -159,7 +174,10 @@ function review(root, data, fps, setStateValue, go) {
       setStateValue("drawing", { frame, shapes: [], cleared: data.cleared });
     }
     const shown = root._marks.filter((m) => m.frame === frame && m.drawing).flatMap((m) => m.drawing);
-    paint(overlay, [...shown, ...root._pen.shapes]);
+    const presenters = root._live && !root._live.lead && root._cue ? root._cue.shapes : [];
+    const shapes = [...shown, ...presenters, ...root._pen.shapes];
+    // called on every frame played: an empty overlay stays untouched (no layout per frame)
+    if (shapes.length || overlay.childElementCount) paint(overlay, shapes);
   };
   root._onFrame(Number(root.dataset.frame || 0));
   if (root.dataset.reviewWired) return;
@@ -282,6 +300,7 @@ function wire(root, videos, fps, report) {
     showFrame(videos, frame, fps, report);
   };
   root.addEventListener("keydown", (e) => {
+    if (root.classList.contains("vg-following")) return; // the presenter's player moves it
     const keys = { " ": toggle, k: toggle, ArrowLeft: () => step(e.shiftKey ? -Math.round(fps) : -1),
       ArrowRight: () => step(e.shiftKey ? Math.round(fps) : 1), ",": () => step(-1), ".": () => step(1) };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
@@ -302,6 +321,92 @@ function wire(root, videos, fps, report) {
     lead.requestVideoFrameCallback(onFrame);
   };
   lead.requestVideoFrameCallback(onFrame);
+}
+
+// Live review. ``live``: {lead, now (the room's clock, seconds), cue (the presenter's latest
+// state: position, playing, shapes, sent_at on that clock, seq)}. A follower applies each
+// new cue once and keeps up with it while it plays; a leader applies only the cue it
+// starts from (a new player, e.g. after a hand-over or another item) and reports the rest.
+function live(root, videos, fps, live, setTriggerValue, go) {
+  const lead = videos[0];
+  // the room's clock here: the sample delivered fastest is the closest (kept on the
+  // component's element, which outlives a player rebuilt for another item)
+  const host = root.parentNode;
+  host._vgOffset = Math.max(host._vgOffset ?? -Infinity, live.now * 1000 - Date.now());
+  root._live = live;
+  root.classList.toggle("vg-following", !live.lead);
+  const fresh = root.dataset.cue === undefined;
+  if (fresh) root.dataset.cue = "";
+  const cue = live.cue;
+  if (cue && (fresh || (!live.lead && String(cue.seq) !== root.dataset.cue))) {
+    root.dataset.cue = String(cue.seq);
+    root._cue = cue;
+    const apply = () => follow(root, videos, fps, go);
+    lead.readyState >= 1 ? apply() : lead.addEventListener("loadedmetadata", apply, { once: true });
+  }
+  if (root.dataset.liveWired) return;
+  root.dataset.liveWired = "1";
+  // At most one report a tenth of a second (dragging the bar seeks on every move), the
+  // last one always sent: each is a run on the server and a message to everyone.
+  let sentAt = 0;
+  let timer = null;
+  const send = () => {
+    sentAt = performance.now();
+    const playing = !lead.paused;
+    const position = playing ? lead.currentTime : currentFrame(lead, fps) / fps;
+    const shapes = root._pen ? root._pen.shapes : [];
+    setTriggerValue("live", { position, playing, shapes, at: roomClock(root) });
+  };
+  root._tell = () => {
+    if (!root._live.lead) return;
+    clearTimeout(timer);
+    timer = setTimeout(send, Math.max(0, sentAt + 100 - performance.now()));
+  };
+  for (const name of ["play", "pause", "seeked"]) lead.addEventListener(name, root._tell);
+  // While the presenter plays, a follower more than a couple of frames off catches up
+  // by playing a little faster or slower (seeking would stall it); far off, it seeks.
+  const keep = () => {
+    const cue = root._cue;
+    if (!root._live.lead && cue && cue.playing && !lead.paused && !lead.seeking) {
+      const drift = lead.currentTime - expected(root, cue); // ahead if more than 0
+      if (Math.abs(drift) > 1) follow(root, videos, fps, go);
+      else if (Math.abs(drift) > 2 / fps) setRate(videos, 1 - Math.max(-0.5, Math.min(0.5, 2 * drift)));
+      else if (Math.abs(drift) < 0.5 / fps) setRate(videos, 1);
+    }
+    lead.requestVideoFrameCallback(keep);
+  };
+  lead.requestVideoFrameCallback(keep);
+}
+
+// Show the cue: paused on its frame, or playing from where the presenter is now.
+function follow(root, videos, fps, go) {
+  const cue = root._cue;
+  if (root._onFrame) root._onFrame(Number(root.dataset.frame || 0)); // the presenter's drawing
+  if (!cue.playing) {
+    setRate(videos, 1);
+    go(Math.floor(cue.position * fps + 1e-3));
+    return;
+  }
+  const at = Math.min(expected(root, cue), videos[0].duration || Infinity);
+  videos.forEach((v) => { v.playbackRate = 1; v.currentTime = at; });
+  videos.forEach((v) => v.play().catch((e) => {
+    if (e.name !== "NotAllowedError") return;
+    videos.forEach((o) => { o.muted = true; }); // no click on the page yet: silent, not still
+    root.classList.add("vg-silenced");
+    v.play().catch(() => {});
+  }));
+}
+
+function expected(root, cue) {
+  return cue.position + (roomClock(root) - cue.sent_at);
+}
+
+function roomClock(root) {
+  return (Date.now() + root.parentNode._vgOffset) / 1000;
+}
+
+function setRate(videos, rate) {
+  videos.forEach((v) => { if (v.playbackRate !== rate) v.playbackRate = rate; });
 }
 
 function show(root, frame, fps) {

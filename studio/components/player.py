@@ -2,7 +2,8 @@
 (space, arrows), sought from the server, and reporting the frame it is paused on. Given
 several takes it plays them side by side in sync, for comparing. For review it also shows
 comments as marks on its bar (``[`` and ``]`` go to the previous and next), their drawings
-over the picture at their frame only, and lets a reviewer draw on the paused frame."""
+over the picture at their frame only, and lets a reviewer draw on the paused frame. In a
+live review it leads the room or follows the presenter's (``live_player``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import streamlit as st
 
 from storage.contract import frame_timecode
 from studio.components.media import asset_text
+from studio.live import LiveState, Shapes
 
 _PLAYER = st.components.v2.component(
     "veogen.player", css=asset_text("player.css"), js=asset_text("player.js")
@@ -41,6 +43,17 @@ class Drawn:
 
     frame: int
     shapes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Played:
+    """What a presenter's player did: at ``at`` (the room's clock) it was ``position``
+    seconds in, playing on from there or paused, with ``shapes`` drawn."""
+
+    position: float
+    playing: bool
+    shapes: Shapes
+    at: float
 
 
 def player(
@@ -82,6 +95,30 @@ def review_player(
     return result.time, Drawn(int(drawn["frame"]), list(drawn["shapes"]))
 
 
+def live_player(
+    sources: list[Source],
+    *,
+    key: str,
+    fps: float,
+    leading: bool,
+    cue: LiveState | None,
+    now: float,
+) -> Played | None:
+    """The player of a live review. A ``leading`` one is the presenter's: it returns what
+    its presenter did, once, in the run that doing it caused (None otherwise), and has a pen.
+    A following one takes no input: it shows ``cue``, the presenter's latest state, playing
+    on by the room's clock (``now`` is its time as this run mounts the player), and keeps
+    within a couple of frames of it. A leading one starts from ``cue`` when it is new (a
+    hand-over, another item)."""
+    live = {"lead": leading, "now": now, "cue": asdict(cue) if cue else None}
+    review = {"marks": [], "cleared": 0, "wipe": False, "pen": True, "live": live}
+    did = _mount(sources, key, fps, None, 0, review).live
+    if not leading or not did:
+        return None
+    return Played(float(did["position"]), bool(did["playing"]), list(did["shapes"]),
+                  float(did["at"]))  # fmt: skip
+
+
 def _mount(
     sources: list[Source],
     key: str,
@@ -107,14 +144,16 @@ def _mount(
         default={"time": 0.0, "drawing": None},
         on_time_change=lambda: None,
         on_drawing_change=lambda: None,
+        on_live_change=lambda: None,  # a trigger: set only in the run a presenter's act caused
     )
-    return _Result(float(result.time or 0.0), result.drawing)
+    return _Result(float(result.time or 0.0), result.drawing, result.live)
 
 
 @dataclass(frozen=True)
 class _Result:
     time: float
     drawing: dict[str, Any] | None
+    live: dict[str, Any] | None
 
 
 def timecode(seconds: float, fps: float) -> str:

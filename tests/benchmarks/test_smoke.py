@@ -121,3 +121,21 @@ def test_review_benchmark_times_the_page_and_a_comment_round_trip() -> None:
             assert 0 < trip[side]["p50"] <= trip[side]["p95"]
         assert len(trip["seconds"]["lag"]) == 2
         assert "other / own (p50):" in done.stdout
+
+
+def test_live_benchmark_times_the_follow_lag_against_redis_alone() -> None:
+    browser = Path("/usr/bin/chromium").exists()  # the follow lag needs Debian's Chromium
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "live.py"), "--smoke", "--json"]
+        + ([] if browser else ["--no-browser"]),
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    trip = summary["redis"]
+    assert trip["readers"] == 2 and 0 < trip["p50"] <= trip["p95"] <= trip["max"]
+    assert "Redis alone:" in done.stdout
+    if browser:
+        lag = summary["lag"]
+        assert (lag["followers"], lag["actions"]) == (2, 5)
+        assert 0 < lag["all"]["p50"] <= lag["all"]["p95"] <= lag["all"]["max"]
+        assert "follow lag / Redis alone (p50 / p95):" in done.stdout

@@ -151,6 +151,27 @@ def faked_clock(at: Path) -> dict[str, str]:
             "FAKETIME_NO_CACHE": "1"}  # fmt: skip
 
 
+@contextlib.contextmanager
+def streamlit_up(script: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+    """`streamlit run script` from the repository (its .streamlit settings apply) on a free
+    port, with ``env`` added to this environment; its base URL; stopped at the end."""
+    port = free_port()
+    root = Path(__file__).parents[2]
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    with log.open("wb") as out:
+        app = subprocess.Popen(command, cwd=root, env={**os.environ, **env}, stdout=out,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(
+                lambda: app.poll() is None and answers(f"{base}/_stcore/health"), str(script), 60
+            )
+            yield base
+        finally:
+            app.terminate()
+            app.wait(timeout=30)
+
+
 def choose(page: Any, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label``, as a person types it; again if
     a rerun redrew the list under the keys."""

@@ -21,10 +21,11 @@ from storage.review_sessions import (
     movie_label,
     take_label,
 )
+from studio.session_live import live_review
 from studio.session_view import STATES, report, review_items, summary
 from studio.ui import act, attempt, may, open_project, plain, services, user
 
-OPENED = "session_id"  # the session open on this page, in the browser's session
+OPENED = "session"  # the session open on this page, in its address: a reload keeps it
 
 
 def _candidates(project: Project) -> dict[str, tuple[str, Picked]]:
@@ -107,7 +108,7 @@ def _listing(project: Project) -> None:
             cols[0].markdown(f"**{plain(view.name)}**")
             cols[0].caption(plain(summary(view)))
             if cols[1].button("Open", key=f"open-session-{view.id}", icon=":material/play_arrow:"):
-                st.session_state[OPENED] = view.id
+                st.query_params[OPENED] = str(view.id)
                 st.rerun()
 
 
@@ -194,7 +195,7 @@ def _opened(project: Project, session_id: int) -> None:
     if view is not None and view.project_id != project.id:  # another project was opened
         view = None
     if st.button("All sessions", icon=":material/arrow_back:") or view is None:
-        st.session_state.pop(OPENED, None)
+        st.query_params.pop(OPENED, None)
         if view is not None:
             st.rerun()
         return
@@ -204,7 +205,8 @@ def _opened(project: Project, session_id: int) -> None:
         st.info(f"{STATES[view.state]}: guests cannot come in now. The team can still look.")
     if may(Role.editor):
         _manage(view, project)
-    review_items(view)
+    if not live_review(view, leads=may(Role.editor)):
+        review_items(view)
     st.divider()
     report(view)
 
@@ -214,8 +216,8 @@ def render() -> None:
     project = open_project()
     if project is None:
         return
-    opened = st.session_state.get(OPENED)
-    if isinstance(opened, int):
-        _opened(project, opened)
+    opened = str(st.query_params.get(OPENED, ""))
+    if opened.isdigit() and len(opened) <= 18:  # any id SQL holds
+        _opened(project, int(opened))
     else:
         _listing(project)

@@ -8,6 +8,7 @@ import streamlit as st
 from storage import guests, review_sessions
 from storage.errors import StudioError
 from storage.models import Role, User
+from studio.session_live import live_review
 from studio.session_view import review_items, summary
 from studio.ui import messages, plain, services
 
@@ -37,7 +38,7 @@ def _came_in(token: str, asks_passphrase: bool) -> User | None:
         return None
     st.session_state[GUEST] = (token, guest)
     st.query_params[PASS] = guests.pass_for(services().db, guest)
-    return guest
+    st.rerun()  # drawn again without the form
 
 
 def guest_page() -> None:
@@ -64,4 +65,5 @@ def guest_page() -> None:
     st.caption(plain(summary(view)))
     st.caption(plain(f"You are reviewing as {guest.name}: comment at a frame (pause the "
                      "player on it), reply, and approve or ask for changes."))  # fmt: skip
-    review_items(view)
+    if not live_review(view, leads=False):
+        review_items(view)

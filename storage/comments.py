@@ -20,6 +20,7 @@ from storage.models import Comment, Decision, Membership, Role, User, utcnow
 from storage.permissions import require
 from storage.review_items import Item, about, review_item
 from storage.validation import Checker
+from storage.webhooks import announce, payload
 
 MAX_BODY_CHARS = 4000
 MAX_SHAPES = 50
@@ -89,6 +90,10 @@ def add_comment(
         said = f"{actor.name} mentioned you on {item.label}: {_short(text)}"
         tell(s, actor, [u.id for u in mentioned], item.project_id, "mention", said,
              item.take_id, item.movie_id)  # fmt: skip
+        announce(s, item.project_id, "comment.added", payload(
+            actor, text, item.take_id, item.movie_id, comment_id=comment.id, frame=at,
+            end_frame=end, mentions=[u.name for u in mentioned],
+        ))  # fmt: skip
         audit.record(
             s, actor, "comment.added", item.project_id, comment=comment.id, on=item.label,
             frame=at, end_frame=end, drawing=bool(shapes),
@@ -125,6 +130,10 @@ def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
         told = [parent.user_id, *thread, *(u.id for u in mentioned)]
         said = f"{actor.name} replied on {item.label}: {_short(text)}"
         tell(s, actor, told, parent.project_id, "reply", said, item.take_id, item.movie_id)
+        announce(s, parent.project_id, "comment.replied", payload(
+            actor, text, item.take_id, item.movie_id, comment_id=answer.id, reply_to=parent.id,
+            mentions=[u.name for u in mentioned],
+        ))  # fmt: skip
         audit.record(s, actor, "comment.replied", parent.project_id, comment=parent.id)
         return answer
 

@@ -11,7 +11,7 @@ from storage.validation import Checker
 
 MODE_WORDS = {
     EmailMode.off: "Off: the inbox only",
-    EmailMode.mentions: "Mentions at once; the rest in the inbox",
+    EmailMode.mentions: "Mentions and replies at once; the rest in the inbox",
     EmailMode.immediate: "Everything at once",
     EmailMode.digest: "A daily digest",
 }

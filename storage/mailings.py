@@ -52,7 +52,9 @@ def _wanted(mode: EmailMode, now: datetime) -> ColumnElement[bool]:
     if mode == EmailMode.digest:
         return and_(waiting, InboxEntry.created_at >= now - DIGEST_SPAN)
     fresh = and_(waiting, InboxEntry.created_at >= now - FRESH)
-    return and_(fresh, InboxEntry.kind == "mention") if mode == EmailMode.mentions else fresh
+    if mode == EmailMode.mentions:  # people speaking to them; the rest waits in the inbox
+        return and_(fresh, InboxEntry.kind.in_(("mention", "reply")))
+    return fresh
 
 
 def _due(moment: datetime) -> ColumnElement[bool]:

@@ -57,7 +57,7 @@ class EmailMode(enum.StrEnum):
     """What of a person's inbox is e-mailed to them too."""
 
     off = "off"
-    mentions = "mentions"  # a mention at once; the rest stays in the inbox
+    mentions = "mentions"  # a mention or a reply at once; the rest stays in the inbox
     immediate = "immediate"  # everything, at once
     digest = "digest"  # everything, once a day
 

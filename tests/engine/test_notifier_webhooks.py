@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from engine.notifier import Notifier
 from storage import comments, decisions, projects, scenes, webhooks
@@ -34,9 +35,20 @@ MODEL = "veo-3.1-fast-generate-001"
 DELAYS = (0.4, 0.8)  # the real schedule's shape, in tenths of seconds: three attempts
 
 
+def docs_check() -> Callable[[str, dict[str, str], bytes], bool]:
+    """The receiver's check as docs/webhooks.md shows it, to be run as it is written."""
+    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
+    code = text.split("### Checking a call\n\n```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(code, scope)
+    return scope["verified"]  # type: ignore[no-any-return]
+
+
 def verified(call: Call, secret: str) -> dict[str, object]:
     """The body of a call, if it is signed with ``secret`` and timed a moment ago, as a
     receiver would check it (docs/webhooks.md)."""
+    assert docs_check()(secret, call.headers, call.body.encode())
+    assert not docs_check()(secret, call.headers, call.body.encode() + b" ")
     stamp = call.headers["X-VeoGen-Timestamp"]
     mac = hmac.new(secret.encode(), f"{stamp}.{call.body}".encode(), hashlib.sha256)
     assert hmac.compare_digest(call.headers["X-VeoGen-Signature"], f"sha256={mac.hexdigest()}")

@@ -12,8 +12,8 @@ import streamlit as st
 
 from storage import webhooks
 from storage.models import DeliveryStatus, Project
-from storage.webhooks import EVENTS, NewHook, Sent
-from studio.ui import act, plain, services, user
+from storage.webhooks import EVENTS, Sent
+from studio.ui import act, attempt, plain, services, user
 
 # Events as the log says them; receivers read the names (docs/webhooks.md).
 EVENT_WORDS = {
@@ -38,8 +38,8 @@ def webhooks_panel(project: Project) -> None:
     for hook in webhooks.list_webhooks(db, me, project.id):
         with st.container(border=True):
             cols = st.columns([5, 1])
-            tells = ", ".join(EVENTS[e] for e in hook.events)
-            cols[0].markdown(f"**{plain(hook.url)}**  \nTells of {plain(tells)}")
+            cols[0].text(hook.url)  # as typed: never a link to click
+            cols[0].caption(plain("Tells of " + ", ".join(EVENTS[e] for e in hook.events)))
             if cols[1].button("Delete", key=f"webhook-delete-{hook.id}", icon=":material/delete:"):
                 act(partial(webhooks.delete_webhook, db, me, hook.id), "Webhook deleted")
             _log(webhooks.delivery_log(db, me, hook.id))
@@ -89,25 +89,23 @@ def _add(project: Project) -> None:
             "Events", list(EVENTS), default=list(EVENTS), format_func=lambda e: EVENTS[e]
         )
         added = st.form_submit_button("Add webhook", type="primary", icon=":material/add_link:")
-    if added:
-
-        def shown_once(made: NewHook) -> str:
+    if added:  # a refusal is shown here, by the form; the new webhook above, at once
+        made = attempt(
+            partial(webhooks.add_webhook, services().db, user(), project.id, url, events)
+        )
+        if made is not None:
             st.session_state["webhook-form"] = form + 1
-            st.session_state["webhook-secret"] = (made.hook.url, made.secret)
-            return f"Webhook added: {made.hook.url}"
-
-        act(partial(webhooks.add_webhook, services().db, user(), project.id, url, events),
-            shown_once)  # fmt: skip
+            st.session_state["webhook-secret"] = made.secret
+            st.rerun()
 
 
 def _new_secret() -> None:
     """The secret of the webhook just added, this once: it is never shown again."""
-    kept = st.session_state.pop("webhook-secret", None)
-    if kept is None:
+    secret = st.session_state.pop("webhook-secret", None)
+    if secret is None:
         return
-    url, secret = kept
     with st.container(border=True):
-        st.markdown(f"**Signing secret of {plain(url)}**")
+        st.markdown("**Webhook added. Its signing secret:**")
         st.code(secret, language=None)
         st.caption(
             "Copy it into the receiver now: it is not shown again. The receiver checks each "

@@ -28,8 +28,8 @@ class Call:
 
 
 class WebhookReceiver:
-    """Answers ``/held`` with 200 once ``release`` is set, ``/broken`` with 500, anything
-    else with 200 at once."""
+    """Answers ``/held`` with 200 once ``release`` is set (or after a minute), ``/broken``
+    with 500, anything else with 200 at once."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []

@@ -33,6 +33,7 @@ from tests.storage.made_takes import made_take
 
 MODEL = "veo-3.1-fast-generate-001"
 DELAYS = (0.4, 0.8)  # the real schedule's shape, in tenths of seconds: three attempts
+HOLD_S = 60.0  # how long the held endpoint keeps a call unless released
 
 
 def docs_check() -> Callable[[str, dict[str, str], bytes], bool]:
@@ -85,7 +86,7 @@ def test_webhooks_are_signed_sent_once_retried_and_logged_while_the_studio_goes_
 
     async def go() -> None:
         stop = asyncio.Event()
-        engines = [Notifier(db, None, 8, DELAYS, timeout_s=60, interval_s=0.05) for _ in "ab"]
+        engines = [Notifier(db, None, 8, DELAYS, timeout_s=HOLD_S, interval_s=0.05) for _ in "ab"]
         sending = asyncio.gather(*(engine.run(stop) for engine in engines))
         try:
             await studio(partial(comments.add_comment, db, owner, take.id, None, "first", 1))
@@ -103,7 +104,9 @@ def test_webhooks_are_signed_sent_once_retried_and_logged_while_the_studio_goes_
             receiver.close()
 
     asyncio.run(go())
-    assert len(studio_calls) == 6 and max(studio_calls) < 2.0, studio_calls
+    # each took far less than the endpoint held its call (a minute, unless released): the
+    # outbox write waits for no send (on a busy machine a call may still take a second)
+    assert len(studio_calls) == 6 and max(studio_calls) < HOLD_S / 4, studio_calls
 
     bodies = [verified(call, good.secret) for call in receiver.to("/held")]
     assert sorted(str(b["event"]) for b in bodies) == ["comment.added"] * 3 + ["decision.made"] * 3

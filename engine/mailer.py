@@ -9,6 +9,7 @@ import ssl
 from email.message import EmailMessage
 
 from storage.email_prefs import MODE_WORDS
+from storage.inbox import shortened
 from storage.mailings import Mailing
 from storage.models import EmailMode
 from storage.settings import Settings
@@ -23,7 +24,7 @@ def compose(mailing: Mailing, sender: str) -> EmailMessage:
     if mailing.mode == EmailMode.digest:
         subject = f"{STUDIO}: your daily digest, {len(lines)} new"
     elif len(lines) == 1:
-        subject = f"{lines[0].project}: {_short(lines[0].text)}"
+        subject = f"{lines[0].project}: {shortened(lines[0].text, 90)}"
     else:
         subject = f"{STUDIO}: {len(lines)} new in your inbox"
     told = "\n\n".join(
@@ -39,11 +40,6 @@ def compose(mailing: Mailing, sender: str) -> EmailMessage:
         "sidebar of any page of the studio.\n"
     )
     return message
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 90 else flat[:87] + "..."
 
 
 class Mailer:

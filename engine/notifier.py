@@ -66,7 +66,9 @@ class Notifier:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send what is due every ``interval_s`` until ``stop``; sends under way finish."""
-        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+        # the certificates load in a thread: the worker's heartbeat shares this event loop
+        verify = await asyncio.to_thread(httpx.create_ssl_context)
+        async with httpx.AsyncClient(timeout=self.timeout_s, verify=verify) as client:
             while not stop.is_set():
                 for turn in (self._deliver(client), self._mail()):
                     try:

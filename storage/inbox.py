@@ -31,6 +31,12 @@ class Entry:
     read: bool
 
 
+def shortened(text: str, limit: int = 120) -> str:
+    """Someone's words on one line, cut at ``limit`` characters, for a line that tells of them."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 def tell(
     s: Session,
     actor: User | None,

@@ -11,8 +11,10 @@ from collections.abc import Iterator
 
 from engine.debris import sweep_temp_files
 from engine.keys import Keys
+from engine.mailer import Mailer
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
+from engine.notifier import Notifier
 from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.worker import Worker, engine_name
@@ -73,9 +75,13 @@ async def serve(
         name=name,
         reconcile_s=settings.reconcile_seconds,
     )
+    mailer = Mailer(settings) if settings.mails else None
+    notifying = asyncio.create_task(Notifier(db, mailer, settings.email_digest_hour).run(stop))
     try:
         await worker.run(stop)
     finally:
+        stop.set()  # the worker stopped: the notifier too, once its sends under way end
+        await notifying
         await queue.aclose()
         db.dispose()
 

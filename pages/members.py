@@ -1,5 +1,6 @@
 """Members: the project's team. The owner invites by e-mail with a role, changes roles,
-removes members and transfers the ownership; everyone else sees who is on the team."""
+removes members, transfers the ownership and keeps the project's webhooks; everyone else
+sees who is on the team."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 from storage import members
 from storage.models import Project, Role
 from studio.ui import act, open_project, plain, services, user
+from studio.webhooks_panel import webhooks_panel
 
 ROLE_WORDS = {
     Role.owner: "owner: everything, and the team",
@@ -102,3 +104,4 @@ def render() -> None:
         if cols[2].button("Cancel", key=f"uninvite-{invitation.id}"):
             act(partial(members.cancel_invitation, db, me, project.id, invitation.email))
     _transfer(project, team)
+    webhooks_panel(project)

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from storage import audit
 from storage.db import Database
 from storage.errors import NotFound
-from storage.inbox import tell
+from storage.inbox import shortened, tell
 from storage.models import Comment, Decision, Membership, Role, User, utcnow
 from storage.review_items import Item, about, review_item
 from storage.validation import Checker
+from storage.webhooks import announce, payload
 
 MAX_BODY_CHARS = 4000
 MAX_SHAPES = 50
@@ -85,19 +86,18 @@ def add_comment(
         )  # fmt: skip
         s.add(comment)
         s.flush()
-        said = f"{actor.name} mentioned you on {item.label}: {_short(text)}"
+        said = f"{actor.name} mentioned you on {item.label}: {shortened(text)}"
         tell(s, actor, [u.id for u in mentioned], item.project_id, "mention", said,
              item.take_id, item.movie_id)  # fmt: skip
+        announce(s, item.project_id, "comment.added", payload(
+            actor, text, item.take_id, item.movie_id, comment_id=comment.id, frame=at,
+            end_frame=end, mentions=[u.name for u in mentioned],
+        ))  # fmt: skip
         audit.record(
             s, actor, "comment.added", item.project_id, comment=comment.id, on=item.label,
             frame=at, end_frame=end, drawing=bool(shapes),
         )  # fmt: skip
         return comment
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 120 else flat[:117] + "..."
 
 
 def _said(frame: Any) -> Any:
@@ -122,8 +122,12 @@ def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
         item = review_item(s, actor, parent.take_id, parent.movie_id, Role.reviewer, "replying")
         thread = s.scalars(select(Comment.user_id).where(Comment.parent_id == parent.id))
         told = [parent.user_id, *thread, *(u.id for u in mentioned)]
-        said = f"{actor.name} replied on {item.label}: {_short(text)}"
+        said = f"{actor.name} replied on {item.label}: {shortened(text)}"
         tell(s, actor, told, parent.project_id, "reply", said, item.take_id, item.movie_id)
+        announce(s, parent.project_id, "comment.replied", payload(
+            actor, text, item.take_id, item.movie_id, comment_id=answer.id, reply_to=parent.id,
+            mentions=[u.name for u in mentioned],
+        ))  # fmt: skip
         audit.record(s, actor, "comment.replied", parent.project_id, comment=parent.id)
         return answer
 

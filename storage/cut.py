@@ -18,7 +18,7 @@ from storage.contract import CaptionLine, CardSpec, CutClip, CutSnapshot, MusicB
 from storage.db import Database
 from storage.decisions import unapproved
 from storage.errors import FieldError, InvalidInput, NotFound
-from storage.jobs import lock_project, move_job
+from storage.jobs import move_job
 from storage.limits import check_limits
 from storage.models import (
     Asset,
@@ -35,7 +35,9 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
+from storage.render_outcomes import told_ready
 from storage.scenes import ordered_scenes, renumber
+from storage.spending import lock_project
 from storage.validation import Checker, clean_card, clean_fade, clean_transition, clean_trims
 
 ASSEMBLER = "assembler"  # a render job's backend: the engine's movie assembler
@@ -230,6 +232,8 @@ def complete_render(db: Database, job_id: int, movie: NewMovie) -> Movie | None:
             final=bool(job.params.get("final")),
         )
         s.add(row)
+        s.flush()
+        told_ready(s, job, row)
     return row
 
 

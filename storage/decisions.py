@@ -18,6 +18,7 @@ from storage.permissions import require
 from storage.review_items import about, review_item
 from storage.scenes import choose_take, ordered_scenes
 from storage.validation import Checker
+from storage.webhooks import announce, payload
 
 MAX_NOTE_CHARS = 4000
 WORDS = {
@@ -80,6 +81,9 @@ def decide(
         said = f"{actor.name}: {WORDS[chosen]} — {item.label}" + (f": {text}" if text else "")
         tell(s, actor, [_maker(s, item.take_id, item.movie_id)], item.project_id, "decision",
              said, item.take_id, item.movie_id)  # fmt: skip
+        announce(s, item.project_id, "decision.made", payload(
+            actor, text, item.take_id, item.movie_id, verdict=chosen.value, on=item.label,
+        ))  # fmt: skip
         audit.record(
             s, actor, f"decision.{chosen.value}", item.project_id, on=item.label, note=text
         )

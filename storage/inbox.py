@@ -1,6 +1,7 @@
 """Each person's inbox: what the team's work told them (a mention, a reply in a thread
-they are in, a decision on a take they made), read or not. Written in the transaction of
-what it tells of, so nobody hears of a comment that was refused."""
+they are in, a decision on a take they made, a render of theirs that ended, a budget
+nearly spent), read or not. Written in the transaction of what it tells of, so nobody
+hears of a comment that was refused."""
 
 from __future__ import annotations
 
@@ -30,9 +31,15 @@ class Entry:
     read: bool
 
 
+def shortened(text: str, limit: int = 120) -> str:
+    """Someone's words on one line, cut at ``limit`` characters, for a line that tells of them."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 def tell(
     s: Session,
-    actor: User,
+    actor: User | None,
     people: Iterable[int],
     project_id: int,
     kind: str,
@@ -40,9 +47,10 @@ def tell(
     take_id: int | None = None,
     movie_id: int | None = None,
 ) -> None:
-    """Put ``text`` in the inbox of each of ``people`` but the one who did it."""
+    """Put ``text`` in the inbox of each of ``people`` but the one who did it (``actor``
+    None: nobody did, the studio tells of it: a render ended, a budget ran low)."""
     for user_id in dict.fromkeys(people):
-        if user_id != actor.id:
+        if actor is None or user_id != actor.id:
             s.add(InboxEntry(user_id=user_id, project_id=project_id, kind=kind, text=text,
                              take_id=take_id, movie_id=movie_id))  # fmt: skip
 

@@ -35,7 +35,9 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
+from storage.render_outcomes import told_failed
 from storage.scenes import change_scene, live_take, ordered_scenes, scene_estimate
+from storage.spending import check_budget, committed_usd, lock_project
 from storage.validation import require_takes
 
 # The stage of a job whose request may have reached the provider with no operation saved:
@@ -207,6 +209,7 @@ def create_generation_jobs(
         check_limits(s, actor, len(jobs), plan.reserve)
         s.add_all(jobs)
         s.flush()
+        check_budget(s, project_id)
         audit.record(s, actor, "jobs.queued", project_id, jobs=[j.id for j in jobs])
     return jobs
 
@@ -219,24 +222,6 @@ def _change(
         if scene_id not in by_id:
             raise NotFound(f"scene {scene_id}: not a scene of this project")
         change_scene(s, catalog, actor, by_id[scene_id], fields)
-
-
-def lock_project(s: Session, project_id: int) -> None:
-    """Serialise budget checks of one project: a row lock on PostgreSQL, and on SQLite the
-    database write lock, taken by this first write before anything is read."""
-    s.execute(update(Project).where(Project.id == project_id).values(budget_usd=Project.budget_usd))
-
-
-def committed_usd(s: Session, project_id: int) -> float:
-    """What the project has spent or reserved: finished jobs' cost, live jobs' estimates."""
-    return float(
-        s.scalar(
-            select(func.coalesce(func.sum(Job.reserved_usd), 0.0)).where(
-                Job.project_id == project_id
-            )
-        )
-        or 0.0
-    )
 
 
 def _refuse_budget(project: Project, plan: Plan) -> None:
@@ -405,6 +390,7 @@ def cancel_job(db: Database, actor: User, job_id: int) -> Job:
             raise Conflict(
                 f"job {job_id} has already {job.status}; only a queued or running job can be cancelled"
             )
+        check_budget(s, job.project_id)
         audit.record(s, actor, "job.cancelled", job.project_id, job=job_id)
     return get_job(db, job_id)
 
@@ -575,6 +561,8 @@ def save_operation(db: Database, job_id: int, operation_name: str) -> None:
                 reserved_usd=Job.estimated_cost_usd if billed else Job.reserved_usd,
             )
         )
+        if job is not None:
+            check_budget(s, job.project_id)
 
 
 def complete_job(db: Database, job_id: int, generated: Generated) -> list[Take] | None:
@@ -614,17 +602,19 @@ def complete_job(db: Database, job_id: int, generated: Generated) -> list[Take] 
         scene = s.get(Scene, job.scene_id)
         if scene is not None and scene.selected_take_id is None and rows:
             scene.selected_take_id = rows[0].id
+        check_budget(s, job.project_id)
     return rows
 
 
 def fail_job(
     db: Database, job_id: int, stage: str, reason: str, status: JobStatus = JobStatus.failed
 ) -> bool:
-    """End a live job without takes, keeping what its provider may bill reserved."""
+    """End a live job without takes, keeping what its provider may bill reserved; whoever
+    queued a render is told why it failed (a cancel is theirs or a colleague's to know)."""
     with db.session() as s:
         job = s.get(Job, job_id)
         provider = db.catalog.providers.get(job.backend) if job else None
-        return move_job(
+        ended = move_job(
             s,
             job_id,
             ACTIVE,
@@ -634,6 +624,11 @@ def fail_job(
             finished_at=utcnow(),
             reserved_usd=_reservation_after(status, stage, provider.billing if provider else None),
         )
+        if ended and job is not None:
+            if job.kind == JobKind.render and status != JobStatus.cancelled:
+                told_failed(s, job, reason)
+            check_budget(s, job.project_id)
+        return ended
 
 
 def find_jobs(db: Database, job_ids: list[int]) -> dict[int, Job]:

@@ -53,6 +53,15 @@ class JobKind(enum.StrEnum):
     render = "render"  # the project's cut, by the assembler
 
 
+class EmailMode(enum.StrEnum):
+    """What of a person's inbox is e-mailed to them too."""
+
+    off = "off"
+    mentions = "mentions"  # a mention or a reply at once; the rest stays in the inbox
+    immediate = "immediate"  # everything, at once
+    digest = "digest"  # everything, once a day
+
+
 class User(Base):
     """A person: who signed in (their provider's issuer and subject), with the e-mail and
     name their token gave. Roles are ours, in SQL: never read from a provider's claims."""
@@ -70,6 +79,9 @@ class User(Base):
     jobs_in_flight: Mapped[int | None] = mapped_column()
     # A guest of one review session's link: no membership, only that session's items.
     guest_link_id: Mapped[int | None] = mapped_column(ForeignKey("guest_links.id", use_alter=True))
+    # What of their inbox is also e-mailed to them, and when their last digest went out.
+    email_mode: Mapped[EmailMode] = mapped_column(String(16), default=EmailMode.mentions)
+    digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -116,6 +128,9 @@ class Project(Base):
     music_fade_out: Mapped[float] = mapped_column(default=3.0)
     archived: Mapped[bool] = mapped_column(default=False)
     final_needs_approval: Mapped[bool] = mapped_column(default=False)  # final renders wait
+    # Set when spending passed 80 % of the budget (its owners and editors were told), cleared
+    # when it falls back under: told once per crossing.
+    budget_warned_at: Mapped[datetime | None]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -401,8 +416,54 @@ class InboxEntry(Base):
     text: Mapped[str] = mapped_column(Text)
     take_id: Mapped[int | None] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"))
     movie_id: Mapped[int | None] = mapped_column(ForeignKey("movies.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]  # taken into an e-mail (at once or in a digest)
+
+
+class DeliveryStatus(enum.StrEnum):
+    pending = "pending"  # not sent yet, or waiting to be tried again
+    delivered = "delivered"
+    failed = "failed"  # given up after the last attempt
+
+
+class Webhook(Base):
+    """An address of the owner's choosing that is told of a project's events, signed with
+    ``secret`` (shown once, when made); ``events``: the kinds it wants (storage.webhooks)."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one webhook: written in the transaction of the event (an
+    outbox), sent by an engine. ``next_attempt_at`` is when it is due; an engine claims it
+    by moving that forward, so no two engines send it at once."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(String(36))  # one event's deliveries share it
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, as signed
+    status: Mapped[DeliveryStatus] = mapped_column(String(16), default=DeliveryStatus.pending)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None]  # the endpoint's answer to the last attempt
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
 
 
 class ReviewSession(Base):

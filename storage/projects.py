@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.media import MediaStore, project_prefix
 from storage.models import Membership, Project, Role, Scene, Take, User
 from storage.permissions import require, role_of
+from storage.spending import check_budget
 from storage.validation import clean_project
 
 
@@ -75,6 +76,8 @@ def update_project(db: Database, actor: User, project_id: int, changes: dict[str
         cleaned = clean_project({**project_values(project), **changes}, project.model, db.catalog)
         for key, value in cleaned.items():
             setattr(project, key, value)
+        s.flush()
+        check_budget(s, project.id)  # a lowered budget may be 80 % spent already
         audit.record(s, actor, "project.updated", project.id, fields=sorted(changes))
     return project
 

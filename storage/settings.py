@@ -70,6 +70,16 @@ class Settings:
     gemini_api_key: str | None = field(default=None, repr=False)
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str | None = None
+    # E-mail of the inbox (each person chooses what, if anything, is mailed to them): sent
+    # through this SMTP server; none set, nothing is mailed. STARTTLS unless turned off (a
+    # relay on this machine); daily digests go out at this hour, UTC.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    email_digest_hour: int = 8
 
     def __post_init__(self) -> None:
         """Refuse at start, naming the variable and the limit, what would break a promise
@@ -89,6 +99,12 @@ class Settings:
             raise SettingsError("VEOGEN_VEO_OUTPUT_GCS_URI: must start with gs://")
         if not isinstance(self.prices, dict):
             raise SettingsError("VEOGEN_PRICES: must map model names to {video, audio} prices")
+        if self.smtp_host and not self.smtp_from:
+            raise SettingsError(
+                "VEOGEN_SMTP_FROM: required with VEOGEN_SMTP_HOST: the address mails come from"
+            )
+        if self.smtp_password and not self.smtp_user:
+            raise SettingsError("VEOGEN_SMTP_USER: required with VEOGEN_SMTP_PASSWORD")
         _check_url("VEOGEN_DATABASE_URL", self.database_url, DATABASE_SCHEMES)
         _check_url("VEOGEN_REDIS_URL", self.redis_url, REDIS_SCHEMES)
 
@@ -107,6 +123,11 @@ class Settings:
     @property
     def redis_dir(self) -> Path:
         return self.data_dir / "redis"
+
+    @property
+    def mails(self) -> bool:
+        """Whether the studio sends e-mail at all."""
+        return bool(self.smtp_host)
 
     def as_env(self) -> dict[str, str]:
         """The environment that gives a child process these same settings."""
@@ -134,6 +155,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "veo_timeout_seconds": (1, 7 * 86_400),
     "veo_retries": (0, 100),
     "veo_retry_seconds": (0.01, 600),
+    "smtp_port": (1, 65_535),
+    "email_digest_hour": (0, 23),
 }
 DATABASE_SCHEMES = ("sqlite", "postgresql")  # with any driver: postgresql+psycopg://
 REDIS_SCHEMES = ("redis", "rediss", "unix")

@@ -32,6 +32,7 @@ from storage import (
     comments,
     cut,
     decisions,
+    email_prefs,
     inbox,
     jobs,
     limits,
@@ -46,6 +47,7 @@ from storage import (
     storyboard,
     take_notes,
     users,
+    webhooks,
 )
 from storage.contract import Generated, NewMovie, NewTake
 from storage.db import Database
@@ -140,6 +142,7 @@ class World:
     unconfirmed_job: int
     invited: str
     comment: int  # on the take
+    webhook: int  # the owner's, with a delivery of the comment
     asked_take: int  # the other scene's take, with changes requested
     board: Path  # a storyboard file to import
     since: datetime  # before any job of this world ended
@@ -183,6 +186,7 @@ def seeded(db: Database, media: LocalMediaStore, cast: Cast, board: Path, n: int
     jobs.claim_job(db, render.id)
     movie = NewMovie("m.mp4", "m.srt", "m.vtt", "m.otio", 8.0, 1280, 720, 1000, 1.0)
     assert cut.complete_render(db, render.id, movie)
+    webhook = webhooks.add_webhook(db, owner, pid, "https://hooks.example.com/veogen").hook.id
     comment = comments.add_comment(db, owner, takes[0].id, None, "warmer light", 10)
     decisions.decide(db, owner, takes[1].id, None, "changes", "slower, please")
     queued, unconfirmed = jobs.create_generation_jobs(db, owner, pid, True, [scene.id, other.id])
@@ -194,8 +198,8 @@ def seeded(db: Database, media: LocalMediaStore, cast: Cast, board: Path, n: int
     link = review_sessions.add_link(db, owner, session.id, "Client", since + timedelta(days=1))
     return World(
         db, media, cast, pid, name, scene.id, other.id, deleted.id, takes[0].id, asset.id,
-        gone.id, queued.id, unconfirmed.id, invited, comment.id, takes[1].id, board, since,
-        session.id, link.id,
+        gone.id, queued.id, unconfirmed.id, invited, comment.id, webhook, takes[1].id, board,
+        since, session.id, link.id,
     )  # fmt: skip
 
 
@@ -265,6 +269,10 @@ ROWS: tuple[Row, ...] = (
     Row("Read my inbox", inbox.inbox, SIGNED_IN, on_instance, writes=False),
     Row("Count my unread inbox", inbox.unread, SIGNED_IN, on_instance, writes=False),
     Row("Mark my inbox read", inbox.mark_read, SIGNED_IN, on_instance),
+    Row("See what of my inbox is e-mailed to me", email_prefs.email_mode, SIGNED_IN,
+        on_instance, writes=False),
+    Row("Choose what of my inbox is e-mailed to me", email_prefs.set_email_mode, SIGNED_IN,
+        lambda w, a: given(w.db, a, a.id, "digest")),
     Row("Import a storyboard as a new project", storyboard.import_storyboard, SIGNED_IN,
         lambda w, a: given(w.db, a, w.board, MODEL, w.media)),
     Row("Open a project", projects.get_project, Role.viewer, on_project, writes=False),
@@ -295,6 +303,14 @@ ROWS: tuple[Row, ...] = (
         lambda w, a: given(w.db, a, w.pid, w.cast.kit.id), uses=("kit",)),
     Row("Transfer the ownership", members.transfer_ownership, Role.owner,
         lambda w, a: given(w.db, a, w.pid, w.cast.kit.id), uses=("project",)),
+    # webhooks: the owner's, since they send the project's news out of the studio
+    Row("See the webhooks", webhooks.list_webhooks, Role.owner, on_project, writes=False),
+    Row("Add a webhook", webhooks.add_webhook, Role.owner,
+        lambda w, a: given(w.db, a, w.pid, "https://hooks.example.com/more")),
+    Row("Read a webhook's deliveries", webhooks.delivery_log, Role.owner,
+        lambda w, a: given(w.db, a, w.webhook), writes=False),
+    Row("Delete a webhook", webhooks.delete_webhook, Role.owner,
+        lambda w, a: given(w.db, a, w.webhook), uses=("webhook",)),
     # scenes and takes
     Row("List the scenes", scenes.list_scenes, Role.viewer, on_project, writes=False),
     Row("Open a scene", scenes.get_scene, Role.viewer,
@@ -438,7 +454,8 @@ NOT_OPERATIONS = {
     "storage.limits.check_limits": "part of queueing, after its editor check",
     "storage.review_items.review_item": "the gate of every comment and decision, inside them",
     "storage.scenes.scene_for": "the gate of every operation on one scene, inside them",
-    "storage.inbox.tell": "part of commenting, replying and deciding, in their transaction",
+    "storage.inbox.tell": "part of commenting, replying, deciding and a render's or a "
+    "budget's news, in their transaction",
 }
 
 

@@ -33,6 +33,16 @@ def test_settings_file_is_read_and_environment_wins(tmp_path: Path) -> None:
             "VEOGEN_ENGINE_CONCURRENCY: 'many' is not a whole number",
         ),
         ({"VEOGEN_PRICES": "{not json"}, "VEOGEN_PRICES: not valid JSON"),
+        (
+            {"VEOGEN_SMTP_HOST": "mail.example.com"},
+            "VEOGEN_SMTP_FROM: required with VEOGEN_SMTP_HOST: the address mails come from",
+        ),
+        ({"VEOGEN_SMTP_PASSWORD": "pw"}, "VEOGEN_SMTP_USER: required with VEOGEN_SMTP_PASSWORD"),
+        ({"VEOGEN_SMTP_STARTTLS": "sometimes"}, "VEOGEN_SMTP_STARTTLS: 'sometimes' is not true"),
+        (
+            {"VEOGEN_EMAIL_DIGEST_HOUR": "24"},
+            "VEOGEN_EMAIL_DIGEST_HOUR: 24 is out of range; allowed: 0 to 23",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(
@@ -48,9 +58,12 @@ def test_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
             "VEOGEN_DATA_DIR": str(tmp_path),
             "VEOGEN_GOOGLE_ACCESS_TOKEN": "ya29.tok-8c1f",
             "VEOGEN_GEMINI_API_KEY": "AIza-key-77d2",
+            "VEOGEN_SMTP_USER": "studio",
+            "VEOGEN_SMTP_PASSWORD": "smtp-pw-41aa",
         }
     )
-    assert "tok-8c1f" not in repr(settings) and "key-77d2" not in repr(settings)
+    for secret in ("tok-8c1f", "key-77d2", "smtp-pw-41aa"):
+        assert secret not in repr(settings)
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,11 @@ taken as the group goes lands on the item in SQL and is told to the room at once
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from storage import decisions, review_sessions
 from storage.decisions import WORDS
+from storage.errors import StudioError
 from storage.models import Verdict
 from storage.review_sessions import ReviewSessionView
 from studio.components.media import media_url
@@ -17,7 +16,7 @@ from studio.components.player import Source
 from studio.live import LiveRoom
 from studio.live_view import LiveItem, live_room
 from studio.session_view import entry
-from studio.ui import act, messages, services, user
+from studio.ui import act, plain, services, user
 
 
 def _room(view: ReviewSessionView) -> LiveRoom:
@@ -54,35 +53,42 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
         return False
     items = [LiveItem(entry(i).label, [Source(media_url(i.media_key), entry(i).label)], i.item.fps)
              for i in view.items]  # fmt: skip
-    room = _room(view)
-    live_room(room, me.id, me.name, items, for_item=partial(_decide_live, view, room),
-              key=f"live-{view.id}")  # fmt: skip
+    room, key = _room(view), f"live-{view.id}"
+    live_room(room, me.id, me.name, items, key=key)
+    _decide_live(view, room, key)
     return True
 
 
-def _decide_live(view: ReviewSessionView, room: LiveRoom, index: int) -> None:
-    """A decision on the item on screen, told to the room at once (it lands on the item
-    in SQL first)."""
-    messages("live")
-    chosen = view.items[index]
-    db, me = services().db, user()
-    with st.form(f"live-decide-{view.id}-{index}", border=False, clear_on_submit=True):
-        note = st.text_input(
-            "Note", placeholder="What to change, or why (needed unless you approve)"
-        )
-        verdict = None
+def _decide_live(view: ReviewSessionView, room: LiveRoom, key: str) -> None:
+    """A decision on the item on screen when the button is clicked (the room keeps which
+    in ``key``), landed on it in SQL and told to the room at once. Outside the room's
+    timed parts: a form those redraw every second could lose what is typed in it."""
+    said = st.session_state.pop(f"{key}-said", None)
+    if said:
+        (st.error if said[0] == "error" else st.success)(plain(said[1]))
+    with st.form(f"{key}-decide", border=False):
+        st.markdown("**Decide on the item on screen**")
+        st.text_input("Note", key=f"{key}-note",
+                      placeholder="What to change, or why (needed unless you approve)")  # fmt: skip
         with st.container(horizontal=True):
-            for each, label, icon in ((Verdict.approved, "Approve", "check"),
-                                      (Verdict.changes, "Request changes", "edit_note"),
-                                      (Verdict.rejected, "Reject", "close")):  # fmt: skip
-                if st.form_submit_button(label, icon=f":material/{icon}:"):
-                    verdict = each
-    if verdict is None:
-        return
+            for verdict, label, icon in ((Verdict.approved, "Approve", "check"),
+                                         (Verdict.changes, "Request changes", "edit_note"),
+                                         (Verdict.rejected, "Reject", "close")):  # fmt: skip
+                st.form_submit_button(label, icon=f":material/{icon}:", on_click=_decided,
+                                      args=(view, room, verdict, key))  # fmt: skip
+
+
+def _decided(view: ReviewSessionView, room: LiveRoom, verdict: Verdict, key: str) -> None:
+    index = min(int(st.session_state.get(f"{key}-item", 0)), len(view.items) - 1)
+    chosen, me = view.items[index], user()
+    note = str(st.session_state.get(f"{key}-note", ""))
     said = f"{me.name}: {WORDS[verdict]} — {chosen.label}" + (f": {note}" if note else "")
-
-    def decided() -> None:
-        decisions.decide(db, me, chosen.item.take_id, chosen.item.movie_id, verdict, note)
-        room.announce(said, index)
-
-    act(decided, said, area="live")
+    try:
+        decisions.decide(services().db, me, chosen.item.take_id, chosen.item.movie_id, verdict,
+                         note)  # fmt: skip
+    except StudioError as exc:
+        st.session_state[f"{key}-said"] = ("error", exc.in_words())
+        return
+    room.announce(said, index)
+    st.session_state[f"{key}-said"] = ("success", said)
+    st.session_state[f"{key}-note"] = ""

@@ -88,6 +88,7 @@ async def serve(
 
 def run_engine(settings: Settings, concurrency: int | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s engine %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines name webhook URLs: tokens
     Database(settings.db_url).migrate()
     with queue_url(settings) as url:
         asyncio.run(serve(settings, url, concurrency or settings.engine_concurrency))

@@ -114,13 +114,16 @@ class Notifier:
         }
         status: int | None = None
         try:
-            answer = await client.post(sent.url, content=sent.body.encode(), headers=headers)
+            # the whole call, not each phase: a trickling endpoint must not outlast the claim
+            answer = await asyncio.wait_for(
+                client.post(sent.url, content=sent.body.encode(), headers=headers), self.timeout_s
+            )
             status = answer.status_code
             if answer.is_success:
                 await asyncio.to_thread(deliveries.record_delivered, self.db, sent, status)
                 return
             error = f"the endpoint answered {status} {answer.reason_phrase}".strip()
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.timeout_s:g} s"
         except httpx.HTTPError as exc:
             error = f"could not reach it: {str(exc) or type(exc).__name__}"
@@ -139,6 +142,9 @@ class Notifier:
         for n, mailing in enumerate(due):
             try:
                 await self.mailer.send(mailing)
+            except smtplib.SMTPRecipientsRefused as exc:  # this address alone: the rest go on
+                log.warning("e-mail to user %d refused by the server: %s", mailing.user_id, exc)
+                continue
             except (smtplib.SMTPException, OSError) as exc:
                 for unsent in due[n:]:  # due again once the server is back
                     await asyncio.to_thread(mailings.give_back, self.db, unsent)

@@ -21,7 +21,7 @@ from storage.review_sessions import (
     movie_label,
     take_label,
 )
-from studio.session_live import live_review
+from studio.session_live import end_room, live_review
 from studio.session_view import STATES, report, review_items, summary
 from studio.ui import act, attempt, may, open_project, plain, services, user
 
@@ -186,8 +186,13 @@ def _manage(view: ReviewSessionView, project: Project) -> None:
     with st.popover("Close the session", icon=":material/lock:"):
         st.caption("Guest links stop working and the report is final.")
         if st.button("Close it now", type="primary", key=f"close-{view.id}"):
-            act(partial(review_sessions.close_session, services().db, user(), view.id),
-                f"'{view.name}' is closed: its report is final")  # fmt: skip
+
+            def closed() -> None:
+                review_sessions.close_session(services().db, user(), view.id)
+                if view.live_since is not None:
+                    end_room(view)
+
+            act(closed, f"'{view.name}' is closed: its report is final")
 
 
 def _opened(project: Project, session_id: int) -> None:

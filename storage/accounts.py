@@ -127,7 +127,7 @@ def verify(db: Database, email: str, password: str) -> Account:
         elif account.locked_until and account.locked_until > now:
             left = (account.locked_until - now).total_seconds()
             refusal = f"too many wrong passwords: try again in {max(1, round(left))} s"
-        elif not _matches(account.password_hash, password):
+        elif not matches(account.password_hash, password):
             account.failed_attempts += 1
             over = account.failed_attempts - FREE_TRIES
             if over >= 0:
@@ -145,7 +145,7 @@ def verify(db: Database, email: str, password: str) -> Account:
     return found
 
 
-def _matches(password_hash: str, password: str) -> bool:
+def matches(password_hash: str, password: str) -> bool:
     try:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -76,7 +76,7 @@ def add_comment(
         if at is not None and end is not None and at <= frames and end <= at:
             check.fail("end frame", f"{end} is not after the frame ({at}); leave it empty for one")
         shapes = clean_drawing(check, drawing)
-        mentioned = _mentions(s, item.project_id, text)
+        mentioned = _mentions(s, actor, item.project_id, text)
         check.done()
         at, end = (None if f is None else f - 1 for f in (at, end))
         comment = Comment(
@@ -110,7 +110,7 @@ def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
         parent = _thread(s, actor, comment_id, Role.reviewer, "replying")
         check = Checker({"reply": body})
         text = check.text("reply", limit=MAX_BODY_CHARS, required=True)
-        mentioned = _mentions(s, parent.project_id, text)
+        mentioned = _mentions(s, actor, parent.project_id, text)
         check.done()
         answer = Comment(
             project_id=parent.project_id, scene_id=parent.scene_id, take_id=parent.take_id,
@@ -213,11 +213,11 @@ def _thread(s: Session, actor: User, comment_id: int, minimum: Role, doing: str)
     return comment
 
 
-def _mentions(s: Session, project_id: int, text: str) -> list[User]:
+def _mentions(s: Session, actor: User, project_id: int, text: str) -> list[User]:
     """The members an "@name" names: the part of their e-mail before its "@", or their
     first name. An "@word" that names nobody on the team is just text ("shot @2x")."""
     said = dict.fromkeys(m.lower() for m in MENTION.findall(text))
-    if not said:
+    if not said or actor.guest_link_id is not None:  # a guest may not find out who is on the team
         return []
     team = list(
         s.scalars(

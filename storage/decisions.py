@@ -70,7 +70,8 @@ def decide(
             user_id=actor.id, verdict=chosen, note=text,
         )  # fmt: skip
         s.add(decision)
-        if chosen == Verdict.approved and item.scene_id is not None:
+        # a guest's approval is their word, not the team's choice of take for the movie
+        if chosen == Verdict.approved and item.scene_id is not None and actor.guest_link_id is None:
             scene = s.get(Scene, item.scene_id)
             assert scene is not None  # review_item found the take's live scene
             if scene.selected_take_id != item.take_id:
@@ -148,9 +149,11 @@ def state_of(s: Session, project_id: int, ignoring: int | None = None) -> Review
     movies: dict[int, Verdict] = {}
     rows = s.execute(
         select(Decision.take_id, Decision.movie_id, Decision.verdict)
-        .where(Decision.project_id == project_id, Decision.user_id != (ignoring or 0))
+        .join(User, User.id == Decision.user_id)
+        .where(Decision.project_id == project_id, Decision.user_id != (ignoring or 0),
+               User.guest_link_id.is_(None))  # guests advise; the team's verdicts count
         .order_by(Decision.id)
-    )
+    )  # fmt: skip
     for take_id, movie_id, verdict in rows:  # later decisions overwrite earlier ones
         if take_id is not None:
             takes[take_id] = Verdict(verdict)

@@ -88,6 +88,10 @@ class PermissionDenied(StudioError):
     pass
 
 
+class Unreachable(StudioError):
+    """A service the studio needs (Redis, for a live review) did not answer."""
+
+
 class Conflict(StudioError):
     """The request is valid but the record is in a state that does not allow it."""
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import UTC, datetime
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.accounts import hasher
+from storage.accounts import matches
 from storage.db import Database
 from storage.errors import NotFound, PermissionDenied
 from storage.models import GuestLink, ReviewSession, ReviewSessionItem, Role, User, utcnow
@@ -25,6 +25,7 @@ from storage.validation import Checker
 
 ISSUER = "veogen:guest"  # a guest's users row: never a provider's issuer
 MAX_NAME_CHARS = 80
+ID = re.compile(r"[0-9]{1,18}")  # any id SQL holds, in ASCII digits only
 INVALID = "this guest link is not valid: ask whoever sent it for a new one"
 
 
@@ -45,7 +46,7 @@ def _sign(link: GuestLink, text: str) -> str:
 def _link(s: Session, said: str) -> GuestLink:
     """The link a token names, if its signature holds."""
     link_id = said.split(".", 1)[0]
-    link = s.get(GuestLink, int(link_id)) if link_id.isdigit() else None
+    link = s.get(GuestLink, int(link_id)) if ID.fullmatch(link_id) else None
     if link is None or not hmac.compare_digest(token(link), said):
         raise NotFound(INVALID)
     return link
@@ -95,9 +96,7 @@ def enter(db: Database, said: str, name: str, passphrase: str = "") -> User:
         check = Checker({"your name": name})
         shown = check.text("your name", limit=MAX_NAME_CHARS, required=True)
         check.done()
-        if session.passphrase_hash is not None and not _matches(
-            session.passphrase_hash, passphrase
-        ):
+        if session.passphrase_hash is not None and not matches(session.passphrase_hash, passphrase):
             raise PermissionDenied("passphrase: that is not this session's passphrase")
         subject = secrets.token_hex(12)
         guest = User(
@@ -127,20 +126,13 @@ def returning(db: Database, said: str, guest_pass: str) -> User | None:
     with db.session() as s:
         link = _link(s, said)
         guest_id = guest_pass.split(".", 1)[0]
-        guest = s.get(User, int(guest_id)) if guest_id.isdigit() else None
+        guest = s.get(User, int(guest_id)) if ID.fullmatch(guest_id) else None
         if guest is None or guest.guest_link_id != link.id:
             return None
         if not hmac.compare_digest(f"{guest.id}.{_sign(link, f'guest:{guest.id}')}", guest_pass):
             return None
         s.expunge(guest)
         return guest
-
-
-def _matches(passphrase_hash: str, passphrase: str) -> bool:
-    try:
-        return hasher.verify(passphrase_hash, passphrase)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def guest_refusal(db: Database, guest: User) -> str | None:

@@ -38,7 +38,8 @@ def require(
     A non-member is told that what they named does not exist (``unknown``, for an item
     of the project: "scene 7: no such scene"), not which project holds it."""
     project = s.get(Project, project_id)
-    role = role_of(s, user, project_id) if project else None
+    # a guest of a review session holds no role anywhere (storage.guests lets them in there)
+    role = role_of(s, user, project_id) if project and user.guest_link_id is None else None
     if project is None or role is None:
         raise NotFound(unknown or f"project {project_id}: no such project")
     if RANK[role] < RANK[minimum]:

@@ -136,6 +136,8 @@ def create_session(
 def _window(check: Checker, opens_at: datetime, closes_at: datetime) -> None:
     if closes_at <= opens_at:
         check.fail("closes", "must be after it opens")
+    elif closes_at <= utcnow():
+        check.fail("closes", "is already past: a session closes in the future")
     elif closes_at - opens_at > LONGEST:
         check.fail("closes", f"is more than {LONGEST.days} days after it opens")
 

@@ -35,10 +35,10 @@ def check_budget(s: Session, project_id: int) -> None:
     """After anything that changes the project's spending or budget: tell its owners and
     editors (and its webhooks) if spending just passed 80 % of the budget; note when it
     fell back under, so the next crossing is told again."""
-    project = s.get(Project, project_id)
+    lock_project(s, project_id)  # then the budget and the sum count every transaction before
+    project = s.get(Project, project_id, populate_existing=True)
     if project is None or not project.budget_usd:
         return
-    lock_project(s, project_id)  # then the sum counts every transaction that came first
     budget, spent = project.budget_usd, committed_usd(s, project_id)
     over = spent >= WARN_AT * budget - 1e-9
     was = Project.budget_warned_at

@@ -165,7 +165,8 @@ def decide(item: Entry) -> None:
         def decided(_: object) -> str:
             st.session_state[f"decide-form-{item.key}"] = form + 1
             chosen_words = " (it is now the scene's take in the movie)" if (
-                verdict == Verdict.approved and item.take_id) else ""  # fmt: skip
+                verdict == Verdict.approved and item.take_id and me.guest_link_id is None
+            ) else ""  # fmt: skip
             return f"{item.label.split(' · ')[0]}: {WORDS[verdict]}{chosen_words}"
 
         act(partial(decisions.decide, db, me, item.take_id, item.movie_id, verdict, note), decided)

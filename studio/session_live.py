@@ -4,19 +4,23 @@ taken as the group goes lands on the item in SQL and is told to the room at once
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
+import redis
 import streamlit as st
 
-from storage import decisions, review_sessions
+from storage import decisions, guests, review_sessions
 from storage.decisions import WORDS
-from storage.errors import StudioError
-from storage.models import Verdict
+from storage.errors import StudioError, Unreachable
+from storage.models import Role, User, Verdict
 from storage.review_sessions import ReviewSessionView
 from studio.components.media import media_url
 from studio.components.player import Source
 from studio.live import LiveRoom
 from studio.live_view import LiveItem, live_room
 from studio.session_view import entry
-from studio.ui import act, plain, services, user
+from studio.ui import act, may, plain, services, user
 
 
 def _room(view: ReviewSessionView) -> LiveRoom:
@@ -27,17 +31,20 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
     """The session's live review, when one is on and this person follows it (True: the
     page shows nothing else of the items). ``leads``: may start and end it (editors)."""
     db, me = services().db, user()
-    if view.state != "open":
+    if view.state != "open" or not view.items:
         return False
     if view.live_since is None:
         if leads and st.button("Start a live review", type="primary", icon=":material/co_present:",
                                help="You present: everyone's player follows yours."):  # fmt: skip
 
-            def started() -> None:
-                review_sessions.go_live(db, me, view.id)
-                _room(view).start(me.id)
+            def started() -> bool:
+                first = review_sessions.go_live(db, me, view.id)
+                if first:  # another editor's start, a moment earlier, is the one that counts
+                    _redis(lambda: _room(view).start(me.id))
+                return first
 
-            act(started, "The live review has started: the team was told in their inbox")
+            act(started, lambda first: "The live review has started: the team was told in "
+                "their inbox" if first else "The live review was on already: you joined it")  # fmt: skip
         return False
     follows = st.toggle("Follow the live review", value=True, key=f"follow-{view.id}",
                         help="Off: go through the items on your own.")  # fmt: skip
@@ -45,7 +52,7 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
 
         def ended() -> None:
             review_sessions.end_live(db, me, view.id)
-            _room(view).end()
+            end_room(view)
 
         if st.button("End the live review", icon=":material/stop_circle:"):
             act(ended, "The live review has ended")
@@ -54,9 +61,29 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
     items = [LiveItem(entry(i).label, [Source(media_url(i.media_key), entry(i).label)], i.item.fps)
              for i in view.items]  # fmt: skip
     room, key = _room(view), f"live-{view.id}"
-    live_room(room, me.id, me.name, items, key=key)
-    _decide_live(view, room, key)
+    live_room(room, me.id, me.name, items, for_item=partial(_still_in, me), key=key)
+    if may(Role.reviewer):
+        _decide_live(view, room, key)
     return True
+
+
+def end_room(view: ReviewSessionView) -> None:
+    """Everyone's room says the live review has ended (it ended, or its session closed)."""
+    _redis(lambda: _room(view).end())
+
+
+def _redis(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except (redis.RedisError, OSError) as exc:
+        raise Unreachable(f"the live review's Redis cannot be reached ({exc})") from None
+
+
+def _still_in(me: User, _: int) -> None:
+    """Each second in the room: a guest whose link was revoked or ran out leaves it at once
+    (the page then says why), as a page run would."""
+    if me.guest_link_id is not None and guests.guest_refusal(services().db, me):
+        st.rerun(scope="app")
 
 
 def _decide_live(view: ReviewSessionView, room: LiveRoom, key: str) -> None:
@@ -89,6 +116,9 @@ def _decided(view: ReviewSessionView, room: LiveRoom, verdict: Verdict, key: str
     except StudioError as exc:
         st.session_state[f"{key}-said"] = ("error", exc.in_words())
         return
-    room.announce(said, index)
+    try:
+        room.announce(said, index)
+    except (redis.RedisError, OSError):
+        said += " (recorded; the room could not be told just now)"
     st.session_state[f"{key}-said"] = ("success", said)
     st.session_state[f"{key}-note"] = ""

@@ -153,3 +153,30 @@ def test_the_report_keeps_to_the_window(db: Database, owner: User) -> None:
 def altered(signed: str) -> str:
     """The same, its last character changed: a signature that no longer holds."""
     return signed[:-1] + ("1" if signed.endswith("0") else "0")
+
+
+def test_a_guest_advises_but_chooses_nothing_and_names_nobody(db: Database, owner: User) -> None:
+    session_id, first, _, rae = a_session(db, owner)
+    view = review_sessions.open_session(db, owner, session_id)
+    scene_id = view.items[0].item.scene_id or 0
+    chosen = scenes.get_scene(db, owner, scene_id).selected_take_id
+    link = review_sessions.add_link(db, owner, session_id, "Client", utcnow() + timedelta(days=1))
+    dana = guests.enter(db, link.token, "Dana")
+    decisions.decide(db, dana, first, None, Verdict.approved)
+    assert scenes.get_scene(db, owner, scene_id).selected_take_id == chosen  # the team's choice
+    assert first not in decisions.review_state(db, owner, view.project_id).takes
+    said = comments.add_comment(db, dana, first, None, "@rae have a look", 3)
+    assert said.mentions is None and inbox.unread(db, rae) == 1  # only the session's news
+    for garbled in ("²", "9" * 30, "", "1.2.3"):
+        with pytest.raises(NotFound, match="not valid"):
+            guests.open_link(db, garbled)
+
+
+def test_a_session_cannot_be_set_up_already_over(db: Database, owner: User) -> None:
+    session_id, first, _, _ = a_session(db, owner)
+    pid = review_sessions.open_session(db, owner, session_id).project_id
+    long_ago = utcnow() - timedelta(days=3)
+    with pytest.raises(InvalidInput, match="closes: is already past"):
+        review_sessions.create_session(
+            db, owner, pid, "Old", [(first, None)], long_ago, long_ago + timedelta(days=1)
+        )

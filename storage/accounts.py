@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -129,11 +129,7 @@ def verify(db: Database, email: str, password: str) -> Account:
             refusal = f"too many wrong passwords: try again in {max(1, round(left))} s"
         elif not matches(account.password_hash, password):
             account.failed_attempts += 1
-            over = account.failed_attempts - FREE_TRIES
-            if over >= 0:
-                account.locked_until = now + min(
-                    MAX_WAIT, timedelta(seconds=WAIT_SECONDS * 2**over)
-                )
+            account.locked_until = locked_until(now, account.failed_attempts)
             refusal = WRONG
         else:
             account.failed_attempts, account.locked_until = 0, None
@@ -143,6 +139,12 @@ def verify(db: Database, email: str, password: str) -> Account:
     if found is None:
         raise SignInRefused(refusal or WRONG)
     return found
+
+
+def locked_until(now: datetime, failures: int) -> datetime | None:
+    """Until when the next try waits, after ``failures`` wrong ones in a row."""
+    over = failures - FREE_TRIES
+    return now + min(MAX_WAIT, timedelta(seconds=WAIT_SECONDS * 2**over)) if over >= 0 else None
 
 
 def matches(password_hash: str, password: str) -> bool:

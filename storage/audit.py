@@ -71,6 +71,7 @@ ACTIONS = {
     "session.link_added": "made a guest link",
     "session.link_revoked": "revoked a guest link",
     "guest.joined": "came in as a guest",
+    "guest.refused": "was refused a session's passphrase",
 }
 MAX_EVENTS = 5_000  # the newest, at one read: a page and its CSV stay small
 

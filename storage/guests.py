@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.accounts import matches
+from storage.accounts import locked_until, matches
 from storage.db import Database
 from storage.errors import NotFound, PermissionDenied
 from storage.models import GuestLink, ReviewSession, ReviewSessionItem, Role, User, utcnow
@@ -85,9 +85,12 @@ def open_link(db: Database, said: str) -> tuple[int, str | None, bool]:
 
 def enter(db: Database, said: str, name: str, passphrase: str = "") -> User:
     """A guest of the link, under the name they give (the session's passphrase first, if
-    it has one)."""
+    it has one). Wrong passphrases make the link's next try wait, as wrong passwords do an
+    account's; the count is saved before the refusal, one try at a time (a row lock)."""
+    wrong: str | None = None
     with db.session() as s:
         link = _link(s, said)
+        s.refresh(link, with_for_update=True)
         refusal = link_refusal(s, link)
         if refusal:
             raise PermissionDenied(refusal)
@@ -96,19 +99,31 @@ def enter(db: Database, said: str, name: str, passphrase: str = "") -> User:
         check = Checker({"your name": name})
         shown = check.text("your name", limit=MAX_NAME_CHARS, required=True)
         check.done()
+        now = utcnow()
+        if link.locked_until and link.locked_until > now:
+            left = max(1, round((link.locked_until - now).total_seconds()))
+            raise PermissionDenied(f"passphrase: too many wrong ones; try again in {left} s")
         if session.passphrase_hash is not None and not matches(session.passphrase_hash, passphrase):
-            raise PermissionDenied("passphrase: that is not this session's passphrase")
-        subject = secrets.token_hex(12)
-        guest = User(
-            email=f"guest-{subject}@guests.invalid", name=f"{shown} (guest)", issuer=ISSUER,
-            subject=subject, guest_link_id=link.id,
-        )  # fmt: skip
-        s.add(guest)
-        s.flush()
-        audit.record(s, guest, "guest.joined", session.project_id, session=session.name,
-                     link=link.label)  # fmt: skip
-        s.expunge(guest)
-        return guest
+            link.failed_tries += 1
+            link.locked_until = locked_until(now, link.failed_tries)
+            audit.record(s, None, "guest.refused", session.project_id, session=session.name,
+                         link=link.label)  # fmt: skip
+            wrong = "passphrase: that is not this session's passphrase"
+        else:
+            link.failed_tries, link.locked_until = 0, None
+            subject = secrets.token_hex(12)
+            guest = User(
+                email=f"guest-{subject}@guests.invalid", name=f"{shown} (guest)",
+                issuer=ISSUER, subject=subject, guest_link_id=link.id,
+            )  # fmt: skip
+            s.add(guest)
+            s.flush()
+            audit.record(s, guest, "guest.joined", session.project_id, session=session.name,
+                         link=link.label)  # fmt: skip
+            s.expunge(guest)
+    if wrong:  # after the count is saved: a refusal must not roll it back
+        raise PermissionDenied(wrong)
+    return guest
 
 
 def pass_for(db: Database, guest: User) -> str:

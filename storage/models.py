@@ -511,6 +511,8 @@ class GuestLink(Base):
     )
     label: Mapped[str] = mapped_column(String(120))
     secret: Mapped[str] = mapped_column(String(64))  # the link's signing key, never shown
+    failed_tries: Mapped[int] = mapped_column(default=0, server_default="0")  # passphrases
+    locked_until: Mapped[datetime | None]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from storage import comments, decisions, guests, inbox, projects, review_sessions, scenes
+from storage import accounts, comments, decisions, guests, inbox, projects, review_sessions, scenes
 from storage.db import Database
 from storage.errors import InvalidInput, NotFound, PermissionDenied
 from storage.models import User, Verdict, utcnow
@@ -180,3 +180,13 @@ def test_a_session_cannot_be_set_up_already_over(db: Database, owner: User) -> N
         review_sessions.create_session(
             db, owner, pid, "Old", [(first, None)], long_ago, long_ago + timedelta(days=1)
         )
+
+
+def test_wrong_passphrases_make_the_link_wait(db: Database, owner: User) -> None:
+    session_id, _, _, _ = a_session(db, owner, passphrase="harbour lights")
+    link = review_sessions.add_link(db, owner, session_id, "Client", utcnow() + timedelta(days=1))
+    for _ in range(accounts.FREE_TRIES):
+        with pytest.raises(PermissionDenied, match="not this session's passphrase"):
+            guests.enter(db, link.token, "Eve", "guess")
+    with pytest.raises(PermissionDenied, match="too many wrong ones; try again in 2 s"):
+        guests.enter(db, link.token, "Dana", "harbour lights")  # even the right one, for now

@@ -63,6 +63,8 @@ def upgrade() -> None:
         ),
         sa.Column("label", sa.String(length=120), nullable=False),
         sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("failed_tries", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.Column("created_by", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),

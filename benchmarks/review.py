@@ -32,7 +32,7 @@ local admin) and a reviewer (an account added with `storage.accounts.add_account
 as reviewer). The reviewer types a comment and clicks Comment. Timed in the pages, on the
 machine's clock: from the click event on the reviewer's page until the comment's text is in
 the owner's page (which is not reloaded: its live fragment polls the item's review mark every
-`pages.review.LIVE_SECONDS` and redraws the page when it moved), and, the baseline, until it
+`studio.review_panel.LIVE_SECONDS` and redraws the page when it moved), and, the baseline, until it
 is in the reviewer's own page (the form's rerun), and the difference comment by comment
 (what polling adds). A random pause of 0 to LIVE_SECONDS before each click spreads the
 clicks over the phases of the owner's polling.
@@ -66,7 +66,6 @@ sys.path.insert(0, str(ROOT))  # run as a script: the studio's packages live bes
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from pages.review import LIVE_SECONDS  # noqa: E402
 from storage import accounts, comments, decisions, jobs, members, projects, users  # noqa: E402
 from storage import scenes as scene_store  # noqa: E402
 from storage.contract import Generated, NewTake  # noqa: E402
@@ -74,6 +73,7 @@ from storage.media import take_key  # noqa: E402
 from storage.models import Role, Take, User  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
 from storage.users import local_user  # noqa: E402
+from studio.review_panel import LIVE_SECONDS  # noqa: E402
 from studio.services import Services  # noqa: E402
 from studio.ui import services  # noqa: E402
 from tests.clips import mp4_bytes  # noqa: E402

@@ -142,7 +142,9 @@ def _links(view: ReviewSessionView) -> None:
     with st.form(f"new-link-{form}", border=False):
         cols = st.columns([3, 2, 2], vertical_alignment="bottom")
         label = cols[0].text_input("For whom", placeholder="The client's team")
-        days = cols[1].number_input("Works for (days)", min_value=1, max_value=90, value=7)
+        days = cols[1].number_input(
+            "Works for (days)", min_value=1, max_value=review_sessions.LONGEST.days, value=7
+        )
         if cols[2].form_submit_button("Make a guest link", icon=":material/link:"):
 
             def made(_: object) -> str:

@@ -52,11 +52,21 @@ def _link(s: Session, said: str) -> GuestLink:
     return link
 
 
+def window_state(
+    opens_at: datetime, closes_at: datetime, closed_at: datetime | None, now: datetime
+) -> str:
+    """'scheduled', 'open' or 'closed': a session's window, and whether it was closed."""
+    if closed_at is not None or now >= closes_at:
+        return "closed"
+    return "scheduled" if now < opens_at else "open"
+
+
 def session_refusal(session: ReviewSession, now: datetime) -> str | None:
     """Why nobody may review in the session now (None: it is open)."""
-    if session.closed_at is not None or now >= session.closes_at:
+    state = window_state(session.opens_at, session.closes_at, session.closed_at, now)
+    if state == "closed":
         return f"the review session '{session.name}' has closed"
-    if now < session.opens_at:
+    if state == "scheduled":
         return f"the review session '{session.name}' opens at {session.opens_at:%Y-%m-%d %H:%M} UTC"
     return None
 

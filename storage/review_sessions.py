@@ -77,10 +77,7 @@ class ReviewSessionView:
     @property
     def state(self) -> str:
         """'scheduled', 'open' or 'closed', by the clock of this moment."""
-        now = utcnow()
-        if self.closed_at is not None or now >= self.closes_at:
-            return "closed"
-        return "scheduled" if now < self.opens_at else "open"
+        return guests.window_state(self.opens_at, self.closes_at, self.closed_at, utcnow())
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ messages' round trip through Redis alone, in the same run.
 
 1. Follow lag. A studio-like Streamlit app (`benchmarks/live_app.py`: the live room of
 `studio.live_view` over two real 20 s H.264 clips made by `tests/clips.py`, in the studio's
-media store, reading Redis) runs with `streamlit run`, and one headless Chromium opens it
+media store, with the room's push routes beside it as in the studio) runs with `streamlit
+run benchmarks/live_server.py`, and one headless Chromium opens it
 for a presenter and ``--followers`` participants, each in a browser context of its own. The
 presenter acts ``--actions`` times, as a person does, in turns: drags the bar to a random
 frame (the bar's input event), clicks Play, clicks Pause, drags again, clicks Next or
@@ -15,7 +16,7 @@ shows (the frame it paused on; playing, where it was at a presented frame); a pa
 has followed at the first sample that shows the same item, paused on that frame, or
 playing within a frame of where the presenter's is at that moment. The lag is from the
 act (the click's event time, or the bar's input) to then. A random pause of 0.2 to 0.8 s
-after everyone followed spreads the acts over the pages' polling.
+after everyone followed spreads the acts over time.
 
 2. Baseline: the same messages (the states the presenter published, as stored) published
 again with the room's own `LiveRoom.lead` (one Lua script: check the presenter, XADD)
@@ -54,7 +55,6 @@ import redis  # noqa: E402
 from engine.redis_server import embedded_url, start_embedded  # noqa: E402
 from storage.media import LocalMediaStore  # noqa: E402
 from studio.live import LiveRoom  # noqa: E402
-from studio.live_view import POLL_S  # noqa: E402
 from tests.clips import mp4_bytes  # noqa: E402
 from tests.pages.browser import streamlit_up  # noqa: E402
 
@@ -182,7 +182,7 @@ def app_up(tmp: Path, url: str, prefix: str) -> Iterator[str]:
         store.write(key, mp4_bytes(SECONDS, height=180 + 60 * n, fps=FPS))
     env = {"VEOGEN_DATA_DIR": str(tmp / "data"), "LIVE_REDIS_URL": url, "LIVE_PREFIX": prefix,
            "LIVE_ITEMS": ",".join(ITEMS)}  # fmt: skip
-    with streamlit_up(ROOT / "benchmarks" / "live_app.py", env, tmp / "app.log") as base:
+    with streamlit_up(ROOT / "benchmarks" / "live_server.py", env, tmp / "app.log") as base:
         yield base
 
 
@@ -314,7 +314,7 @@ def redis_round_trips(url: str, prefix: str, messages: list[dict[str, Any]], rea
                     last = entry_id
         client.close()
 
-    room.lead(PRESENTER, 0, 0.0, False, [])  # the stream exists before the readers ask
+    room.lead(PRESENTER, "0", 0.0, False, [])  # the stream exists before the readers ask
     first = room.latest()
     assert first is not None
     threads = [threading.Thread(target=read, args=(mine,)) for mine in got]
@@ -324,7 +324,7 @@ def redis_round_trips(url: str, prefix: str, messages: list[dict[str, Any]], rea
     sent: dict[int, float] = {}
     for message in messages:
         start = time.perf_counter()
-        state = room.lead(PRESENTER, int(message["item"]), float(message["position"]),
+        state = room.lead(PRESENTER, message["item"], float(message["position"]),
                           message["playing"] == "1", json.loads(message["shapes"]))  # fmt: skip
         assert state is not None
         sent[state.seq] = start
@@ -359,8 +359,7 @@ def run(followers: int, actions: int, browser: bool) -> dict[str, Any]:
                          "shapes": "[]"} for n in range(actions * 3)]  # fmt: skip
         baseline = redis_round_trips(url, prefix, messages, followers)
         room.delete()
-    return {"poll_seconds": POLL_S, "lag": lag, "redis": baseline, "load_before": load,
-            "load": os.getloadavg()}  # fmt: skip
+    return {"lag": lag, "redis": baseline, "load_before": load, "load": os.getloadavg()}
 
 
 def ms(seconds: float) -> str:
@@ -372,8 +371,7 @@ def report(summary: dict[str, Any]) -> None:
     lag = summary["lag"]
     if lag is not None:
         print(f"follow lag, {lag['followers']} participants x {lag['actions']} acts "
-              f"(pages read the room every {summary['poll_seconds']:g} s; pages "
-              f"{'/'.join(lag['visibility'])})")  # fmt: skip
+              f"(the room pushed to each player; pages {'/'.join(lag['visibility'])})")  # fmt: skip
         print("  act        followed: p50 / p95 / max       the player had the state: p50 / p95"
               "     the room had it: p50 / p95")  # fmt: skip
         for kind, f in {"every act": lag["all"], **lag["kinds"]}.items():

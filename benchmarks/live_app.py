@@ -3,9 +3,9 @@ browser test: the room over real MP4s in the studio's media store, for the parti
 named in the URL (``?who=1&name=Ana``), and an Approve button that records nothing but
 announces, as the Sessions page does after recording a decision.
 
-Run with `streamlit run benchmarks/live_app.py` from the repository (its .streamlit
-settings apply), with VEOGEN_DATA_DIR (the media store), LIVE_REDIS_URL, LIVE_PREFIX and
-LIVE_ITEMS (media keys, comma-separated) in the environment.
+Run with `streamlit run benchmarks/live_server.py` (this page and the room's push routes)
+from the repository (its .streamlit settings apply), with VEOGEN_DATA_DIR (the media store),
+LIVE_REDIS_URL, LIVE_PREFIX and LIVE_ITEMS (media keys, comma-separated) in the environment.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the studio's packages
 
 from studio.components.media import media_url
-from studio.components.player import Source
+from studio.components.player import LiveItem, Source
 from studio.live import LiveRoom
-from studio.live_view import LiveItem, live_room
+from studio.live_view import live_room
 
 SESSION = "bench"
 
@@ -37,16 +37,18 @@ st.set_page_config(page_title="Live review")
 who, name = int(st.query_params["who"]), st.query_params["name"]
 labels = [f"Shot {n}" for n in range(1, 10)]
 items = [
-    LiveItem(label, [Source(media_url(key), label)])
+    LiveItem(key, label, [Source(media_url(key), label)])
     for label, key in zip(labels, os.environ["LIVE_ITEMS"].split(","), strict=False)
 ]
+label_of = {item.key: item.label for item in items}
 st.title("Live review")
 
 
-def decide(item: int) -> None:
-    """The page's part for the item on screen: here, only the announcement."""
-    if st.button(f"Approve {items[item].label}", icon=":material/check:"):
-        room().announce(f"{name} approved {items[item].label}", item)
+def decide(item: str | None) -> None:
+    """The page's part for the presenter's item: here, only the announcement."""
+    shown = item or items[0].key
+    if st.button(f"Approve {label_of[shown]}", icon=":material/check:"):
+        room().announce(f"{name} approved {label_of[shown]}", shown)
 
 
 live_room(room(), who, name, items, for_item=decide)

@@ -1,4 +1,4 @@
-"""The studio's entry point: `streamlit run studio/app.py` (or `veogen up`)."""
+"""The studio's pages: `veogen up` serves them (`studio/server.py`, with the routes beside them)."""
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage

@@ -4,18 +4,21 @@ The presenter's state (item, playing, position, drawing) and the group's announc
 on one Redis stream per room (XADD with MAXLEN ~), so a reader asks for what came after
 the last entry it saw, nothing is missed between two reads, and order is kept; the latest
 state is also kept in a hash, so a late joiner starts from it however long ago it was set.
-A stream rather than pub/sub: the studio reads from a page's timed fragment, not from a
-held connection, and pub/sub drops whatever is published between two reads.
+A stream rather than pub/sub: a reader that reconnects asks for what came after the last
+entry it saw, where pub/sub drops whatever is published between two reads.
 
 Who presents is one key, changed only by Lua scripts that check who holds it (a presenter
 hands over; a raised hand takes over once the presenter has been gone a few seconds).
 Presence is a sorted set of heartbeats. Every time is Redis's clock (TIME), so studio
-processes on several machines agree on it. No Streamlit here: ``studio.live_view`` shows it.
+processes on several machines agree on it. A page admits its viewer with a pass (a random
+key in Redis, kept alive by the page's heartbeat), which the room's push route
+(``studio.live_push``) asks for. No Streamlit here: ``studio.live_view`` shows it.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +28,7 @@ PRESENT_S = 5.0  # a heartbeat keeps one present this long; a presenter silent l
 KEEP_S = 12 * 3600  # an unused room's keys expire after this
 STREAM_LENGTH = 500  # about this many entries are kept: enough for any reader a poll behind
 RECENT = 20  # announcements a late joiner is shown
+PASS_S = 15  # a viewer's pass lasts this long past their page's last heartbeat
 
 Shapes = list[dict[str, Any]]
 Fields = dict[bytes, bytes]  # the studio's clients answer in bytes
@@ -33,10 +37,11 @@ Entry = tuple[bytes, Fields]
 
 @dataclass(frozen=True)
 class LiveState:
-    """What the presenter shows: ``position`` seconds into item ``item`` at ``sent_at``
-    (Redis's clock), playing on from there or paused, with ``shapes`` drawn over it."""
+    """What the presenter shows: ``position`` seconds into item ``item`` (its key: an item
+    keeps it when the items are reordered) at ``sent_at`` (Redis's clock), playing on from
+    there or paused, with ``shapes`` drawn over it."""
 
-    item: int
+    item: str
     playing: bool
     position: float
     shapes: Shapes
@@ -48,7 +53,7 @@ class LiveState:
 @dataclass(frozen=True)
 class Announcement:
     text: str
-    item: int | None  # the item it is about, if any
+    item: str | None  # the item it is about, if any
     at: float
 
 
@@ -142,8 +147,9 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 """
 
-# KEYS: seen, names, presenter. ARGV: who, name, expiry. A heartbeat; the presenter's
-# also keeps the presenter key from expiring.
+# KEYS: seen, names, presenter, pass. ARGV: who, name, expiry, pass expiry ("": no pass).
+# A heartbeat; the presenter's also keeps the presenter key from expiring. It keeps the
+# viewer's pass, or gives it back after a lapse (a laptop asleep): only their page knows it.
 _HERE = """
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[1], tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
@@ -151,6 +157,7 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('EXPIRE', KEYS[3], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[4]) end
 return 1
 """
 
@@ -160,7 +167,9 @@ class LiveRoom:
 
     def __init__(self, redis_client: redis.Redis, prefix: str, session_id: int | str) -> None:
         self.redis = redis_client
+        self.room_id = str(session_id)
         base = f"{prefix}:live:{session_id}:"
+        self.base = base
         self.keys = {
             name: base + name
             for name in ("presenter", "ended", "seq", "state", "events", "seen", "names", "hands")
@@ -190,7 +199,7 @@ class LiveRoom:
     def lead(
         self,
         participant_id: int,
-        item: int,
+        item: str,
         position: float,
         playing: bool,
         shapes: Shapes,
@@ -210,7 +219,7 @@ class LiveRoom:
 
     def latest(self) -> LiveState | None:
         """The presenter's latest state, however long ago it was set."""
-        return _state(cast(Fields, self.redis.hgetall(self.keys["state"])))
+        return state_from(cast(Fields, self.redis.hgetall(self.keys["state"])))
 
     def since(self, last_id: str | None) -> Update:
         """Entries after ``last_id``; None: a late joiner's start (the latest state and the
@@ -223,29 +232,48 @@ class LiveRoom:
             state, newest_first = cast(tuple[Fields, list[Entry]], pipe.execute())
             said = [_announcement(f) for _, f in reversed(newest_first) if f[b"kind"] == b"said"]
             last = newest_first[0][0].decode() if newest_first else "0-0"
-            return Update(_state(state), said[-RECENT:], last)
+            return Update(state_from(state), said[-RECENT:], last)
         entries = cast(
             list[Entry], self.redis.xrange(events, min=f"({last_id}", count=STREAM_LENGTH)
         )
         states = [f for _, f in entries if f[b"kind"] == b"state"]
         said = [_announcement(f) for _, f in entries if f[b"kind"] == b"said"]
         last = entries[-1][0].decode() if entries else last_id
-        return Update(_state(states[-1]) if states else None, said, last)
+        return Update(state_from(states[-1]) if states else None, said, last)
 
-    def announce(self, text: str, item: int | None = None) -> None:
+    def announce(self, text: str, item: str | None = None) -> None:
         """Tell the room something at once, e.g. a decision just recorded on an item."""
         seconds, micros = self.redis.time()
-        fields = {"kind": "said", "text": text, "item": "" if item is None else str(item),
+        fields = {"kind": "said", "text": text, "item": item or "",
                   "at": f"{seconds}.{micros:06d}"}  # fmt: skip
         pipe = self.redis.pipeline()
         pipe.xadd(self.keys["events"], fields, maxlen=STREAM_LENGTH, approximate=True)  # type: ignore[arg-type]
         pipe.expire(self.keys["events"], KEEP_S)
         pipe.execute()
 
-    def here(self, participant_id: int, name: str) -> None:
-        """A heartbeat: ``participant_id`` (shown as ``name``) is in the room."""
-        self._here(keys=self._key("seen", "names", "presenter"),
-                   args=[participant_id, name, KEEP_S])  # fmt: skip
+    def here(self, participant_id: int, name: str, viewer_pass: str = "") -> None:
+        """A heartbeat: ``participant_id`` (shown as ``name``) is in the room, and their
+        page's pass stays valid."""
+        self._here(keys=[*self._key("seen", "names", "presenter"), self.pass_key(viewer_pass)],
+                   args=[participant_id, name, KEEP_S, PASS_S if viewer_pass else ""])  # fmt: skip
+
+    def admit(self, participant_id: int) -> str:
+        """A pass for one page of ``participant_id``: what the push route asks for."""
+        viewer_pass = secrets.token_urlsafe(24)
+        self.redis.set(self.pass_key(viewer_pass), str(participant_id), ex=PASS_S)
+        return viewer_pass
+
+    def admitted(self, viewer_pass: str) -> int | None:
+        """Whose pass this is (None: unknown, or it lapsed)."""
+        found = self.redis.get(self.pass_key(viewer_pass))
+        return int(cast(bytes, found)) if found else None
+
+    def dismiss(self, viewer_pass: str) -> None:
+        """The pass stops working (a guest shown out): its stream ends within a second."""
+        self.redis.delete(self.pass_key(viewer_pass))
+
+    def pass_key(self, viewer_pass: str) -> str:
+        return f"{self.base}pass:{viewer_pass}"
 
     def present(self) -> Presence:
         """Who has sent a heartbeat in the last PRESENT_S seconds, and their hands."""
@@ -309,11 +337,12 @@ class LiveRoom:
         self.redis.delete(*self.keys.values())
 
 
-def _state(fields: Fields) -> LiveState | None:
+def state_from(fields: Fields) -> LiveState | None:
+    """A state as the room stores it (the hash, or a stream entry of kind ``state``)."""
     if not fields:
         return None
     return LiveState(
-        item=int(fields[b"item"]),
+        item=fields[b"item"].decode(),
         playing=fields[b"playing"] == b"1",
         position=float(fields[b"position"]),
         shapes=json.loads(fields[b"shapes"]),
@@ -325,5 +354,4 @@ def _state(fields: Fields) -> LiveState | None:
 
 def _announcement(fields: Fields) -> Announcement:
     item = fields[b"item"].decode()
-    return Announcement(fields[b"text"].decode(), int(item) if item else None,
-                        float(fields[b"at"]))  # fmt: skip
+    return Announcement(fields[b"text"].decode(), item or None, float(fields[b"at"]))

@@ -1,9 +1,8 @@
 """The live review room on a page: the presenter drives the player, everyone else's
 follows within a second; who is here, raised hands, handing over, and what the group
-decided as it went. Timed fragments read the room from Redis (``studio.live``): a small
-one often, the player (a presenter's every act goes to Redis from the run it causes), and
-two others each second, who is here above it and what one can do and what was said below.
-Every page of the room reruns them, so the often one is kept to the player alone."""
+decided as it went. The player gets the room pushed to it (``studio.live_push``), so no
+run of the page is on the way of a follow; two timed fragments read the rest of the room
+each second: who is here above the player, and what one can do and what was said below."""
 
 from __future__ import annotations
 
@@ -13,31 +12,20 @@ from dataclasses import dataclass, field
 import redis
 import streamlit as st
 
-from studio.components.player import Source, live_player
-from studio.live import RECENT, Announcement, LiveRoom, LiveState, Participant, Presence
+from studio.components.player import LiveItem, live_player
+from studio.live import RECENT, Announcement, LiveRoom, Participant, Presence
 from studio.ui import plain
 
-POLL_S = 0.3  # how often a page reads the presenter's state: most of a follower's lag
-PEOPLE_S = 1.0  # how often it sends its heartbeat and reads who is here
+PEOPLE_S = 1.0  # how often a page sends its heartbeat and reads who is here
 SHOWN = 5  # announcements listed, newest first
 UNREACHABLE = "The live review cannot be reached just now; trying again."
 
 
-@dataclass(frozen=True)
-class LiveItem:
-    """One thing the room looks at: its name, and what the player plays for it."""
-
-    label: str
-    sources: list[Source]
-    fps: float = 24.0
-
-
 @dataclass
 class _Seen:
-    """What this page has read of the room so far."""
+    """What this page has read of the room's announcements so far."""
 
     last_id: str | None = None
-    state: LiveState | None = None
     said: list[Announcement] = field(default_factory=list)
 
 
@@ -47,78 +35,75 @@ def live_room(
     me_name: str,
     items: list[LiveItem],
     *,
-    for_item: Callable[[int], None] | None = None,
+    for_item: Callable[[str | None], None] | None = None,
     key: str = "live",
-) -> int:
-    """Mount the room for ``me_id`` (shown as ``me_name``) on ``items``; return the index
-    of the item it shows as the page runs. ``for_item(index)`` draws what the page shows
-    for the item on screen (its decision buttons): it runs in the room's each-second part,
-    so it follows the presenter to another item without the whole page running again."""
-    _people(room, me_id, me_name)
-    _stage(room, me_id, items, key)
-    _actions(room, me_id, me_name, len(items), for_item, key)
-    shown: int = st.session_state.get(f"{key}-item", 0)
-    return shown
+) -> None:
+    """Mount the room for ``me_id`` (shown as ``me_name``) on ``items``. ``for_item(key)``
+    draws what the page shows for the presenter's item (None: none chosen yet), e.g. its
+    decision buttons: it runs in the room's each-second part, so it follows the presenter to
+    another item without the whole page running again."""
+    viewer_pass = _pass(room, me_id, key)
+    _people(room, me_id, me_name, viewer_pass)
+    if viewer_pass is not None:
+        base = f"/live/{room.room_id}"
+        live_player(items, key=f"{key}-player", stream=f"{base}/events?pass={viewer_pass}",
+                    lead=f"{base}/lead?pass={viewer_pass}")  # fmt: skip
+    _actions(room, me_id, me_name, for_item, key)
+
+
+def _pass(room: LiveRoom, me_id: int, key: str) -> str | None:
+    """This page's pass to the room's push routes, made once (None: Redis is away)."""
+    held: str | None = st.session_state.get(f"{key}-pass")
+    if held is None:
+        try:
+            held = st.session_state[f"{key}-pass"] = room.admit(me_id)
+        except (redis.RedisError, OSError):
+            return None  # said by the heartbeat's part, which tries again each second
+    return held
 
 
 @st.fragment(run_every=PEOPLE_S)
-def _people(room: LiveRoom, me_id: int, me_name: str) -> None:
-    """The heartbeat, who presents, what that means for me, and who is here."""
+def _people(room: LiveRoom, me_id: int, me_name: str, viewer_pass: str | None) -> None:
+    """The heartbeat (it keeps this page's pass), who presents, what that means for me,
+    and who is here."""
     try:
-        room.here(me_id, me_name)
+        room.here(me_id, me_name, viewer_pass or "")
         presence = room.present()
     except (redis.RedisError, OSError):
         st.warning(UNREACHABLE)
         return
+    if viewer_pass is None:
+        st.rerun(scope="app")  # Redis is back: the page makes its pass and mounts the player
     if presence.ended:
         st.info("This live review has ended.")
         return
     _who(presence, me_id)
 
 
-@st.fragment(run_every=POLL_S)
-def _stage(room: LiveRoom, me_id: int, items: list[LiveItem], key: str) -> None:
-    """The item and the player: leading, or following the presenter's latest state."""
-    try:
-        seen = _read(room, key)
-        leading = room.presenter() == me_id
-        now = room.now()
-    except (redis.RedisError, OSError):
-        return  # said once, above
-    item = min(seen.state.item, len(items) - 1) if seen.state else 0
-    st.session_state[f"{key}-item"] = item
-    shown = items[item]
-    st.markdown(f"**Item {item + 1} of {len(items)}:** {plain(shown.label)}")
-    played = live_player(shown.sources, key=f"{key}-player", fps=shown.fps, leading=leading,
-                         cue=seen.state, now=now)  # fmt: skip
-    if played:
-        room.lead(me_id, item, played.position, played.playing, played.shapes, played.at)
-
-
 @st.fragment(run_every=PEOPLE_S)
-def _actions(room: LiveRoom, me_id: int, me_name: str, count: int,
-             for_item: Callable[[int], None] | None, key: str) -> None:  # fmt: skip
-    """What I can do here, the page's part for the item on screen, and what the group
+def _actions(room: LiveRoom, me_id: int, me_name: str,
+             for_item: Callable[[str | None], None] | None, key: str) -> None:  # fmt: skip
+    """What I can do here, the page's part for the presenter's item, and what the group
     said as it went. No click here reruns the whole page: a full run started from a
     fragment can leave the room's other fragments unregistered (Streamlit #9080)."""
     try:
         presence = room.present()
+        shown = room.latest()
+        seen = _read(room, key)
     except (redis.RedisError, OSError):
         return
-    item = st.session_state.get(f"{key}-item", 0)
     if not presence.ended:
-        _controls(room, presence, me_id, me_name, item, count)
+        _controls(room, presence, me_id, me_name)
     if for_item is not None:
-        for_item(item)
-    _announcements(st.session_state.get(f"{key}-seen", _Seen()).said)
+        for_item(shown.item if shown else None)
+    _announcements(seen.said)
 
 
 def _read(room: LiveRoom, key: str) -> _Seen:
-    """What is new in the room since this page last read it, added to what it had."""
+    """The announcements since this page last read the room, added to what it had."""
     seen: _Seen = st.session_state.setdefault(f"{key}-seen", _Seen())
     update = room.since(seen.last_id)
     seen.last_id = update.last_id
-    seen.state = update.state or seen.state
     seen.said = (seen.said + update.announcements)[-RECENT:]
     return seen
 
@@ -128,7 +113,7 @@ def _who(presence: Presence, me_id: int) -> None:
     if presence.presenter == me_id:
         st.markdown(
             "**You are presenting.** Everyone's player follows yours: play, pause, step, "
-            "drag the bar, or draw on a paused frame."
+            "drag the bar, draw on a paused frame, or go to another item."
         )
     elif presenter:
         st.markdown(f"**{plain(presenter)} is presenting.** Your player follows theirs. "
@@ -145,18 +130,12 @@ def _who(presence: Presence, me_id: int) -> None:
     st.caption(f"Here now ({len(presence.here)}): {people}")
 
 
-def _controls(
-    room: LiveRoom, presence: Presence, me_id: int, me_name: str, item: int, count: int
-) -> None:
-    """The presenter's: another item, and handing over to a raised hand; everyone else's:
-    raising or lowering a hand, and presenting once the presenter has left."""
+def _controls(room: LiveRoom, presence: Presence, me_id: int, me_name: str) -> None:
+    """The presenter's: handing over to a raised hand (their player has the items); everyone
+    else's: raising or lowering a hand, and presenting once the presenter has left."""
     me = next((p for p in presence.here if p.id == me_id), None)
     with st.container(horizontal=True):
         if presence.presenter == me_id:
-            for label, icon, to in (("Previous item", "skip_previous", item - 1),
-                                    ("Next item", "skip_next", item + 1)):  # fmt: skip
-                st.button(label, icon=f":material/{icon}:", disabled=not 0 <= to < count,
-                          on_click=_show_item, args=(room, me_id, to))  # fmt: skip
             for hand in presence.hands:
                 st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
                           icon=":material/front_hand:",
@@ -170,10 +149,6 @@ def _controls(
         else:
             st.button("Raise hand", icon=":material/front_hand:", on_click=room.raise_hand,
                       args=(me_id,), help="Ask to present: the presenter can hand over to you.")  # fmt: skip
-
-
-def _show_item(room: LiveRoom, me_id: int, item: int) -> None:
-    room.lead(me_id, item, 0.0, False, [])  # from its first frame, paused
 
 
 def _hand_over(room: LiveRoom, me_id: int, to_id: int, to_name: str) -> None:

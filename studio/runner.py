@@ -18,7 +18,7 @@ from storage.settings import Settings
 from storage.users import bootstrap_admin
 from studio.identity.local import local_provider, own_providers, secrets_file
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).with_name("server.py")  # the pages, and the routes beside them
 ROOT = APP.parent.parent
 
 

@@ -14,11 +14,11 @@ from storage import decisions, guests, review_sessions
 from storage.decisions import WORDS
 from storage.errors import StudioError, Unreachable
 from storage.models import Role, User, Verdict
-from storage.review_sessions import ReviewSessionView
+from storage.review_sessions import ReviewSessionView, SessionItem
 from studio.components.media import media_url
-from studio.components.player import Source
+from studio.components.player import LiveItem, Source
 from studio.live import LiveRoom
-from studio.live_view import LiveItem, live_room
+from studio.live_view import UNREACHABLE, live_room
 from studio.session_view import entry
 from studio.ui import act, may, plain, services, user
 
@@ -58,10 +58,10 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
             act(ended, "The live review has ended")
     if not follows:
         return False
-    items = [LiveItem(entry(i).label, [Source(media_url(i.media_key), entry(i).label)], i.item.fps)
-             for i in view.items]  # fmt: skip
+    items = [LiveItem(_key(i), entry(i).label, [Source(media_url(i.media_key), entry(i).label)],
+                      i.item.fps) for i in view.items]  # fmt: skip
     room, key = _room(view), f"live-{view.id}"
-    live_room(room, me.id, me.name, items, for_item=partial(_still_in, me), key=key)
+    live_room(room, me.id, me.name, items, for_item=partial(_still_in, me, room, key), key=key)
     if may(Role.reviewer):
         _decide_live(view, room, key)
     return True
@@ -79,16 +79,24 @@ def _redis(action: Callable[[], object]) -> None:
         raise Unreachable(f"the live review's Redis cannot be reached ({exc})") from None
 
 
-def _still_in(me: User, _: int) -> None:
+def _key(item: SessionItem) -> str:
+    """An item's key in the room: its take or movie, which reordering the session keeps."""
+    return f"take-{item.item.take_id}" if item.item.take_id else f"movie-{item.item.movie_id}"
+
+
+def _still_in(me: User, room: LiveRoom, key: str, _: str | None) -> None:
     """Each second in the room: a guest whose link was revoked or ran out leaves it at once
-    (the page then says why), as a page run would."""
+    (their player's stream ends, and the page says why), as a page run would."""
     if me.guest_link_id is not None and guests.guest_refusal(services().db, me):
+        viewer_pass = st.session_state.pop(f"{key}-pass", None)
+        if viewer_pass:
+            _redis(lambda: room.dismiss(viewer_pass))
         st.rerun(scope="app")
 
 
 def _decide_live(view: ReviewSessionView, room: LiveRoom, key: str) -> None:
-    """A decision on the item on screen when the button is clicked (the room keeps which
-    in ``key``), landed on it in SQL and told to the room at once. Outside the room's
+    """A decision on the presenter's item when the button is clicked (the room's latest
+    state says which), landed on it in SQL and told to the room at once. Outside the room's
     timed parts: a form those redraw every second could lose what is typed in it."""
     said = st.session_state.pop(f"{key}-said", None)
     if said:
@@ -106,9 +114,13 @@ def _decide_live(view: ReviewSessionView, room: LiveRoom, key: str) -> None:
 
 
 def _decided(view: ReviewSessionView, room: LiveRoom, verdict: Verdict, key: str) -> None:
-    index = min(int(st.session_state.get(f"{key}-item", 0)), len(view.items) - 1)
-    chosen, me = view.items[index], user()
-    note = str(st.session_state.get(f"{key}-note", ""))
+    me, note = user(), str(st.session_state.get(f"{key}-note", ""))
+    try:
+        shown = room.latest()
+    except (redis.RedisError, OSError):
+        st.session_state[f"{key}-said"] = ("error", UNREACHABLE)
+        return
+    chosen = next((i for i in view.items if shown and _key(i) == shown.item), view.items[0])
     said = f"{me.name}: {WORDS[verdict]} — {chosen.label}" + (f": {note}" if note else "")
     try:
         decisions.decide(services().db, me, chosen.item.take_id, chosen.item.movie_id, verdict,
@@ -117,7 +129,7 @@ def _decided(view: ReviewSessionView, room: LiveRoom, verdict: Verdict, key: str
         st.session_state[f"{key}-said"] = ("error", exc.in_words())
         return
     try:
-        room.announce(said, index)
+        room.announce(said, _key(chosen))
     except (redis.RedisError, OSError):
         said += " (recorded; the room could not be told just now)"
     st.session_state[f"{key}-said"] = ("success", said)

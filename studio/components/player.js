@@ -1,15 +1,21 @@
 // A frame-accurate player for one take, or several compared in sync.
 // The first video leads: the others follow its play, pause, seeks and rate, and are pulled
 // back onto its frame when they drift more than a frame during playback.
-// In a live review it either leads the room (reports each play, pause, seek and drawing)
-// or follows the room's presenter.
+// In a live review it either leads the room (posts each play, pause, seek and drawing)
+// or follows the room's presenter, as the room pushes them (``liveRoom``).
 export default function (component) {
-  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  if (component.data.live) return liveRoom(component);
+  mount(component.parentElement, component.data, component.setStateValue);
+}
+
+// The player for ``data`` in ``parent``: built (again, for other sources), wired once,
+// sought and given its review part as ``data`` says.
+function mount(parent, data, setStateValue) {
   const fps = data.fps || 24;
-  let root = parentElement.querySelector(".vg-player");
+  let root = parent.querySelector(".vg-player");
   if (!root || root.dataset.sources !== JSON.stringify([data.sources, Boolean(data.wipe)])) {
     if (root) root.remove();
-    root = build(parentElement, data);
+    root = build(parent, data);
   }
   const videos = [...root.querySelectorAll("video")];
   const lead = videos[0];
@@ -41,7 +47,7 @@ export default function (component) {
     const drawn = (name, value) => { setStateValue(name, value); if (root._tell) root._tell(); };
     review(root, data, fps, drawn, go);
   }
-  if (data.live) live(root, videos, fps, data.live, setTriggerValue, go);
+  return { root, videos, fps, go };
 }
 
 // Drawn here rather than taken from a font: not every machine's fonts have these glyphs.
@@ -287,6 +293,7 @@ function wire(root, videos, fps, report) {
       videos.forEach((v) => { v.currentTime = lead.currentTime; v.play().catch(() => {}); });
     } else {
       videos.forEach((v) => v.pause());
+      if (root._tell) root._tell(); // a presenter's room hears now, not at the pause event
       showFrame(videos, currentFrame(lead, fps), fps, report);
     }
   };
@@ -323,16 +330,100 @@ function wire(root, videos, fps, report) {
   lead.requestVideoFrameCallback(onFrame);
 }
 
-// Live review. ``live``: {lead, now (the room's clock, seconds), cue (the presenter's latest
-// state: position, playing, shapes, sent_at on that clock, seq)}. A follower applies each
-// new cue once and keeps up with it while it plays; a leader applies only the cue it
-// starts from (a new player, e.g. after a hand-over or another item) and reports the rest.
-function live(root, videos, fps, live, setTriggerValue, go) {
+// Live review. ``data.live``: {items: [{key, label, sources, fps}], stream, lead (URLs
+// carrying this page's pass)}. The room is pushed to the page (Server-Sent Events from
+// ``studio.live_push``): the time on the room's clock, whether this page presents, and
+// each new state of the presenter's; a presenter's player posts its acts. No page run is
+// on the way, so a follower is a network hop and a seek behind. The room outlives page
+// runs on the component's element; it closes once that element leaves the page.
+function liveRoom(component) {
+  const host = component.parentElement;
+  let room = host._vgRoom;
+  if (!room || room.stream !== component.data.live.stream) {
+    if (room) room.close();
+    room = host._vgRoom = openRoom(host, component.data.live.stream);
+  }
+  room.live = component.data.live;
+  render(host, room);
+  return () => setTimeout(() => { if (!host.isConnected) room.close(); }, 0);
+}
+
+function openRoom(host, stream) {
+  const room = { stream, live: null, leading: false, now: null, cue: null, source: null, closed: false };
+  const connect = () => {
+    if (room.closed || !host.isConnected) return;
+    const source = (room.source = new EventSource(stream));
+    source.onmessage = (e) => {
+      const heard = JSON.parse(e.data);
+      room.now = heard.now;
+      room.leading = heard.leading;
+      if (heard.state) room.cue = heard.state;
+      render(host, room);
+    };
+    // refused (a pass lapsed while the laptop slept): the page's heartbeat gives it back
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000); };
+  };
+  room.close = () => { room.closed = true; if (room.source) room.source.close(); };
+  connect();
+  return room;
+}
+
+// The presenter's item in the player, following or leading as the room says.
+function render(host, room) {
+  const { items } = room.live;
+  const cue = room.cue;
+  const found = cue ? items.findIndex((i) => i.key === cue.item) : 0;
+  const index = Math.max(0, found);
+  const item = items[index];
+  heading(host, room, index, found < 0);
+  const data = { sources: item.sources, fps: item.fps, marks: [], cleared: 0, wipe: false, pen: true, live: true };
+  const { root, videos, fps, go } = mount(host, data, () => {});
+  const part = { lead: room.leading, now: room.now, item: item.key, cue: found >= 0 ? cue : null };
+  playLive(root, videos, fps, part, (state) => tell(room, state), go);
+}
+
+// Which item is on screen, and the presenter's way to another one.
+function heading(host, room, index, gone) {
+  let head = host.querySelector(".vg-live-head");
+  if (!head) {
+    head = document.createElement("div");
+    head.className = "vg-live-head";
+    head.innerHTML = `<strong class="vg-live-item"></strong><span class="vg-live-note"></span>
+      <button data-to="-1" aria-label="Previous item">‹ Previous item</button>
+      <button data-to="1" aria-label="Next item">Next item ›</button>`;
+    for (const button of head.querySelectorAll("button")) {
+      button.onclick = () => {
+        const to = room.live.items[Number(head.dataset.index) + Number(button.dataset.to)];
+        if (to) tell(room, { item: to.key, position: 0, playing: false, shapes: [], at: null });
+      };
+    }
+    host.prepend(head);
+  }
+  const { items } = room.live;
+  head.dataset.index = String(index);
+  head.classList.toggle("vg-leading", room.leading);
+  head.querySelector(".vg-live-item").textContent = `Item ${index + 1} of ${items.length}: ${items[index].label}`;
+  head.querySelector(".vg-live-note").textContent = gone ? "The presenter's item has been taken out of this session." : "";
+  head.querySelector('[data-to="-1"]').disabled = index === 0;
+  head.querySelector('[data-to="1"]').disabled = index === items.length - 1;
+}
+
+function tell(room, state) {
+  fetch(room.live.lead, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(state), keepalive: true }).catch(() => {}); // the room says who presents
+}
+
+// One player's part of the room. ``live``: {lead, now (the room's clock, seconds), item
+// (its key), cue (the presenter's latest state on this item: position, playing, shapes,
+// sent_at on that clock, seq)}. A follower applies each new cue once and keeps up with it
+// while it plays; a leader applies only the cue it starts from (a new player: a hand-over,
+// another item) and tells the room the rest.
+function playLive(root, videos, fps, live, post, go) {
   const lead = videos[0];
   // the room's clock here: the sample delivered fastest is the closest (kept on the
   // component's element, which outlives a player rebuilt for another item)
   const host = root.parentNode;
-  host._vgOffset = Math.max(host._vgOffset ?? -Infinity, live.now * 1000 - Date.now());
+  if (live.now !== null) host._vgOffset = Math.max(host._vgOffset ?? -Infinity, live.now * 1000 - Date.now());
   root._live = live;
   root.classList.toggle("vg-following", !live.lead);
   const fresh = root.dataset.cue === undefined;
@@ -341,21 +432,25 @@ function live(root, videos, fps, live, setTriggerValue, go) {
   if (cue && (fresh || (!live.lead && String(cue.seq) !== root.dataset.cue))) {
     root.dataset.cue = String(cue.seq);
     root._cue = cue;
+    root._said = null; // someone else's state: this player's next one is news
     const apply = () => follow(root, videos, fps, go);
     lead.readyState >= 1 ? apply() : lead.addEventListener("loadedmetadata", apply, { once: true });
   }
   if (root.dataset.liveWired) return;
   root.dataset.liveWired = "1";
   // At most one report a tenth of a second (dragging the bar seeks on every move), the
-  // last one always sent: each is a run on the server and a message to everyone.
+  // last one always sent: each is a message to everyone.
   let sentAt = 0;
   let timer = null;
   const send = () => {
-    sentAt = performance.now();
     const playing = !lead.paused;
     const position = playing ? lead.currentTime : currentFrame(lead, fps) / fps;
     const shapes = root._pen ? root._pen.shapes : [];
-    setTriggerValue("live", { position, playing, shapes, at: roomClock(root) });
+    const state = { item: root._live.item, position, playing, shapes };
+    if (!playing && JSON.stringify(state) === root._said) return; // told already
+    root._said = JSON.stringify(state);
+    sentAt = performance.now();
+    post({ ...state, at: roomClock(root) });
   };
   root._tell = () => {
     if (!root._live.lead) return;

@@ -14,7 +14,6 @@ import streamlit as st
 
 from storage.contract import frame_timecode
 from studio.components.media import asset_text
-from studio.live import LiveState, Shapes
 
 _PLAYER = st.components.v2.component(
     "veogen.player", css=asset_text("player.css"), js=asset_text("player.js")
@@ -46,14 +45,14 @@ class Drawn:
 
 
 @dataclass(frozen=True)
-class Played:
-    """What a presenter's player did: at ``at`` (the room's clock) it was ``position``
-    seconds in, playing on from there or paused, with ``shapes`` drawn."""
+class LiveItem:
+    """One thing a live room looks at: its key (kept when items are reordered), its name,
+    and what the player plays for it."""
 
-    position: float
-    playing: bool
-    shapes: Shapes
-    at: float
+    key: str
+    label: str
+    sources: list[Source]
+    fps: float = 24.0
 
 
 def player(
@@ -95,28 +94,13 @@ def review_player(
     return result.time, Drawn(int(drawn["frame"]), list(drawn["shapes"]))
 
 
-def live_player(
-    sources: list[Source],
-    *,
-    key: str,
-    fps: float,
-    leading: bool,
-    cue: LiveState | None,
-    now: float,
-) -> Played | None:
-    """The player of a live review. A ``leading`` one is the presenter's: it returns what
-    its presenter did, once, in the run that doing it caused (None otherwise), and has a pen.
-    A following one takes no input: it shows ``cue``, the presenter's latest state, playing
-    on by the room's clock (``now`` is its time as this run mounts the player), and keeps
-    within a couple of frames of it. A leading one starts from ``cue`` when it is new (a
-    hand-over, another item)."""
-    live = {"lead": leading, "now": now, "cue": asdict(cue) if cue else None}
-    review = {"marks": [], "cleared": 0, "wipe": False, "pen": True, "live": live}
-    did = _mount(sources, key, fps, None, 0, review).live
-    if not leading or not did:
-        return None
-    return Played(float(did["position"]), bool(did["playing"]), list(did["shapes"]),
-                  float(did["at"]))  # fmt: skip
+def live_player(items: list[LiveItem], *, key: str, stream: str, lead: str) -> None:
+    """The player of a live review, over ``items``: the room is pushed to it from
+    ``stream`` (who presents, the presenter's item, play, position and drawing), and when
+    this page presents it posts its acts to ``lead``; nothing comes back to the page's run.
+    A follower's takes no input and keeps within a couple of frames of the presenter's."""
+    live = {"items": [asdict(i) for i in items], "stream": stream, "lead": lead}
+    _PLAYER(key=key, data={"live": live})
 
 
 def _mount(
@@ -144,16 +128,14 @@ def _mount(
         default={"time": 0.0, "drawing": None},
         on_time_change=lambda: None,
         on_drawing_change=lambda: None,
-        on_live_change=lambda: None,  # a trigger: set only in the run a presenter's act caused
     )
-    return _Result(float(result.time or 0.0), result.drawing, result.live)
+    return _Result(float(result.time or 0.0), result.drawing)
 
 
 @dataclass(frozen=True)
 class _Result:
     time: float
     drawing: dict[str, Any] | None
-    live: dict[str, Any] | None
 
 
 def timecode(seconds: float, fps: float) -> str:

@@ -36,7 +36,9 @@ def live_app(tmp_path: Path, redis_url: str) -> Iterator[str]:
     env = {"VEOGEN_DATA_DIR": str(tmp_path / "data"), "LIVE_REDIS_URL": redis_url,
            "LIVE_PREFIX": prefix, "LIVE_ITEMS": ",".join(ITEMS)}  # fmt: skip
     try:
-        with streamlit_up(ROOT / "benchmarks" / "live_app.py", env, tmp_path / "app.log") as base:
+        with streamlit_up(
+            ROOT / "benchmarks" / "live_server.py", env, tmp_path / "app.log"
+        ) as base:
             yield base
     finally:
         room.delete()

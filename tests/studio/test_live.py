@@ -40,8 +40,8 @@ def room(client: redis.Redis) -> Iterator[LiveRoom]:
 def test_only_the_presenter_leads_and_followers_read_what_came_after(room: LiveRoom) -> None:
     start = room.since(None)
     assert (start.state, start.announcements) == (None, [])
-    assert room.lead(BEN, 0, 1.0, False, []) is None  # Ben does not present
-    sent = room.lead(ANA, 1, 2.5, True, [BOX])
+    assert room.lead(BEN, "shot-0", 1.0, False, []) is None  # Ben does not present
+    sent = room.lead(ANA, "shot-1", 2.5, True, [BOX])
     assert sent is not None and sent.seq == 1 and sent.by == ANA
     assert abs(sent.sent_at - room.now()) < 1
     update = room.since(start.last_id)
@@ -54,27 +54,27 @@ def test_a_late_joiner_starts_from_the_latest_state_and_recent_announcements(
     room: LiveRoom,
 ) -> None:
     for n in range(3):
-        room.lead(ANA, n, n * 1.0, False, [])
-    room.announce("Ana approved item 2", 1)
-    latest = room.lead(ANA, 2, 0.5, False, [])
+        room.lead(ANA, f"shot-{n}", n * 1.0, False, [])
+    room.announce("Ana approved item 2", "shot-1")
+    latest = room.lead(ANA, "shot-2", 0.5, False, [])
     joined = room.since(None)
     assert joined.state == latest
-    assert [(a.text, a.item) for a in joined.announcements] == [("Ana approved item 2", 1)]
+    assert [(a.text, a.item) for a in joined.announcements] == [("Ana approved item 2", "shot-1")]
     assert room.since(joined.last_id).announcements == []
 
 
 def test_a_state_is_stamped_when_it_was_true_on_redis_clock(room: LiveRoom) -> None:
     now = room.now()
-    sent = room.lead(ANA, 0, 3.0, True, [], at=now - 0.2)
+    sent = room.lead(ANA, "shot-0", 3.0, True, [], at=now - 0.2)
     assert sent is not None and sent.sent_at == pytest.approx(now - 0.2, abs=1e-3)
-    wrong = room.lead(ANA, 0, 3.0, True, [], at=now + 60)  # a browser clock gone astray
+    wrong = room.lead(ANA, "shot-0", 3.0, True, [], at=now + 60)  # a browser clock gone astray
     assert wrong is not None and abs(wrong.sent_at - room.now()) < 1
 
 
 def test_announcements_arrive_in_order_between_states(room: LiveRoom) -> None:
     mark = room.since(None).last_id
-    room.lead(ANA, 0, 0.0, True, [])
-    room.announce("Ben requested changes on item 1", 0)
+    room.lead(ANA, "shot-0", 0.0, True, [])
+    room.announce("Ben requested changes on item 1", "shot-0")
     room.announce("The group moves on")
     update = room.since(mark)
     assert [a.text for a in update.announcements] == [
@@ -117,8 +117,8 @@ def test_the_presenter_hands_over_to_someone_here_and_the_new_one_leads(room: Li
     assert room.hand_over(ANA, BEN)
     seen = room.present()
     assert (seen.presenter, seen.hands, room.presenter()) == (BEN, [], BEN)
-    assert room.lead(ANA, 0, 0.0, False, []) is None
-    assert room.lead(BEN, 0, 1.0, False, []) is not None
+    assert room.lead(ANA, "shot-0", 0.0, False, []) is None
+    assert room.lead(BEN, "shot-0", 1.0, False, []) is not None
 
 
 def test_a_raised_hand_takes_over_only_once_the_presenter_is_gone(
@@ -142,17 +142,17 @@ def test_an_ended_room_has_no_presenter_and_refuses_to_be_led(room: LiveRoom) ->
     room.end()
     seen = room.present()
     assert (seen.ended, seen.presenter, room.presenter()) == (True, None, None)
-    assert room.lead(ANA, 0, 0.0, False, []) is None
+    assert room.lead(ANA, "shot-0", 0.0, False, []) is None
     assert not room.take_over(BEN)
     room.start(BEN)
     assert not room.present().ended
-    assert room.lead(BEN, 0, 0.0, False, []) is not None
+    assert room.lead(BEN, "shot-0", 0.0, False, []) is not None
 
 
 def test_the_stream_stays_bounded(room: LiveRoom, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(live, "STREAM_LENGTH", 10)
     for n in range(300):
-        room.lead(ANA, 0, n / 24, True, [])
+        room.lead(ANA, "shot-0", n / 24, True, [])
     assert room.redis.xlen(room.keys["events"]) < 300
     latest = room.latest()
     assert latest is not None and latest.seq == 300

@@ -1,4 +1,4 @@
-"""The studio's pages: `veogen up` serves them (`studio/server.py`, with the routes beside them)."""
+"""The studio's pages; `veogen up` serves them, with routes beside them (`studio/server.py`)."""
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage

@@ -402,7 +402,7 @@ function heading(host, room, index, gone) {
   const { items } = room.live;
   head.dataset.index = String(index);
   head.classList.toggle("vg-leading", room.leading);
-  head.querySelector(".vg-live-item").textContent = `Item ${index + 1} of ${items.length}: ${items[index].label}`;
+  head.querySelector(".vg-live-item").textContent = `Item ${index + 1} of ${items.length} — ${items[index].label}`;
   head.querySelector(".vg-live-note").textContent = gone ? "The presenter's item has been taken out of this session." : "";
   head.querySelector('[data-to="-1"]').disabled = index === 0;
   head.querySelector('[data-to="1"]').disabled = index === items.length - 1;

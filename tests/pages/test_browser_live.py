@@ -97,7 +97,7 @@ def test_followers_follow_the_presenter_and_a_raised_hand_takes_over(
         # another item, played: the followers play it, within a couple of frames
         ana.get_by_role("button", name="Next item").click()
         for page in (ben, cleo):
-            page.get_by_text("Item 2 of 2:").wait_for(timeout=10_000)
+            page.get_by_text("Item 2 of 2 —").wait_for(timeout=10_000)
             wait_for(lambda p=page: _on_frame(p, 0), "a follower on the next item", 10)
         ana.get_by_role("button", name="Play", exact=True).click()
         ana.wait_for_timeout(1500)

@@ -90,7 +90,7 @@ def _journey(sync_api: Any, settings: Settings, base: str, shots: Path) -> None:
             wait_for(lambda p=page: _on_frame(p, 12), "a follower on frame 13", 15)
         mara.get_by_role("button", name="Next item").click()
         for page in (rae, dana):
-            page.get_by_text("Item 2 of 2:").wait_for(timeout=15_000)
+            page.get_by_text("Item 2 of 2 —").wait_for(timeout=15_000)
             wait_for(lambda p=page: _on_frame(p, 0), "a follower on the next item", 15)
         dana.screenshot(path=str(shots / "live-guest.png"), full_page=True)
 

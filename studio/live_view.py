@@ -1,8 +1,9 @@
 """The live review room on a page: the presenter drives the player, everyone else's
 follows within a second; who is here, raised hands, handing over, and what the group
 decided as it went. The player gets the room pushed to it (``studio.live_push``), so no
-run of the page is on the way of a follow; two timed fragments read the rest of the room
-each second: who is here above the player, and what one can do and what was said below."""
+run of the page is on the way of a follow; one timed fragment below it reads the rest of
+the room each second (a page's run is a cost every follower's browser and the studio pay,
+on a machine that also decodes everyone's video)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from studio.components.player import LiveItem, live_player
 from studio.live import RECENT, Announcement, LiveRoom, Participant, Presence
 from studio.ui import plain
 
-PEOPLE_S = 1.0  # how often a page sends its heartbeat and reads who is here
+EVERY_S = 1.0  # how often a page sends its heartbeat and reads who is here and what was said
 SHOWN = 5  # announcements listed, newest first
 UNREACHABLE = "The live review cannot be reached just now; trying again."
 
@@ -43,12 +44,11 @@ def live_room(
     decision buttons: it runs in the room's each-second part, so it follows the presenter to
     another item without the whole page running again."""
     viewer_pass = _pass(room, me_id, key)
-    _people(room, me_id, me_name, viewer_pass)
     if viewer_pass is not None:
         base = f"/live/{room.room_id}"
         live_player(items, key=f"{key}-player", stream=f"{base}/events?pass={viewer_pass}",
                     lead=f"{base}/lead?pass={viewer_pass}")  # fmt: skip
-    _actions(room, me_id, me_name, for_item, key)
+    _around(room, me_id, me_name, viewer_pass, for_item, key)
 
 
 def _pass(room: LiveRoom, me_id: int, key: str) -> str | None:
@@ -58,17 +58,20 @@ def _pass(room: LiveRoom, me_id: int, key: str) -> str | None:
         try:
             held = st.session_state[f"{key}-pass"] = room.admit(me_id)
         except (redis.RedisError, OSError):
-            return None  # said by the heartbeat's part, which tries again each second
+            return None  # said by the part below, which tries again each second
     return held
 
 
-@st.fragment(run_every=PEOPLE_S)
-def _people(room: LiveRoom, me_id: int, me_name: str, viewer_pass: str | None) -> None:
-    """The heartbeat (it keeps this page's pass), who presents, what that means for me,
-    and who is here."""
+@st.fragment(run_every=EVERY_S)
+def _around(room: LiveRoom, me_id: int, me_name: str, viewer_pass: str | None,
+            for_item: Callable[[str | None], None] | None, key: str) -> None:  # fmt: skip
+    """The heartbeat (it keeps this page's pass), who presents and what that means for me,
+    who is here, what I can do, the page's part for the presenter's item, and what the
+    group said as it went. No click here reruns the whole page: a full run started from a
+    fragment can leave a page's other fragments unregistered (Streamlit #9080)."""
     try:
         room.here(me_id, me_name, viewer_pass or "")
-        presence = room.present()
+        presence, shown, seen = room.present(), room.latest(), _read(room, key)
     except (redis.RedisError, OSError):
         st.warning(UNREACHABLE)
         return
@@ -76,23 +79,8 @@ def _people(room: LiveRoom, me_id: int, me_name: str, viewer_pass: str | None) -
         st.rerun(scope="app")  # Redis is back: the page makes its pass and mounts the player
     if presence.ended:
         st.info("This live review has ended.")
-        return
-    _who(presence, me_id)
-
-
-@st.fragment(run_every=PEOPLE_S)
-def _actions(room: LiveRoom, me_id: int, me_name: str,
-             for_item: Callable[[str | None], None] | None, key: str) -> None:  # fmt: skip
-    """What I can do here, the page's part for the presenter's item, and what the group
-    said as it went. No click here reruns the whole page: a full run started from a
-    fragment can leave the room's other fragments unregistered (Streamlit #9080)."""
-    try:
-        presence = room.present()
-        shown = room.latest()
-        seen = _read(room, key)
-    except (redis.RedisError, OSError):
-        return
-    if not presence.ended:
+    else:
+        _who(presence, me_id)
         _controls(room, presence, me_id, me_name)
     if for_item is not None:
         for_item(shown.item if shown else None)

@@ -95,7 +95,7 @@ class Presence:
 
 # KEYS: presenter, ended, seq, state, events. ARGV: participant, item, playing (0/1),
 # position, shapes (JSON), at ("" for now), stream length, expiry.
-_LEAD = """
+LEAD = """
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return false
 end
@@ -174,7 +174,7 @@ class LiveRoom:
             name: base + name
             for name in ("presenter", "ended", "seq", "state", "events", "seen", "names", "hands")
         }
-        self._lead = redis_client.register_script(_LEAD)
+        self._lead = redis_client.register_script(LEAD)
         self._hand_over = redis_client.register_script(_HAND_OVER)
         self._take_over = redis_client.register_script(_TAKE_OVER)
         self._here = redis_client.register_script(_HERE)
@@ -207,15 +207,24 @@ class LiveRoom:
     ) -> LiveState | None:
         """Publish the presenter's state, true at ``at`` (Redis's clock; now if None or
         implausible); None, and nothing published, unless ``participant_id`` presents."""
-        done = self._lead(
-            keys=self._key("presenter", "ended", "seq", "state", "events"),
-            args=[participant_id, item, int(playing), repr(float(position)), json.dumps(shapes),
-                  "" if at is None else repr(at), STREAM_LENGTH, KEEP_S],
-        )  # fmt: skip
-        if not done:
-            return None
-        sent_at, seq = done
-        return LiveState(item, playing, position, shapes, float(sent_at), int(seq), participant_id)
+        keys, args = self.lead_call(participant_id, item, position, playing, shapes, at)
+        return lead_result(self._lead(keys=keys, args=args), participant_id, item, position,
+                           playing, shapes)  # fmt: skip
+
+    def lead_call(
+        self,
+        participant_id: int,
+        item: str,
+        position: float,
+        playing: bool,
+        shapes: Shapes,
+        at: float | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of ``LEAD``, the script ``lead`` runs (the push route runs
+        it on its own connection)."""
+        keys = self._key("presenter", "ended", "seq", "state", "events")
+        return keys, [participant_id, item, int(playing), repr(float(position)),
+                      json.dumps(shapes), "" if at is None else repr(at), STREAM_LENGTH, KEEP_S]  # fmt: skip
 
     def latest(self) -> LiveState | None:
         """The presenter's latest state, however long ago it was set."""
@@ -335,6 +344,15 @@ class LiveRoom:
     def delete(self) -> None:
         """Remove every key of the room (tests, and a session deleted for good)."""
         self.redis.delete(*self.keys.values())
+
+
+def lead_result(done: Any, participant_id: int, item: str, position: float, playing: bool,
+                shapes: Shapes) -> LiveState | None:  # fmt: skip
+    """What ``LEAD`` published (None: nothing, ``participant_id`` does not present)."""
+    if not done:
+        return None
+    sent_at, seq = done
+    return LiveState(item, playing, position, shapes, float(sent_at), int(seq), participant_id)
 
 
 def state_from(fields: Fields) -> LiveState | None:

@@ -25,17 +25,17 @@ from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from studio.live import STREAM_LENGTH, Fields, LiveRoom, LiveState, state_from
+from studio.live import LEAD, STREAM_LENGTH, Fields, LiveRoom, LiveState, state_from
 
 WAIT_MS = 1000  # an XREAD waits this long: also how soon a lapsed pass ends its stream
 KEEP_ALIVE_S = 15.0  # a quiet stream says something this often, so proxies keep it open
 MOST_BYTES = 256 * 1024  # a presenter's act with its drawing: far more than 500 points
 ROOM = re.compile(r"[A-Za-z0-9_-]{1,64}")
+NO_PASS = "This page's pass to the live review is not valid (any more): reload the page."
 
 
 def live_routes(redis_url: str, prefix: str) -> list[Route]:
@@ -61,8 +61,7 @@ def live_routes(redis_url: str, prefix: str) -> list[Route]:
         viewer_pass = request.query_params.get("pass", "")
         me = await client().get(the_room.pass_key(viewer_pass))
         if me is None:
-            return _refused(403, "This page's pass to the live review is not valid (any more): "
-                            "reload the page.")  # fmt: skip
+            return _refused(403, NO_PASS)
         stream = _stream(client(), the_room, viewer_pass, int(me))
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: no buffer
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
@@ -77,9 +76,14 @@ def live_routes(redis_url: str, prefix: str) -> list[Route]:
             act = _act(json.loads(await request.body()))
         except (ValueError, TypeError) as exc:
             return _refused(400, str(exc))
-        said = await run_in_threadpool(_lead, room(room_id), request.query_params.get("pass", ""),
-                                       act)  # fmt: skip
-        return _refused(403, said) if said else JSONResponse({"ok": True})
+        the_room, aclient = room(room_id), client()
+        me = await aclient.get(the_room.pass_key(request.query_params.get("pass", "")))
+        if me is None:
+            return _refused(403, NO_PASS)
+        keys, args = the_room.lead_call(int(me), **act)
+        if not await aclient.register_script(LEAD)(keys=keys, args=args):
+            return _refused(403, "Someone else is presenting now, or the live review has ended.")
+        return JSONResponse({"ok": True})
 
     return [
         Route("/live/{room}/events", events, methods=["GET"]),
@@ -109,16 +113,6 @@ def _act(body: Any) -> dict[str, Any]:
         raise ValueError("at: a time on the room's clock, in seconds.")
     return {"item": item, "position": float(position), "playing": playing, "shapes": shapes,
             "at": None if at is None else float(at)}  # fmt: skip
-
-
-def _lead(room: LiveRoom, viewer_pass: str, act: dict[str, Any]) -> str | None:
-    """Publish ``act`` for the pass's holder; why not, in words (None: published)."""
-    me = room.admitted(viewer_pass)
-    if me is None:
-        return "This page's pass to the live review is not valid (any more): reload the page."
-    if room.lead(me, **act) is None:
-        return "Someone else is presenting now, or the live review has ended."
-    return None
 
 
 async def _stream(

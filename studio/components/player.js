@@ -455,7 +455,9 @@ function playLive(root, videos, fps, live, post, go) {
   root._tell = () => {
     if (!root._live.lead) return;
     clearTimeout(timer);
-    timer = setTimeout(send, Math.max(0, sentAt + 100 - performance.now()));
+    const wait = sentAt + 100 - performance.now();
+    if (wait <= 0) send(); // now, not a task later: a page playing video is slow to get to it
+    else timer = setTimeout(send, wait);
   };
   for (const name of ["play", "pause", "seeked"]) lead.addEventListener(name, root._tell);
   // While the presenter plays, a follower more than a couple of frames off catches up

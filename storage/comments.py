@@ -67,7 +67,7 @@ def add_comment(
     ``session_id`` (None: elsewhere); reviewers and above."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.reviewer, "commenting")
-        in_session = session_scope.said_in(s, actor, item, session_id)
+        in_session = session_scope.session_of(s, actor, item, session_id)
         # frames are stored from 0 and said from 1, as the player shows them
         check = Checker({"comment": body, "frame": _said(frame), "end frame": _said(end_frame)})
         text = check.text("comment", limit=MAX_BODY_CHARS, required=True)
@@ -117,7 +117,7 @@ def reply(
     with db.session() as s:
         parent = _thread(s, actor, comment_id, Role.reviewer, "replying")
         item = review_item(s, actor, parent.take_id, parent.movie_id, Role.reviewer, "replying")
-        in_session = session_scope.said_in(s, actor, item, session_id)
+        in_session = session_scope.session_of(s, actor, item, session_id)
         check = Checker({"reply": body})
         text = check.text("reply", limit=MAX_BODY_CHARS, required=True)
         mentioned = _mentions(s, actor, parent.project_id, text)

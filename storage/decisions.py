@@ -63,7 +63,7 @@ def decide(
     note; an approved take becomes its scene's take in the movie."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.reviewer, "deciding")
-        in_session = session_scope.said_in(s, actor, item, session_id)
+        in_session = session_scope.session_of(s, actor, item, session_id)
         check = Checker({"decision": str(verdict), "note": note})
         chosen = Verdict(check.choice("decision", tuple(Verdict), Verdict.approved))
         text = check.text("note", limit=MAX_NOTE_CHARS, required=chosen != Verdict.approved)

@@ -13,7 +13,7 @@ from storage.models import GuestLink, ReviewSession, ReviewSessionItem, User, ut
 from storage.review_items import Item
 
 
-def said_in(s: Session, actor: User, item: Item, session_id: int | None) -> int | None:
+def session_of(s: Session, actor: User, item: Item, session_id: int | None) -> int | None:
     """The session to note with what ``actor`` says about ``item`` (None: no session):
     one of the item's project, holding the item, open now. Its row is held (shared) to
     the end of the caller's transaction, so a close waits for what is being said in it

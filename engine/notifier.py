@@ -6,8 +6,8 @@ send one at once), posted with a short timeout and signed (HMAC-SHA256 of
 "{timestamp}.{body}" with the webhook's secret; docs/webhooks.md), and on failure tried
 again later, each wait longer, until the last attempt is given up. Each goes to a public
 address checked at that moment (engine/pinning.py), never following a redirect; one that
-is not public is given up at once. Inbox e-mail, when the
-studio has an SMTP server, goes at once or as a daily digest, as each person chose.
+is not public is given up at once. Inbox e-mail, when the studio has an SMTP server, goes
+at once or as a daily digest, as each person chose.
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@ report of what was said through it, kept as it was when it closed."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -220,6 +224,30 @@ def test_what_is_said_in_a_session_is_about_its_items_while_it_is_open(
     assert [x.text for x in review_sessions.said_in(db, owner, session_id).said] == [
         "a guest speaks in their session"
     ]
+
+
+def test_a_close_waits_for_a_comment_being_made_in_the_session(
+    db: Database, owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: no comment is half made at a close")
+    session_id, first, _, rae = a_session(db, owner)
+    checked = threading.Event()
+
+    def slow(check: object, drawing: object) -> None:  # in the comment's transaction
+        checked.set()
+        time.sleep(0.5)
+
+    monkeypatch.setattr(comments, "clean_drawing", slow)
+    said = partial(comments.add_comment, db, rae, first, None, "Just in time", 1, None, None,
+                   session_id)  # fmt: skip
+    with ThreadPoolExecutor(1) as pool:
+        commenting = pool.submit(said)
+        assert checked.wait(10)
+        review_sessions.close_session(db, owner, session_id)  # waits for the comment
+        commenting.result()
+    kept = review_sessions.said_in(db, owner, session_id)
+    assert kept.final and [x.text for x in kept.said] == ["Just in time"]
 
 
 def test_a_session_that_ran_out_keeps_its_report_before_the_trash_empties(

@@ -76,7 +76,11 @@ async def serve(
         reconcile_s=settings.reconcile_seconds,
     )
     mailer = Mailer(settings) if settings.mails else None
-    notifying = asyncio.create_task(Notifier(db, mailer, settings.email_digest_hour).run(stop))
+    notifying = asyncio.create_task(
+        Notifier(
+            db, mailer, settings.email_digest_hour, allow_private=settings.webhooks_allow_private
+        ).run(stop)
+    )
     try:
         await worker.run(stop)
     finally:

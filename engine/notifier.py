@@ -4,8 +4,10 @@ outside, beside the worker and never in its way, nor in the studio's.
 Webhook deliveries are claimed one by one with a conditional UPDATE (several engines never
 send one at once), posted with a short timeout and signed (HMAC-SHA256 of
 "{timestamp}.{body}" with the webhook's secret; docs/webhooks.md), and on failure tried
-again later, each wait longer, until the last attempt is given up. Inbox e-mail, when the
-studio has an SMTP server, goes at once or as a daily digest, as each person chose.
+again later, each wait longer, until the last attempt is given up. Each goes to a public
+address checked at that moment (engine/pinning.py), never following a redirect; one that
+is not public is given up at once. Inbox e-mail, when the studio has an SMTP server, goes
+at once or as a daily digest, as each person chose.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import hashlib
 import hmac
 import logging
 import smtplib
+import socket
 import time
 from collections.abc import Sequence
 
 import httpx
 
 from engine.mailer import Mailer
+from engine.pinning import Refused, pinned, post
 from storage import deliveries, mailings
 from storage.db import Database
 from storage.deliveries import Outgoing
@@ -56,9 +60,12 @@ class Notifier:
         retry_delays: Sequence[float] = RETRY_DELAYS_S,
         timeout_s: float = SEND_TIMEOUT_S,
         interval_s: float = INTERVAL_S,
+        allow_private: bool = False,
     ) -> None:
-        """``mailer`` None: the studio has no SMTP server, and mails nothing."""
+        """``mailer`` None: the studio has no SMTP server, and mails nothing.
+        ``allow_private``: webhooks may call private addresses (on premises)."""
         self.db, self.mailer, self.digest_hour = db, mailer, digest_hour
+        self.allow_private = allow_private
         self.retry_delays, self.timeout_s, self.interval_s = retry_delays, timeout_s, interval_s
         self.mail_failures = 0
         self.mail_paused_until = 0.0
@@ -68,7 +75,12 @@ class Notifier:
         """Send what is due every ``interval_s`` until ``stop``; sends under way finish."""
         # the certificates load in a thread: the worker's heartbeat shares this event loop
         verify = await asyncio.to_thread(httpx.create_ssl_context)
-        async with httpx.AsyncClient(timeout=self.timeout_s, verify=verify) as client:
+        # no connection kept: each call is made to the address checked for it, and a kept
+        # one (pooled by address) could carry another host's call over this one's TLS
+        async with httpx.AsyncClient(
+            timeout=self.timeout_s, verify=verify, follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        ) as client:  # fmt: skip
             while not stop.is_set():
                 for turn in (self._deliver(client), self._mail()):
                     try:
@@ -113,27 +125,38 @@ class Notifier:
             EVENT: sent.event,
         }
         status: int | None = None
+        delays = self.retry_delays
         try:
             # the whole call, not each phase: a trickling endpoint must not outlast the claim
-            answer = await asyncio.wait_for(
-                client.post(sent.url, content=sent.body.encode(), headers=headers), self.timeout_s
-            )
+            answer = await asyncio.wait_for(self._call(client, sent, headers), self.timeout_s)
             status = answer.status_code
             if answer.is_success:
                 await asyncio.to_thread(deliveries.record_delivered, self.db, sent, status)
                 return
             error = f"the endpoint answered {status} {answer.reason_phrase}".strip()
+            if answer.is_redirect:
+                error += " (webhooks follow no redirect: give the address it leads to)"
+        except Refused as exc:  # asking again changes nothing the owner can see
+            error, delays = f"not sent: {exc}", ()
+        except socket.gaierror as exc:
+            error = f"could not find its address ({exc.strerror or exc})"
         except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.timeout_s:g} s"
         except httpx.HTTPError as exc:
             error = f"could not reach it: {str(exc) or type(exc).__name__}"
         again = await asyncio.to_thread(
-            deliveries.record_failed, self.db, sent, status, error, self.retry_delays
+            deliveries.record_failed, self.db, sent, status, error, delays
         )
         log.warning(
             "webhook delivery %d (%s), attempt %d: %s; %s", sent.id, sent.event, sent.attempt,
             error, "tried again later" if again else "given up",
         )  # fmt: skip
+
+    async def _call(
+        self, client: httpx.AsyncClient, sent: Outgoing, headers: dict[str, str]
+    ) -> httpx.Response:
+        to = await pinned(sent.url, self.allow_private)
+        return await post(client, to, content=sent.body.encode(), headers={**headers, **to.headers})
 
     async def _mail(self) -> None:
         if self.mailer is None or time.monotonic() < self.mail_paused_until:

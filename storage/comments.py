@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import audit, session_scope
 from storage.db import Database
 from storage.errors import NotFound
 from storage.inbox import shortened, tell
@@ -60,11 +60,14 @@ def add_comment(
     frame: Any,
     end_frame: Any = None,
     drawing: Any = None,
+    session_id: int | None = None,
 ) -> Comment:
     """A comment at ``frame`` (over ``frame``..``end_frame`` for a range) of a take or a
-    movie version, maybe with a drawing on that frame; reviewers and above."""
+    movie version, maybe with a drawing on that frame, said in the review session
+    ``session_id`` (None: elsewhere); reviewers and above."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.reviewer, "commenting")
+        in_session = session_scope.session_of(s, actor, item, session_id)
         # frames are stored from 0 and said from 1, as the player shows them
         check = Checker({"comment": body, "frame": _said(frame), "end frame": _said(end_frame)})
         text = check.text("comment", limit=MAX_BODY_CHARS, required=True)
@@ -83,6 +86,7 @@ def add_comment(
             project_id=item.project_id, scene_id=item.scene_id, take_id=item.take_id,
             movie_id=item.movie_id, user_id=actor.id, body=text, frame=at, end_frame=end,
             drawing=shapes, mentions=[u.id for u in mentioned] or None,
+            review_session_id=in_session,
         )  # fmt: skip
         s.add(comment)
         s.flush()
@@ -105,9 +109,15 @@ def _said(frame: Any) -> Any:
     return frame + 1 if isinstance(frame, int) and not isinstance(frame, bool) else frame
 
 
-def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
+def reply(
+    db: Database, actor: User, comment_id: int, body: str, session_id: int | None = None
+) -> Comment:
+    """A reply in the comment's thread, said in the review session ``session_id`` (None:
+    elsewhere); reviewers and above."""
     with db.session() as s:
         parent = _thread(s, actor, comment_id, Role.reviewer, "replying")
+        item = review_item(s, actor, parent.take_id, parent.movie_id, Role.reviewer, "replying")
+        in_session = session_scope.session_of(s, actor, item, session_id)
         check = Checker({"reply": body})
         text = check.text("reply", limit=MAX_BODY_CHARS, required=True)
         mentioned = _mentions(s, actor, parent.project_id, text)
@@ -115,11 +125,10 @@ def reply(db: Database, actor: User, comment_id: int, body: str) -> Comment:
         answer = Comment(
             project_id=parent.project_id, scene_id=parent.scene_id, take_id=parent.take_id,
             movie_id=parent.movie_id, parent_id=parent.id, user_id=actor.id, body=text,
-            mentions=[u.id for u in mentioned] or None,
+            mentions=[u.id for u in mentioned] or None, review_session_id=in_session,
         )  # fmt: skip
         s.add(answer)
         s.flush()
-        item = review_item(s, actor, parent.take_id, parent.movie_id, Role.reviewer, "replying")
         thread = s.scalars(select(Comment.user_id).where(Comment.parent_id == parent.id))
         told = [parent.user_id, *thread, *(u.id for u in mentioned)]
         said = f"{actor.name} replied on {item.label}: {shortened(text)}"

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import audit, session_scope
 from storage.db import Database
 from storage.inbox import tell
 from storage.models import Decision, Job, Movie, Role, Scene, Take, User, Verdict
@@ -56,18 +56,21 @@ def decide(
     movie_id: int | None,
     verdict: Verdict | str,
     note: str = "",
+    session_id: int | None = None,
 ) -> Decision:
-    """Record a decision on a take or a version. Changes requested, or a rejection, say
-    why in the note; an approved take becomes its scene's take in the movie."""
+    """Record a decision on a take or a version, taken in the review session
+    ``session_id`` (None: elsewhere). Changes requested, or a rejection, say why in the
+    note; an approved take becomes its scene's take in the movie."""
     with db.session() as s:
         item = review_item(s, actor, take_id, movie_id, Role.reviewer, "deciding")
+        in_session = session_scope.session_of(s, actor, item, session_id)
         check = Checker({"decision": str(verdict), "note": note})
         chosen = Verdict(check.choice("decision", tuple(Verdict), Verdict.approved))
         text = check.text("note", limit=MAX_NOTE_CHARS, required=chosen != Verdict.approved)
         check.done()
         decision = Decision(
             project_id=item.project_id, take_id=item.take_id, movie_id=item.movie_id,
-            user_id=actor.id, verdict=chosen, note=text,
+            user_id=actor.id, verdict=chosen, note=text, review_session_id=in_session,
         )  # fmt: skip
         s.add(decision)
         # a guest's approval is their word, not the team's choice of take for the movie

@@ -374,6 +374,10 @@ class Comment(Base):
     mentions: Mapped[list[int] | None] = mapped_column(JSON)  # user ids of members named
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the review session it was said in (None: elsewhere, such as the Review page)
+    review_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_sessions.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -401,6 +405,10 @@ class Decision(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     verdict: Mapped[Verdict] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # the review session it was taken in (None: elsewhere, such as the Review page)
+    review_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_sessions.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -482,6 +490,9 @@ class ReviewSession(Base):
     passphrase_hash: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]
     live_since: Mapped[datetime | None]
+    # its report as it was when it closed (review_sessions.said_in): kept so, whatever is
+    # deleted later; None while it is open
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -4,14 +4,17 @@ session; and, once it closes, its report of every decision and comment made in i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit, guests
 from storage.accounts import hasher
+from storage.contract import MOVIE_FPS
 from storage.db import Database
 from storage.decisions import WORDS
 from storage.errors import NotFound, PermissionDenied
@@ -32,7 +35,7 @@ from storage.models import (
     utcnow,
 )
 from storage.permissions import require
-from storage.review_items import Item, about, review_item
+from storage.review_items import Item, review_item
 from storage.scenes import ordered_scenes
 from storage.validation import Checker
 
@@ -211,6 +214,8 @@ def close_session(db: Database, actor: User, session_id: int) -> None:
         s.execute(update(ReviewSession).where(ReviewSession.id == session_id,
                                               ReviewSession.closed_at.is_(None))
                   .values(closed_at=utcnow(), live_since=None))  # fmt: skip
+        # what is being said in it meanwhile holds its row: the update waited for it
+        keep_report(s, session)
         audit.record(s, actor, "session.closed", session.project_id, session=session.name)
 
 
@@ -272,17 +277,9 @@ def _view(s: Session, actor: User, session_id: int) -> ReviewSessionView:
             item = review_item(s, actor, row.take_id, row.movie_id, Role.viewer, "reviewing")
         except NotFound:  # its scene was deleted since: not shown, kept for an undo
             continue
-        take, movie = s.get(Take, row.take_id or 0), s.get(Movie, row.movie_id or 0)
-        if take is not None and item.scene_id is not None:
-            scene = s.get(Scene, item.scene_id)
-            assert scene is not None
-            number = s.scalar(select(func.count()).where(Take.scene_id == take.scene_id,
-                                                         Take.id <= take.id))  # fmt: skip
-            label = take_label(numbers[scene.id], scene.title, int(number or 1))
-            items.append(SessionItem(len(items) + 1, item, take.media_key, take.is_draft, label))
-        elif movie is not None:
-            label = movie_label(movie.version)
-            items.append(SessionItem(len(items) + 1, item, movie.media_key, False, label))
+        label, key, _ = _described(s, row.take_id, row.movie_id, numbers)
+        take = s.get(Take, row.take_id) if row.take_id is not None else None
+        items.append(SessionItem(len(items) + 1, item, key, bool(take and take.is_draft), label))
     return ReviewSessionView(
         session.id, session.project_id, session.name, session.opens_at, session.closes_at,
         session.closed_at, session.live_since, session.passphrase_hash is not None, made_by,
@@ -348,6 +345,16 @@ def list_links(db: Database, actor: User, session_id: int) -> list[LinkView]:
 
 
 @dataclass(frozen=True)
+class ReportItem:
+    """An item as a session's report lists it: what its frames are grabbed from."""
+
+    position: int
+    label: str
+    media_key: str
+    fps: float
+
+
+@dataclass(frozen=True)
 class Said:
     """A comment, reply or decision made in the session, as its report lists it."""
 
@@ -362,34 +369,109 @@ class Said:
     at: datetime
 
 
-def said_in(db: Database, actor: User, session_id: int) -> tuple[ReviewSessionView, list[Said]]:
-    """Every comment, reply and decision on the session's items while it was open, item
-    by item in the session's order, each in the order made (its members)."""
+@dataclass(frozen=True)
+class Report:
+    """What was said in a session, item by item in its order, each as made: final once
+    it closed (kept as it was then), so far before."""
+
+    name: str
+    opens_at: datetime
+    until: datetime  # when it closed, or closes
+    made_by: str
+    final: bool
+    items: list[ReportItem]  # the session's, then any spoken of and taken out of it since
+    said: list[Said]
+
+
+def said_in(db: Database, actor: User, session_id: int) -> Report:
+    """Every comment, reply and decision made through the session (its members)."""
     with db.session() as s:
-        _session(s, actor, session_id, Role.viewer, "reading a session's report")
-        view = _view(s, actor, session_id)
-        until = view.closed_at or view.closes_at
-        said: list[Said] = []
-        for entry in view.items:
-            item, n = entry.item, entry.position
-            while_open = (view.opens_at, until)
-            notes = s.execute(
-                select(Comment, User.name).join(User, User.id == Comment.user_id)
-                .where(about(Comment, item), Comment.created_at.between(*while_open))
-            )  # fmt: skip
-            said += [
-                Said(n, entry.label, "reply" if c.parent_id else "comment", who, c.body,
-                     c.frame, c.end_frame, item.fps, c.created_at)
-                for c, who in notes
-            ]  # fmt: skip
-            verdicts = s.execute(
-                select(Decision, User.name).join(User, User.id == Decision.user_id)
-                .where(about(Decision, item), Decision.created_at.between(*while_open))
-            )  # fmt: skip
-            said += [
-                Said(n, entry.label, WORDS[Verdict(d.verdict)], who, d.note, None, None,
-                     item.fps, d.created_at)
-                for d, who in verdicts
-            ]  # fmt: skip
-        said.sort(key=lambda x: (x.position, x.at))
-        return view, said
+        session = _session(s, actor, session_id, Role.viewer, "reading a session's report")
+        if session.report is not None:
+            return _unpacked(session.report)
+        return _report(s, session)
+
+
+def _report(s: Session, session: ReviewSession) -> Report:
+    numbers = {scene.id: n for n, scene in enumerate(ordered_scenes(s, session.project_id), 1)}
+    items: dict[Picked, ReportItem] = {}
+
+    def listed(take_id: int | None, movie_id: int | None) -> ReportItem:
+        if (take_id, movie_id) not in items:
+            label, key, fps = _described(s, take_id, movie_id, numbers)
+            items[take_id, movie_id] = ReportItem(len(items) + 1, label, key, fps)
+        return items[take_id, movie_id]
+
+    for row in s.scalars(select(ReviewSessionItem).where(ReviewSessionItem.session_id ==
+                         session.id).order_by(ReviewSessionItem.position)):  # fmt: skip
+        listed(row.take_id, row.movie_id)
+    said: list[Said] = []
+    notes = s.execute(select(Comment, User.name).join(User, User.id == Comment.user_id)
+                      .where(Comment.review_session_id == session.id))  # fmt: skip
+    for c, who in notes:
+        item = listed(c.take_id, c.movie_id)
+        said.append(Said(item.position, item.label, "reply" if c.parent_id else "comment", who,
+                         c.body, c.frame, c.end_frame, item.fps, c.created_at))  # fmt: skip
+    verdicts = s.execute(select(Decision, User.name).join(User, User.id == Decision.user_id)
+                         .where(Decision.review_session_id == session.id))  # fmt: skip
+    for d, who in verdicts:
+        item = listed(d.take_id, d.movie_id)
+        said.append(Said(item.position, item.label, WORDS[Verdict(d.verdict)], who, d.note,
+                         None, None, item.fps, d.created_at))  # fmt: skip
+    said.sort(key=lambda x: (x.position, x.at))
+    made_by = s.scalar(select(User.name).where(User.id == session.created_by)) or "someone"
+    final = session.closed_at is not None or session.closes_at <= utcnow()
+    return Report(session.name, session.opens_at, session.closed_at or session.closes_at,
+                  made_by, final, list(items.values()), said)  # fmt: skip
+
+
+def _described(
+    s: Session, take_id: int | None, movie_id: int | None, numbers: dict[int, int]
+) -> tuple[str, str, float]:
+    """An item's label, media key and frame rate, its scene deleted or not."""
+    take = s.get(Take, take_id) if take_id is not None else None
+    if take is None:
+        movie = s.get(Movie, movie_id)
+        assert movie is not None  # a session's item, or what was said of one, is kept with it
+        return movie_label(movie.version), movie.media_key, MOVIE_FPS
+    scene = s.get(Scene, take.scene_id)
+    assert scene is not None
+    number = int(s.scalar(select(func.count()).where(Take.scene_id == take.scene_id,
+                                                     Take.id <= take.id)) or 1)  # fmt: skip
+    if scene.id in numbers:
+        return take_label(numbers[scene.id], scene.title, number), take.media_key, take.fps
+    return f"{scene.title} · take {number} (its scene was deleted)", take.media_key, take.fps
+
+
+def _packed(report: Report) -> dict[str, Any]:
+    """The report as JSON keeps it."""
+    packed: dict[str, Any] = json.loads(json.dumps(asdict(report), default=datetime.isoformat))
+    return packed
+
+
+def _unpacked(kept: dict[str, Any]) -> Report:
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    return Report(
+        kept["name"], at(kept["opens_at"]), at(kept["until"]), kept["made_by"], kept["final"],
+        [ReportItem(**item) for item in kept["items"]],
+        [Said(**{**x, "at": at(x["at"])}) for x in kept["said"]],
+    )  # fmt: skip
+
+
+def keep_report(s: Session, session: ReviewSession) -> None:
+    """Keep the closed session's report as it is now: deleting a scene later does not
+    change it."""
+    s.refresh(session)
+    session.report = _packed(_report(s, session))
+
+
+def keep_reports(s: Session) -> int:
+    """Keep the reports of the sessions whose window ran out, unclosed (the engines'
+    housekeeping, before the trash takes what they spoke of); how many."""
+    ran_out = list(s.scalars(select(ReviewSession).where(
+        ReviewSession.report.is_(None), ReviewSession.closes_at <= utcnow())))  # fmt: skip
+    for session in ran_out:
+        keep_report(s, session)
+    return len(ran_out)

@@ -80,6 +80,9 @@ class Settings:
     smtp_from: str | None = None
     smtp_starttls: bool = True
     email_digest_hour: int = 8
+    # Webhooks call public addresses only (never this machine, its network or a cloud's
+    # metadata service); on premises, receivers on the studio's own network are allowed so.
+    webhooks_allow_private: bool = False
 
     def __post_init__(self) -> None:
         """Refuse at start, naming the variable and the limit, what would break a promise

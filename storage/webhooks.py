@@ -11,12 +11,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import audit, public_addresses
 from storage.db import Database
 from storage.errors import Conflict, NotFound
 from storage.models import DeliveryStatus, Project, Role, User, Webhook, WebhookDelivery, utcnow
@@ -70,13 +70,19 @@ class Sent:
 
 
 def add_webhook(
-    db: Database, actor: User, project_id: int, url: str, events: list[str] | None = None
+    db: Database,
+    actor: User,
+    project_id: int,
+    url: str,
+    events: list[str] | None = None,
+    allow_private: bool = False,
 ) -> NewHook:
-    """A webhook told of ``events`` (all kinds when None) of the project; the owner's."""
+    """A webhook told of ``events`` (all kinds when None) of the project; the owner's. Its
+    address must be public unless ``allow_private`` (VEOGEN_WEBHOOKS_ALLOW_PRIVATE)."""
     with db.session() as s:
         require(s, actor, project_id, Role.owner, "adding a webhook")
         check = Checker({URL: url, "events": events})
-        address = _clean_url(check)
+        address = _clean_url(check, allow_private)
         wanted = _clean_events(check, events)
         check.done()
         made = s.scalar(select(func.count()).where(Webhook.project_id == project_id)) or 0
@@ -94,7 +100,7 @@ def add_webhook(
         return NewHook(_hook(hook), secret)
 
 
-def _clean_url(check: Checker) -> str:
+def _clean_url(check: Checker, allow_private: bool) -> str:
     url = check.text(URL, limit=MAX_URL_CHARS, required=True)
     if check.errors:
         return url
@@ -105,7 +111,35 @@ def _clean_url(check: Checker) -> str:
         check.fail(URL, "must not hold a user name or password; receivers check the signature")
     elif any(c.isspace() for c in url):
         check.fail(URL, "must not hold spaces")
+    elif _port(parts) is None:
+        check.fail(URL, "its port must be a number from 1 to 65535")
+    elif not allow_private:
+        refusal = _private(parts)
+        if refusal:
+            check.fail(URL, refusal)
     return url
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port == 0:
+        return None
+    return port or public_addresses.DEFAULT_PORTS[parts.scheme]
+
+
+def _private(parts: SplitResult) -> str | None:
+    """Why the address is not a public one (None: it is, or its name does not resolve
+    today: each delivery checks again, on the address it connects to)."""
+    host = parts.hostname or ""
+    ip = public_addresses.literal(host)
+    try:
+        found = [ip] if ip else public_addresses.resolved(host, _port(parts) or 0)
+    except (OSError, UnicodeError):
+        return None
+    return public_addresses.refusal(host, found)
 
 
 def _clean_events(check: Checker, events: list[str] | None) -> list[str]:

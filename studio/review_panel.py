@@ -34,6 +34,7 @@ class Entry:
     fps: float
     frames: int
     draft: bool
+    session_id: int | None = None  # the review session it is reviewed in (None: elsewhere)
 
     @property
     def key(self) -> str:
@@ -76,7 +77,7 @@ def comment_form(item: Entry, frame: int, drawn: Drawn | None) -> None:
                 return f"Comment added at frame {frame + 1}"
 
             add = partial(comments.add_comment, db, me, item.take_id, item.movie_id, body,
-                          frame, int(end) - 1 if end else None, shapes)  # fmt: skip
+                          frame, int(end) - 1 if end else None, shapes, item.session_id)  # fmt: skip
             act(add, sent)
 
 
@@ -129,7 +130,9 @@ def _reply(item: Entry, comment_id: int) -> None:
                 st.session_state.pop(f"replying-{item.key}", None)
                 return "Replied"
 
-            act(partial(comments.reply, services().db, user(), comment_id, text), sent)
+            answer = partial(comments.reply, services().db, user(), comment_id, text,
+                             item.session_id)  # fmt: skip
+            act(answer, sent)
 
 
 def decide(item: Entry) -> None:
@@ -169,7 +172,8 @@ def decide(item: Entry) -> None:
             ) else ""  # fmt: skip
             return f"{item.label.split(' · ')[0]}: {WORDS[verdict]}{chosen_words}"
 
-        act(partial(decisions.decide, db, me, item.take_id, item.movie_id, verdict, note), decided)
+        act(partial(decisions.decide, db, me, item.take_id, item.movie_id, verdict, note,
+                    item.session_id), decided)  # fmt: skip
     if len(said) > 1:
         with st.expander(f"Earlier decisions ({len(said) - 1})"):
             for earlier in said[1:]:

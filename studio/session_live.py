@@ -124,7 +124,7 @@ def _decided(view: ReviewSessionView, room: LiveRoom, verdict: Verdict, key: str
     said = f"{me.name}: {WORDS[verdict]} — {chosen.label}" + (f": {note}" if note else "")
     try:
         decisions.decide(services().db, me, chosen.item.take_id, chosen.item.movie_id, verdict,
-                         note)  # fmt: skip
+                         note, view.id)  # fmt: skip
     except StudioError as exc:
         st.session_state[f"{key}-said"] = ("error", exc.in_words())
         return

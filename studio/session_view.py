@@ -15,11 +15,13 @@ from studio.ui import plain, services, user
 STATES = {"scheduled": "Not open yet", "open": "Open", "closed": "Closed"}
 
 
-def entry(item: SessionItem) -> Entry:
+def entry(item: SessionItem, session_id: int | None = None) -> Entry:
+    """The item as the review panel shows it; what is said of it there is said in the
+    session ``session_id`` (None: shown only)."""
     it = item.item
     draft = " · draft" if item.draft else ""
     return Entry(it.take_id, it.movie_id, it.scene_id, item.label + draft, item.media_key,
-                 it.fps, it.frames, item.draft)  # fmt: skip
+                 it.fps, it.frames, item.draft, session_id)  # fmt: skip
 
 
 def summary(view: ReviewSessionView) -> str:
@@ -60,7 +62,7 @@ def review_items(view: ReviewSessionView) -> None:
     """The item chosen, reviewed: comments at its frames and a decision."""
     chosen = current(view)
     if chosen is not None:
-        item_review(entry(chosen))
+        item_review(entry(chosen, view.id))
 
 
 def report(view: ReviewSessionView) -> None:
@@ -68,15 +70,16 @@ def report(view: ReviewSessionView) -> None:
     db, me, media = services().db, user(), services().media
 
     def still(key: str, seconds: float) -> bytes | None:
+        if not media.exists(key):  # its scene deleted for good since: the row stays
+            return None
         with media.open(key) as video:
             return frame_jpeg(video, seconds, STILL_HEIGHT)
 
     def page() -> str:
-        shown, said = review_sessions.said_in(db, me, view.id)
-        return report_html(shown, said, still)
+        return report_html(review_sessions.said_in(db, me, view.id), still)
 
     def sheet() -> str:
-        return report_csv(review_sessions.said_in(db, me, view.id)[1])
+        return report_csv(review_sessions.said_in(db, me, view.id).said)
 
     final = "" if view.state == "closed" else " (so far: the session is still open)"
     st.markdown("**Report**" + plain(final))

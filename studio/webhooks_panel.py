@@ -90,9 +90,8 @@ def _add(project: Project) -> None:
         )
         added = st.form_submit_button("Add webhook", type="primary", icon=":material/add_link:")
     if added:  # a refusal is shown here, by the form; the new webhook above, at once
-        made = attempt(
-            partial(webhooks.add_webhook, services().db, user(), project.id, url, events)
-        )
+        db, private = services().db, services().settings.webhooks_allow_private
+        made = attempt(partial(webhooks.add_webhook, db, user(), project.id, url, events, private))
         if made is not None:
             st.session_state["webhook-form"] = form + 1
             st.session_state["webhook-secret"] = made.secret

@@ -29,7 +29,7 @@ class Call:
 
 class WebhookReceiver:
     """Answers ``/held`` with 200 once ``release`` is set (or after a minute), ``/broken``
-    with 500, anything else with 200 at once."""
+    with 500, ``/moved`` with a redirect to ``/in``, anything else with 200 at once."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -43,7 +43,9 @@ class WebhookReceiver:
                     calls.append(Call(self.path, dict(self.headers), body, time.time()))
                 if self.path == "/held":
                     release.wait(timeout=60)
-                self.send_response(500 if self.path == "/broken" else 200)
+                self.send_response({"/broken": 500, "/moved": 302}.get(self.path, 200))
+                if self.path == "/moved":
+                    self.send_header("Location", "/in")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import signal
@@ -14,13 +15,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from engine.notifier import Notifier
-from storage import comments, decisions, projects, scenes, webhooks
+from storage import comments, decisions, projects, public_addresses, scenes, webhooks
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
@@ -34,6 +38,7 @@ from tests.storage.made_takes import made_take
 MODEL = "veo-3.1-fast-generate-001"
 DELAYS = (0.4, 0.8)  # the real schedule's shape, in tenths of seconds: three attempts
 HOLD_S = 60.0  # how long the held endpoint keeps a call unless released
+PUBLIC = ipaddress.ip_address("93.184.215.14")
 
 
 def docs_check() -> Callable[[str, dict[str, str], bytes], bool]:
@@ -67,10 +72,10 @@ def test_webhooks_are_signed_sent_once_retried_and_logged_while_the_studio_goes_
     (scene,) = scenes.add_scenes(db, owner, pid, [{"title": "Dawn", "prompt": "boats"}])
     take = made_take(db, owner, pid, scene.id, 4.0)
     receiver = WebhookReceiver()
-    good = webhooks.add_webhook(db, owner, pid, receiver.url("/held"))
-    broken = webhooks.add_webhook(db, owner, pid, receiver.url("/broken"), ["decision"]).hook
-    closed = f"http://127.0.0.1:{free_port()}/nobody-listens"
-    refused = webhooks.add_webhook(db, owner, pid, closed, ["decision"]).hook
+    here = partial(webhooks.add_webhook, db, owner, pid, allow_private=True)  # 127.0.0.1
+    good = here(receiver.url("/held"))
+    broken = here(receiver.url("/broken"), ["decision"]).hook
+    refused = here(f"http://127.0.0.1:{free_port()}/nobody-listens", ["decision"]).hook
     studio_calls: list[float] = []
 
     async def studio(action: Callable[[], object]) -> None:
@@ -86,7 +91,10 @@ def test_webhooks_are_signed_sent_once_retried_and_logged_while_the_studio_goes_
 
     async def go() -> None:
         stop = asyncio.Event()
-        engines = [Notifier(db, None, 8, DELAYS, timeout_s=HOLD_S, interval_s=0.05) for _ in "ab"]
+        engines = [
+            Notifier(db, None, 8, DELAYS, timeout_s=HOLD_S, interval_s=0.05, allow_private=True)
+            for _ in "ab"
+        ]
         sending = asyncio.gather(*(engine.run(stop) for engine in engines))
         try:
             await studio(partial(comments.add_comment, db, owner, take.id, None, "first", 1))
@@ -134,13 +142,14 @@ def test_webhooks_are_signed_sent_once_retried_and_logged_while_the_studio_goes_
 def test_a_running_engine_sends_the_webhooks_and_stops_with_its_worker(
     settings: Settings, tmp_path: Path
 ) -> None:
+    settings = replace(settings, webhooks_allow_private=True)  # the receiver is on 127.0.0.1
     studio = Services(settings)
     owner = local_user(studio.db)
     pid = projects.create_project(studio.db, owner, {"name": "Harbour"}, MODEL).id
     (scene,) = scenes.add_scenes(studio.db, owner, pid, [{"title": "Dawn", "prompt": "boats"}])
     take = made_take(studio.db, owner, pid, scene.id, 4.0)
     receiver = WebhookReceiver()
-    made = webhooks.add_webhook(studio.db, owner, pid, receiver.url("/in"))
+    made = webhooks.add_webhook(studio.db, owner, pid, receiver.url("/in"), allow_private=True)
     engine = subprocess.Popen(
         [sys.executable, "-m", "studio.cli", "engine"], env={**os.environ, **settings.as_env()},
         cwd=tmp_path, stderr=subprocess.PIPE, text=True,
@@ -155,3 +164,81 @@ def test_a_running_engine_sends_the_webhooks_and_stops_with_its_worker(
     assert engine.returncode == 0, log
     (call,) = receiver.to("/in")
     assert verified(call, made.secret)["text"] == "warmer light"
+
+
+def deliver(db: Database, allow_private: bool, settled: Callable[[], bool]) -> None:
+    """Run one engine's notifier until ``settled``."""
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        engine = Notifier(db, None, 8, DELAYS, timeout_s=5, interval_s=0.05,
+                          allow_private=allow_private)  # fmt: skip
+        sending = asyncio.create_task(engine.run(stop))
+        try:
+            await until(settled, timeout=30)
+        finally:
+            stop.set()
+            await sending
+
+    asyncio.run(go())
+
+
+def test_a_webhook_whose_name_now_leads_to_this_machine_is_refused_at_the_call(
+    db: Database, owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved while its name resolved to a public address; by the delivery it resolves to
+    127.0.0.1 (DNS rebinding): nothing is sent, and the log says why, given up at once."""
+    pid = projects.create_project(db, owner, {"name": "Harbour"}, MODEL).id
+    (scene,) = scenes.add_scenes(db, owner, pid, [{"title": "Dawn", "prompt": "boats"}])
+    take = made_take(db, owner, pid, scene.id, 4.0)
+    receiver = WebhookReceiver()
+    port = receiver.server.server_address[1]
+    with monkeypatch.context() as dns_at_save:
+        dns_at_save.setattr(public_addresses, "resolved", lambda host, port: [PUBLIC])
+        hook = webhooks.add_webhook(db, owner, pid, f"http://localhost:{port}/in").hook
+    comments.add_comment(db, owner, take.id, None, "warmer light", 3)
+    try:
+        deliver(db, False, lambda: webhooks.delivery_log(db, owner, hook.id)[0].attempts > 0)
+    finally:
+        receiver.close()
+    (sent,) = webhooks.delivery_log(db, owner, hook.id)
+    assert (sent.status, sent.attempts, sent.status_code, sent.next_attempt_at) == (
+        "failed", 1, None, None
+    )  # fmt: skip
+    assert sent.error == (
+        "not sent: localhost resolves to 127.0.0.1, a loopback address (this machine itself): "
+        "webhooks call public addresses only (for a receiver on your own network, the "
+        "studio's administrator sets VEOGEN_WEBHOOKS_ALLOW_PRIVATE)"
+    )
+    assert receiver.calls == []
+
+
+def test_a_call_goes_to_the_checked_address_under_its_name_and_follows_no_redirect(
+    db: Database, owner: User
+) -> None:
+    pid = projects.create_project(db, owner, {"name": "Harbour"}, MODEL).id
+    (scene,) = scenes.add_scenes(db, owner, pid, [{"title": "Dawn", "prompt": "boats"}])
+    take = made_take(db, owner, pid, scene.id, 4.0)
+    receiver = WebhookReceiver()
+    port = receiver.server.server_address[1]
+    here = partial(webhooks.add_webhook, db, owner, pid, allow_private=True)
+    named = here(f"http://localhost:{port}/in").hook
+    moved = here(f"http://localhost:{port}/moved").hook
+    comments.add_comment(db, owner, take.id, None, "warmer light", 3)
+
+    def settled() -> bool:
+        logs = [webhooks.delivery_log(db, owner, h.id)[0] for h in (named, moved)]
+        return logs[0].status == "delivered" and logs[1].attempts > 0
+
+    try:
+        deliver(db, True, settled)
+    finally:
+        receiver.close()
+    (call,) = receiver.to("/in")  # the redirect was not followed there
+    assert call.headers["Host"] == f"localhost:{port}"
+    (sent,) = webhooks.delivery_log(db, owner, moved.id)
+    assert (sent.status, sent.status_code) == ("pending", 302)
+    assert sent.error == (
+        "the endpoint answered 302 Found (webhooks follow no redirect: give the address it "
+        "leads to)"
+    )

@@ -453,6 +453,8 @@ NOT_OPERATIONS = {
     "changes), whose caller checked editor",
     "storage.limits.check_limits": "part of queueing, after its editor check",
     "storage.review_items.review_item": "the gate of every comment and decision, inside them",
+    "storage.session_scope.session_of": "the session check of every comment, reply and decision "
+    "said in a review session, inside them, after the review gate",
     "storage.scenes.scene_for": "the gate of every operation on one scene, inside them",
     "storage.inbox.tell": "part of commenting, replying, deciding and a render's or a "
     "budget's news, in their transaction",

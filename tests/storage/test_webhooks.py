@@ -25,7 +25,7 @@ def test_an_owner_adds_webhooks_whose_secret_is_shown_once(db: Database, owner: 
     assert made.hook.url == "https://hooks.example.com/veogen" and made.hook.events == ["render"]
     listed = webhooks.list_webhooks(db, owner, pid)
     assert listed == [made.hook] and made.secret not in repr(listed)
-    other = webhooks.add_webhook(db, owner, pid, "http://10.0.0.5:8080/in")
+    other = webhooks.add_webhook(db, owner, pid, "http://10.0.0.5:8080/in", allow_private=True)
     assert other.secret != made.secret and other.hook.events == list(webhooks.EVENTS)
 
     refusals = {
@@ -37,6 +37,7 @@ def test_an_owner_adds_webhooks_whose_secret_is_shown_once(db: Database, owner: 
         "https://me:pw@example.com/": "webhook URL: must not hold a user name or password; "
         "receivers check the signature",
         "https://example.com/a b": "webhook URL: must not hold spaces",
+        "https://example.com:99999/": "webhook URL: its port must be a number from 1 to 65535",
     }
     for url, said in refusals.items():
         with pytest.raises(InvalidInput) as refused:
@@ -53,6 +54,51 @@ def test_an_owner_adds_webhooks_whose_secret_is_shown_once(db: Database, owner: 
         webhooks.add_webhook(db, owner, pid, "https://example.com/one-more")
     webhooks.delete_webhook(db, owner, made.hook.id)
     assert made.hook not in webhooks.list_webhooks(db, owner, pid)
+
+
+PUBLIC_ONLY = (
+    ": webhooks call public addresses only (for a receiver on your own network, the "
+    "studio's administrator sets VEOGEN_WEBHOOKS_ALLOW_PRIVATE)"
+)
+
+
+def test_a_webhook_may_not_point_at_the_studio_its_network_or_the_cloud_metadata(
+    db: Database, owner: User
+) -> None:
+    pid = projects.create_project(db, owner, {"name": "Harbour"}, MODEL).id
+    refusals = {
+        "http://127.0.0.1:8501/": "127.0.0.1 is a loopback address (this machine itself)",
+        "http://localhost/admin": "localhost resolves to 127.0.0.1, a loopback address (this "
+        "machine itself)",
+        "http://2130706433/": "2130706433 resolves to 127.0.0.1, a loopback address (this "
+        "machine itself)",
+        "https://10.1.2.3/in": "10.1.2.3 is a private network address",
+        "http://192.168.0.10/": "192.168.0.10 is a private network address",
+        "http://169.254.169.254/latest/meta-data/": "169.254.169.254 is the cloud's metadata "
+        "service",
+        "http://169.254.10.1/": "169.254.10.1 is a link-local address (cloud metadata "
+        "services answer there)",
+        "http://[fd00:ec2::254]/": "fd00:ec2::254 is the cloud's metadata service",
+        "http://[::1]:9000/": "::1 is a loopback address (this machine itself)",
+        "http://[::ffff:127.0.0.1]/": "::ffff:127.0.0.1 is 127.0.0.1 inside it, a loopback "
+        "address (this machine itself)",
+        "http://[fe80::1]/": "fe80::1 is a link-local address (cloud metadata services "
+        "answer there)",
+        "http://0.0.0.0/": "0.0.0.0 is no address at all (it means this machine)",
+        "http://[::]/": ":: is no address at all (it means this machine)",
+        "http://224.0.0.1/": "224.0.0.1 is a multicast address",
+        "http://100.64.0.1/": "100.64.0.1 is a reserved address, not one on the internet",
+    }
+    for url, said in refusals.items():
+        with pytest.raises(InvalidInput) as refused:
+            webhooks.add_webhook(db, owner, pid, url)
+        assert refused.value.in_words() == f"webhook URL: {said}{PUBLIC_ONLY}"
+    assert webhooks.list_webhooks(db, owner, pid) == []
+    # on premises, the setting lets them in; a public address always was
+    for url in ("http://127.0.0.1:8501/", "http://localhost/admin", "https://10.1.2.3/in"):
+        webhooks.add_webhook(db, owner, pid, url, allow_private=True)
+    webhooks.add_webhook(db, owner, pid, "https://93.184.215.14/in")
+    assert len(webhooks.list_webhooks(db, owner, pid)) == 4
 
 
 def test_events_are_written_with_what_they_tell_of_and_only_if_it_happened(

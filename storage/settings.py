@@ -33,6 +33,10 @@ class Settings:
     providers: str | None = None
     redis_prefix: str = "veogen"
     engine_concurrency: int = 4
+    # Each engine's /metrics, /healthz and /readyz (0: none). Loopback unless the operator
+    # asks for more; several engines on one machine each need a port of their own.
+    engine_metrics_port: int = 8503
+    engine_metrics_address: str = "127.0.0.1"
     studio_port: int = 8501
     # Loopback unless the operator asks for more.
     studio_address: str = "127.0.0.1"
@@ -144,6 +148,7 @@ class Settings:
 # jobs twice at once) or nothing works (no attempts, no engine slots).
 LIMITS: dict[str, tuple[float, float]] = {
     "engine_concurrency": (1, 10_000),
+    "engine_metrics_port": (0, 65_535),
     "studio_port": (1, 65_535),
     "idp_port": (0, 65_535),
     "idle_hours": (0.01, 24 * 30),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import subprocess
 from collections.abc import Iterator
 
 from engine.debris import sweep_temp_files
+from engine.job_log import JobLog
 from engine.keys import Keys
 from engine.listeners import JobListener
 from engine.mailer import Mailer
@@ -22,6 +22,7 @@ from engine.redis_server import answers, connect, embedded_url, engine_client, s
 from engine.worker import Worker, engine_name
 from storage.catalog import Catalog
 from storage.db import Database
+from storage.logs import configure_logging
 from storage.media import LocalMediaStore
 from storage.metrics import MetricsWriter
 from storage.settings import Settings
@@ -64,7 +65,8 @@ async def serve(
     if not settings.drafts:
         backends.build_all()
     listeners: list[JobListener] = [
-        MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)
+        JobLog(),
+        MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys),
     ]
     endpoints = None
     if settings.engine_metrics_port:
@@ -98,8 +100,7 @@ async def serve(
 
 
 def run_engine(settings: Settings, concurrency: int | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s engine %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines name webhook URLs: tokens
+    configure_logging(settings, "engine", engine=engine_name())
     Database(settings.db_url).migrate()
     with queue_url(settings) as url:
         asyncio.run(serve(settings, url, concurrency or settings.engine_concurrency))

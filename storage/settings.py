@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from storage.errors import SettingsError
 
@@ -132,6 +133,13 @@ class Settings:
     def mails(self) -> bool:
         """Whether the studio sends e-mail at all."""
         return bool(self.smtp_host)
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold (tokens, passwords, the passwords in URLs), for
+        the logs to mask."""
+        values = [getattr(self, f.name) for f in fields(self) if not f.repr]
+        values += [urlsplit(url).password for url in (self.database_url, self.redis_url) if url]
+        return [value for value in values if value]
 
     def as_env(self) -> dict[str, str]:
         """The environment that gives a child process these same settings."""

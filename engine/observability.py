@@ -7,15 +7,13 @@ import time
 
 import redis
 from prometheus_client import CollectorRegistry, Info, ProcessCollector
-from sqlalchemy import text
 
 from engine.endpoints import Endpoints
 from engine.fleet_gauges import FleetGauges
 from engine.keys import Keys
 from engine.prometheus_listener import PrometheusListener
-from engine.redis_server import unreachable
+from engine.readiness import ready
 from storage.db import Database
-from storage.errors import StudioError
 from storage.settings import Settings
 
 # The worker gives its listeners a turn every couple of seconds; this long without one,
@@ -27,19 +25,6 @@ def alive(listener: PrometheusListener) -> str | None:
     quiet = time.monotonic() - listener.last_housekeeping
     if quiet > LIVE_WITHIN_S:
         return f"the worker's loop has not turned for {quiet:.0f} s"
-    return None
-
-
-def ready(client: redis.Redis, url: str, db: Database) -> str | None:
-    """None when Redis and SQL both answer; else what does not."""
-    problem = unreachable(client, url)
-    if problem:
-        return problem
-    try:
-        with db.session() as s:
-            s.execute(text("SELECT 1"))
-    except StudioError as exc:
-        return str(exc)
     return None
 
 

@@ -85,6 +85,47 @@ class Scraper(threading.Thread):
                 self.failed += 1
 
 
+def scrape_cpu_ms(pid: int, port: int, seconds: float = 3.0) -> float:
+    """The engine's CPU time per /metrics scrape: idle for ``seconds``, then scraped back to
+    back for as long; the difference per scrape."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    idle = cpu_seconds(pid) - before
+    url, scrapes = f"http://127.0.0.1:{port}/metrics", 0
+    before, end = cpu_seconds(pid), time.monotonic() + seconds
+    while time.monotonic() < end:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            answer.read()
+        scrapes += 1
+    return max(0.0, cpu_seconds(pid) - before - idle) / scrapes * 1000
+
+
+def hooks_us_per_job(rounds: int = 20_000) -> float:
+    """CPU time of the Prometheus listener's hooks for one job's life (started, three
+    progress quarters, succeeded), in microseconds: measured in this process."""
+    from prometheus_client import CollectorRegistry
+
+    from engine.prometheus_listener import PrometheusListener
+    from storage.contract import Generated, NewTake
+    from storage.models import Job
+
+    listener = PrometheusListener(CollectorRegistry())
+    take = NewTake(0, "k", None, 4.0, 1280, 720, 24.0, "h264", 1_000_000, None, 0.4)
+    result = Generated((take,))
+    jobs_ = [
+        Job(id=i, project_id=1, kind="generate", attempts=1, operation_name=None)
+        for i in range(100)
+    ]
+    started = time.process_time()
+    for i in range(rounds):
+        job = jobs_[i % 100]
+        listener.job_started(job, 0.5)
+        for fraction in (0.25, 0.5, 0.75):
+            listener.job_progress(job, fraction)
+        listener.job_succeeded(job, result, 30.0)
+    return (time.process_time() - started) / rounds * 1e6
+
+
 def run(
     job_count: int, seconds: float, redis_url: str | None, metrics: bool = False
 ) -> dict[str, float]:
@@ -148,6 +189,7 @@ def run(
                 scraper.stopped.set()
                 scraper.join()
             peak = memory_mb(engine.pid, "VmHWM")
+            scrape_cpu = scrape_cpu_ms(engine.pid, settings.engine_metrics_port) if metrics else 0
         finally:
             engine.terminate()
             engine.wait(timeout=120)
@@ -181,6 +223,8 @@ def run(
             "peak_rss_mb": round(peak, 1),
             "mb_per_job_in_flight": round((peak - idle) / job_count, 3),
             "engine_cpu_ms_per_job": round(cpu / job_count * 1000, 2),
+            "engine_cpu_s": round(cpu, 2),
+            "scrape_cpu_ms": round(scrape_cpu, 3),
             "scrapes": scraper.scrapes if scraper else 0,
             "scrapes_failed": scraper.failed if scraper else 0,
             "scrape_bytes": scraper.bytes if scraper else 0,
@@ -208,6 +252,18 @@ def compare_metrics(job_count: int, seconds: float, redis_url: str | None, round
     def median(metrics: bool, key: str) -> float:
         return statistics.median(r[key] for r in runs[metrics])
 
+    # What the metrics cost, counted: the hooks of each job, and a scrape every 15 s (as
+    # Prometheus does) over the run, against the engine's CPU for the run without them.
+    hooks_ms = hooks_us_per_job() / 1000
+    scrape_ms = median(True, "scrape_cpu_ms")
+    cpu_run_ms = median(False, "engine_cpu_ms_per_job") * job_count
+    scrapes_in_run = median(False, "elapsed_s") / 15
+    counted = (hooks_ms * job_count + scrape_ms * scrapes_in_run) / cpu_run_ms
+    print(
+        f"counted: hooks {hooks_ms * 1000:.1f} us a job, a scrape {scrape_ms:.2f} ms of engine "
+        f"CPU: {counted:.3%} of the engine's CPU for the run (scraped every 15 s); scraped "
+        f"every second: {(hooks_ms * job_count + scrape_ms * scrapes_in_run * 15) / cpu_run_ms:.3%}"
+    )
     off, on = median(False, "generations_per_hour"), median(True, "generations_per_hour")
     cpu_off, cpu_on = median(False, "engine_cpu_ms_per_job"), median(True, "engine_cpu_ms_per_job")
     print(

@@ -12,6 +12,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from engine.listeners import JobListener
+from storage.catalog import VEO
 from storage.contract import Result
 from storage.models import Job, JobStatus
 
@@ -90,7 +91,8 @@ class PrometheusListener(JobListener):
             self.jobs.labels(job.kind, "cancelled").inc()
 
     def provider_error(self, job: Job, code: str) -> None:
-        self.veo_errors.labels(code).inc()
+        if job.backend == VEO.name:  # the contract names Veo's; other providers' are not
+            self.veo_errors.labels(code).inc()
 
     async def housekeeping(self) -> None:
         self.last_housekeeping = time.monotonic()

@@ -62,7 +62,7 @@ class FleetGauges(Collector):
         )
         yield GaugeMetricFamily(
             "veogen_quota_hold_seconds",
-            "How long Veo's quota has been held (0: not held)",
+            "How long Veo's quota has been held, holds under a minute apart as one (0: none)",
             value=held_s,
         )
 

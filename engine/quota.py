@@ -67,7 +67,8 @@ class QuotaGate:
 
 def hold_state(client: redis.Redis, keys: Keys) -> tuple[bool, float]:
     """Whether submissions are held now, and for how many seconds the quota has been held
-    (0 when it is not): read by the metrics at scrape time, off the event loop."""
+    (holds under a minute apart count as one; 0: none lately): read by the metrics at
+    scrape time, off the event loop."""
     with client.pipeline(transaction=False) as pipe:
         pipe.pttl(keys.quota_hold)
         pipe.get(keys.quota_held_since)

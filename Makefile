@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint bench clean browser
+.PHONY: up test lint bench clean browser observability
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,16 @@ browser:
 	    { apt-get update -qq && apt-get install -y -qq chromium libfaketime >/dev/null; }; }; } || \
 	  echo "chromium or libfaketime is not installed: the browser tests that need them will skip"
 
-test: $(STAMP) browser
+# A real Prometheus scrapes a real engine in the tests, and promtool checks docker/'s
+# configuration and alert rules; as root they are installed here, otherwise those tests skip.
+observability:
+	@{ command -v prometheus && command -v promtool; } >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; }; }; } || \
+	  echo "prometheus or promtool is not installed: the tests that need them will skip"
+
+test: $(STAMP) browser observability
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

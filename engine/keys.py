@@ -35,6 +35,11 @@ class Keys:
         """Set while Veo answers 429: no engine submits new work until it expires."""
         return f"{self.prefix}:veo:quota-hold"
 
+    @property
+    def quota_held_since(self) -> str:
+        """When the quota holds began (kept while holds follow each other closely)."""
+        return f"{self.prefix}:veo:quota-held-since"
+
     def engine_alive(self, name: str) -> str:
         """Set by a live engine every half second; it expires when the engine is gone."""
         return f"{self.prefix}:engine:{name}:alive"

@@ -30,6 +30,14 @@ class JobListener:
     def job_cancelled(self, job: Job, run_s: float) -> None:
         """Cancelled by a user while it ran."""
 
+    def job_left(self, job: Job) -> None:
+        """This engine stopped running ``job`` without an outcome of its own: another engine
+        took its delivery over (and records how it ends)."""
+
+    def provider_error(self, job: Job, code: str) -> None:
+        """The job's provider answered an error (``code``: its HTTP status, or its
+        operation's error code), whether the backend retries it or fails the job."""
+
     def job_seen_ended(self, job: Job) -> None:
         """Delivered after it had ended: cancelled while queued, or finished by an engine
         that stopped before it could acknowledge it (its own record may be lost with it)."""

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import subprocess
 from collections.abc import Iterator
 
 from engine.debris import sweep_temp_files
+from engine.job_log import JobLog
 from engine.keys import Keys
+from engine.listeners import JobListener
 from engine.mailer import Mailer
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
 from engine.notifier import Notifier
+from engine.observability import observe
 from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.worker import Worker, engine_name
 from storage.catalog import Catalog
 from storage.db import Database
+from storage.logs import configure_logging
 from storage.media import LocalMediaStore
 from storage.metrics import MetricsWriter
 from storage.settings import Settings
@@ -61,6 +64,14 @@ async def serve(
     backends = Backends(providers, EngineKit(settings, catalog, queue, keys))
     if not settings.drafts:
         backends.build_all()
+    listeners: list[JobListener] = [
+        JobLog(),
+        MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys),
+    ]
+    endpoints = None
+    if settings.engine_metrics_port:
+        watcher, endpoints = observe(settings, url, db, keys, name)
+        listeners.append(watcher)
     worker = Worker(
         db,
         queue,
@@ -68,7 +79,7 @@ async def serve(
         backends,
         MovieBackend(),
         LocalMediaStore(settings.media_dir),
-        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
+        listeners,
         concurrency=concurrency,
         claim_idle_s=settings.claim_idle_seconds,
         max_attempts=settings.max_attempts,
@@ -86,13 +97,14 @@ async def serve(
     finally:
         stop.set()  # the worker stopped: the notifier too, once its sends under way end
         await notifying
+        if endpoints is not None:
+            endpoints.stop()
         await queue.aclose()
         db.dispose()
 
 
 def run_engine(settings: Settings, concurrency: int | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s engine %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines name webhook URLs: tokens
+    configure_logging(settings, "engine", engine=engine_name())
     Database(settings.db_url).migrate()
     with queue_url(settings) as url:
         asyncio.run(serve(settings, url, concurrency or settings.engine_concurrency))

@@ -2,13 +2,16 @@
 
 When Veo answers 429 RESOURCE_EXHAUSTED, the engine that saw it sets a hold in Redis that
 expires after its back-off; every engine waits the hold out before it submits anything new.
-Polling operations that already exist goes on: they cost no quota to finish.
+Polling operations that already exist goes on: they cost no quota to finish. When the
+holds began is kept beside them (while one follows another within a minute), so the fleet's
+metrics can tell how long the quota has been exhausted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import time
 
 import redis
 import redis.asyncio as aioredis
@@ -21,7 +24,12 @@ _HOLD = """
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], '429', 'PX', ARGV[1])
 end
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[1]) + tonumber(ARGV[3]))
 """
+# Holds this close together are one stretch of exhausted quota (each job's retry after a
+# hold expires meets the next 429 within seconds).
+SAME_STRETCH_MS = 60_000
 
 
 def backoff_seconds(attempt: int, base: float, cap: float = 60.0) -> float:
@@ -37,7 +45,15 @@ class QuotaGate:
         """Hold every engine's submissions for ``seconds`` (a longer hold already set stays).
         With Redis away only this engine waits: its submission backs off all the same."""
         with contextlib.suppress(redis.RedisError, OSError):
-            await self.queue.eval(_HOLD, 1, self.keys.quota_hold, max(1, int(seconds * 1000)))
+            await self.queue.eval(
+                _HOLD,
+                2,
+                self.keys.quota_hold,
+                self.keys.quota_held_since,
+                max(1, int(seconds * 1000)),
+                time.time(),
+                SAME_STRETCH_MS,
+            )
 
     async def remaining(self) -> float:
         """Seconds left on the hold; 0 when submitting is allowed (or Redis cannot say: a
@@ -47,3 +63,14 @@ class QuotaGate:
         except (redis.RedisError, OSError):
             return 0.0
         return max(0.0, ms / 1000)
+
+
+def hold_state(client: redis.Redis, keys: Keys) -> tuple[bool, float]:
+    """Whether submissions are held now, and for how many seconds the quota has been held
+    (holds under a minute apart count as one; 0: none lately): read by the metrics at
+    scrape time, off the event loop."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.pttl(keys.quota_hold)
+        pipe.get(keys.quota_held_since)
+        left_ms, since = pipe.execute()
+    return left_ms > 0, max(0.0, time.time() - float(since)) if since else 0.0

@@ -94,11 +94,19 @@ def answers(url: str) -> bool:
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` that has answered a PING, or one clear line saying why not."""
     client = redis.Redis.from_url(url, socket_connect_timeout=3, health_check_interval=30)
+    problem = unreachable(client, url)
+    if problem:
+        raise QueueUnavailable(problem)
+    return client
+
+
+def unreachable(client: redis.Redis, url: str) -> str | None:
+    """None when Redis answers a PING; else one line saying why not."""
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:
-        raise QueueUnavailable(f"queue: Redis at {_safe(url)} is not reachable ({exc})") from None
-    return client
+        return f"queue: Redis at {_safe(url)} is not reachable ({exc})"
+    return None
 
 
 def engine_client(url: str, max_connections: int = 32) -> aioredis.Redis:

@@ -177,6 +177,7 @@ class VeoBackend:
                         model=job.scene.model, source=source, config=config
                     )
             except errors.APIError as exc:
+                context.provider_error(str(exc.code))
                 await context.end_submission()  # refused outright: nothing started
                 delay = backoff_seconds(attempt, self.settings.veo_retry_seconds)
                 if exc.code == 429:
@@ -234,6 +235,7 @@ class VeoBackend:
                         await self._saves.acquire()
                 refusals = 0
             except errors.APIError as exc:
+                context.provider_error(str(exc.code))
                 refusals += exc.code in (401, 404)
                 if exc.code in (401, 404) and refusals > POLL_REFUSALS:
                     raise JobFailed("poll", _refusal(exc)) from None
@@ -266,6 +268,7 @@ class VeoBackend:
         self, job: GenerateJob, operation: types.GenerateVideosOperation, context: JobContext
     ) -> Generated:
         if operation.error:
+            context.provider_error(f"operation {operation.error.get('code')}")
             message = operation.error.get("message") or "no message"
             raise JobFailed(
                 "veo", f"the generation failed: {message} (code {operation.error.get('code')})"

@@ -253,7 +253,12 @@ class Worker:
             if await self._settle():
                 await self._ack(message_id)
             return
-        context = JobContext(self.db, job, self.media)
+        context = JobContext(
+            self.db,
+            job,
+            self.media,
+            lambda code: self._tell(lambda listener: listener.provider_error(job, code)),
+        )
         self.running[job.id] = _Running(job, message_id, context)
         try:
             await self._run(job, context)
@@ -289,12 +294,14 @@ class Worker:
                 # another engine finished this job first (it took over a delivery this one
                 # held too long): its records use the same files, so leave them be
                 log.warning("job %s: already %s by another engine", job.id, ended.status)
+                self._tell(lambda listener: listener.job_left(job))
                 return
             context.fraction, context.stage = 1.0, "done"
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
         except JobLost:
             log.warning("job %s: no longer this engine's; leaving it to its new delivery", job.id)
+            self._tell(lambda listener: listener.job_left(job))
         except JobCancelled:
             context.discard_media()
             await asyncio.to_thread(

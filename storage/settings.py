@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from storage.errors import SettingsError
 
@@ -33,6 +34,10 @@ class Settings:
     providers: str | None = None
     redis_prefix: str = "veogen"
     engine_concurrency: int = 4
+    # Each engine's /metrics, /healthz and /readyz (0: none). Loopback unless the operator
+    # asks for more; several engines on one machine each need a port of their own.
+    engine_metrics_port: int = 8503
+    engine_metrics_address: str = "127.0.0.1"
     studio_port: int = 8501
     # Loopback unless the operator asks for more.
     studio_address: str = "127.0.0.1"
@@ -132,6 +137,13 @@ class Settings:
         """Whether the studio sends e-mail at all."""
         return bool(self.smtp_host)
 
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold (tokens, passwords, the passwords in URLs), for
+        the logs to mask."""
+        values = [getattr(self, f.name) for f in fields(self) if not f.repr]
+        values += [urlsplit(url).password for url in (self.database_url, self.redis_url) if url]
+        return [value for value in values if value]
+
     def as_env(self) -> dict[str, str]:
         """The environment that gives a child process these same settings."""
         env = {}
@@ -147,6 +159,7 @@ class Settings:
 # jobs twice at once) or nothing works (no attempts, no engine slots).
 LIMITS: dict[str, tuple[float, float]] = {
     "engine_concurrency": (1, 10_000),
+    "engine_metrics_port": (0, 65_535),
     "studio_port": (1, 65_535),
     "idp_port": (0, 65_535),
     "idle_hours": (0.01, 24 * 30),

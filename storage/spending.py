@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.inbox import tell
 from storage.models import Job, Membership, Project, Role, utcnow
 from storage.webhooks import announce, payload
@@ -61,3 +62,17 @@ def check_budget(s: Session, project_id: int) -> None:
     tell(s, None, team, project_id, "budget", text)
     said = payload(None, text, spent_usd=round(spent, 2), budget_usd=budget)
     announce(s, project_id, "budget.warning", said)
+
+
+def spend_ratios(db: Database) -> dict[int, float]:
+    """Each live project with a budget: what it spent or reserved, as a share of the budget
+    (1.0: all of it). For the engines' metrics; one grouped query."""
+    spent = func.coalesce(func.sum(Job.reserved_usd), 0.0)
+    query = (
+        select(Project.id, Project.budget_usd, spent)
+        .outerjoin(Job, Job.project_id == Project.id)
+        .where(Project.budget_usd > 0, Project.archived.is_(False))
+        .group_by(Project.id, Project.budget_usd)
+    )
+    with db.session() as s:
+        return {pid: float(used) / budget for pid, budget, used in s.execute(query) if budget}

@@ -18,6 +18,7 @@ from pages import (
     users,
 )
 from studio.guest_entry import guest_page
+from studio.health import count_page_run
 from studio.identity.session import account_menu, signed_in
 from studio.inbox_menu import inbox_menu
 from studio.notices import ended_work
@@ -79,4 +80,5 @@ inbox_menu(me)
 navigation = st.navigation(studio_pages(me.is_admin))
 with st.sidebar:
     ended_work()  # a notice on any page when the user's work ends
+count_page_run(navigation.url_path)
 navigation.run()

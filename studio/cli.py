@@ -86,6 +86,7 @@ def identity(studio_port: Annotated[int, typer.Option(help="The studio's port.")
     """Run the studio's own sign-in provider (`veogen up` starts it)."""
     import uvicorn
 
+    from storage.logs import configure_logging
     from studio.identity.local import CLIENT_ID, idp_port, local_provider
     from studio.identity.provider import Client, Provider
 
@@ -94,7 +95,14 @@ def identity(studio_port: Annotated[int, typer.Option(help="The studio's port.")
     client = Client(CLIENT_ID, local.client_secret, local.redirect_uri)
     provider = Provider(local.issuer, client, local.key, Database(settings.db_url))
     port = idp_port(settings, studio_port)
-    uvicorn.run(provider.app(), host=settings.studio_address, port=port, log_level="warning")
+    configure_logging(settings, "identity")  # uvicorn's lines too: it keeps to the root's
+    uvicorn.run(
+        provider.app(),
+        host=settings.studio_address,
+        port=port,
+        log_level="warning",
+        log_config=None,
+    )
 
 
 @app.command()

@@ -108,6 +108,9 @@ def up(settings: Settings, port: int) -> int:
             children[name] = start()
         print(f"VeoGen Studio is running at {studio_url(settings, port)}  (Ctrl-C stops it)")
         print(exposure(settings.studio_address), flush=True)
+        if settings.engine_metrics_port:
+            where = f"http://{settings.engine_metrics_address}:{settings.engine_metrics_port}"
+            print(f"The engine's metrics: {where}/metrics (health: /healthz, /readyz)", flush=True)
         while True:
             for name, child in children.items():
                 if child.poll() is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,10 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings, load_settings
 from storage.users import get_or_create_user, local_user
+
+# Engines that tests start serve no /metrics unless a test asks for it: they would all want
+# the one default port (and so would the suites of other checkouts on this machine).
+os.environ.setdefault("VEOGEN_ENGINE_METRICS_PORT", "0")
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -91,5 +96,6 @@ def settings(tmp_path: Path, redis_url: str) -> Settings:
             "VEOGEN_DATA_DIR": str(tmp_path / "data"),
             "VEOGEN_REDIS_URL": redis_url,
             "VEOGEN_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:10]}",
+            "VEOGEN_ENGINE_METRICS_PORT": "0",
         }
     )

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from engine.keys import Keys
+from engine.listeners import JobListener
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
 from engine.providers import Backends, EngineKit, Provider, load_providers
@@ -23,10 +24,12 @@ def make_worker(
     db: Database,
     name: str,
     providers: list[Provider] | None = None,
+    listeners: tuple[JobListener, ...] = (),
     **options: float,
 ) -> Worker:
     """An engine as ``veogen engine`` builds it, in this process: the configured providers
-    (the animatic, Veo) built when their first job comes, the assembler, the metrics."""
+    (the animatic, Veo) built when their first job comes, the assembler, the metrics (and
+    ``listeners``)."""
     queue = engine_client(settings.redis_url or "")
     keys = Keys(settings.redis_prefix)
     kit = EngineKit(settings, db.catalog, queue, keys)
@@ -37,7 +40,7 @@ def make_worker(
         Backends(providers or load_providers(settings), kit),
         MovieBackend(),
         LocalMediaStore(settings.media_dir),
-        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
+        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys), *listeners],
         name=name,
         **options,  # type: ignore[arg-type]  # concurrency, claim_idle_s, max_attempts
     )

@@ -1,4 +1,5 @@
-"""`veogen up`: a child that dies is started again, and the studio answers only this machine."""
+"""`veogen up`: a child that dies is started again, the studio answers only this machine,
+and the engine serves its metrics and health."""
 
 from __future__ import annotations
 
@@ -56,21 +57,20 @@ def wait_for(check: object, what: str, timeout: float = 60) -> None:
 def test_a_dead_engine_is_started_again_and_the_studio_listens_on_loopback(
     settings: Settings, tmp_path: Path
 ) -> None:
-    port = free_port()
+    port, metrics = free_port(), free_port()
     log = tmp_path / "up.log"
     with log.open("w") as out:
         up = subprocess.Popen(
             [sys.executable, "-m", "studio.cli", "up", "--port", str(port)],
-            env={**os.environ, **settings.as_env()},
+            env={**os.environ, **settings.as_env(), "VEOGEN_ENGINE_METRICS_PORT": str(metrics)},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
-        health = f"http://127.0.0.1:{port}/_stcore/health"
 
-        def answers() -> bool:
+        def answers(url: str = f"http://127.0.0.1:{port}/_stcore/health") -> bool:
             try:
-                return urllib.request.urlopen(health, timeout=2).status == 200
+                return urllib.request.urlopen(url, timeout=2).status == 200
             except OSError:
                 return False
 
@@ -81,7 +81,10 @@ def test_a_dead_engine_is_started_again_and_the_studio_listens_on_loopback(
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: engines() not in ([], [first]), "a new engine")
         assert up.poll() is None and answers()  # the studio never stopped
+        engine_ready = f"http://127.0.0.1:{metrics}/readyz"  # the new engine's, on the same port
+        wait_for(lambda: answers(engine_ready), "the engine's readiness")
         text = log.read_text()
+        assert f"The engine's metrics: http://127.0.0.1:{metrics}/metrics" in text
         assert "veogen: the engine stopped (exit code -9); starting it again" in text
         assert "Only this machine can reach it" in text
         assert listening_on(port) == {"127.0.0.1"}

@@ -1,0 +1,34 @@
+# The engine: consumes the job queue, renders drafts and movies, calls Veo.
+# Built from the repository's root: docker build -f docker/engine.Dockerfile .
+
+# Stage 1: dependencies and the project in a virtual environment (compilers stay here).
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY storage storage
+COPY engine engine
+COPY studio studio
+COPY pages pages
+COPY .streamlit .streamlit
+RUN /opt/venv/bin/pip install -e .
+
+# Stage 2: what runs, as a user who owns nothing but the data folder.
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home-dir /data --create-home veogen
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    VEOGEN_DATA_DIR=/data \
+    VEOGEN_ENGINE_METRICS_ADDRESS=0.0.0.0 \
+    VEOGEN_ENGINE_METRICS_PORT=8503
+WORKDIR /app
+USER veogen
+VOLUME /data
+EXPOSE 8503
+# /healthz: the worker's loop turns (its readiness, Redis and SQL, is /readyz)
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8503/healthz', timeout=4)"]
+CMD ["veogen", "engine"]

@@ -264,6 +264,13 @@ def open_session(db: Database, actor: User, session_id: int) -> ReviewSessionVie
         return _view(s, actor, session_id)
 
 
+def stay(db: Database, actor: User, session_id: int) -> None:
+    """Asked each second of a live review: refuses (as ``open_session`` would) once
+    ``actor`` may no longer be in the session, without reading its items."""
+    with db.session() as s:
+        _session(s, actor, session_id, Role.viewer, "following the live review")
+
+
 def _view(s: Session, actor: User, session_id: int) -> ReviewSessionView:
     session = s.get(ReviewSession, session_id)
     assert session is not None

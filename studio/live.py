@@ -26,7 +26,7 @@ import redis
 
 PRESENT_S = 5.0  # a heartbeat keeps one present this long; a presenter silent longer is gone
 KEEP_S = 12 * 3600  # an unused room's keys expire after this
-STREAM_LENGTH = 500  # about this many entries are kept: enough for any reader a poll behind
+STREAM_LENGTH = 500  # about this many entries are kept: enough for a reader a moment behind
 RECENT = 20  # announcements a late joiner is shown
 PASS_S = 15  # a viewer's pass lasts this long past their page's last heartbeat
 
@@ -58,11 +58,9 @@ class Announcement:
 
 
 @dataclass(frozen=True)
-class Update:
-    """What a reader has not seen yet: the newest state among it (None: no new state), the
-    announcements in order, and the entry to read after next time."""
+class Said:
+    """Announcements a reader has not seen yet, in order, and the entry to read after next."""
 
-    state: LiveState | None
     announcements: list[Announcement]
     last_id: str
 
@@ -162,18 +160,42 @@ return 1
 """
 
 
-class LiveRoom:
-    """One live review session's room in Redis, under ``{prefix}:live:{session_id}:``."""
+class RoomKeys:
+    """Where one live review session's room lives in Redis: ``{prefix}:live:{session_id}:``."""
 
-    def __init__(self, redis_client: redis.Redis, prefix: str, session_id: int | str) -> None:
-        self.redis = redis_client
+    def __init__(self, prefix: str, session_id: int | str) -> None:
         self.room_id = str(session_id)
-        base = f"{prefix}:live:{session_id}:"
-        self.base = base
+        self.base = f"{prefix}:live:{session_id}:"
         self.keys = {
-            name: base + name
+            name: self.base + name
             for name in ("presenter", "ended", "seq", "state", "events", "seen", "names", "hands")
         }
+
+    def pass_key(self, viewer_pass: str) -> str:
+        return f"{self.base}pass:{viewer_pass}"
+
+    def lead_call(
+        self,
+        participant_id: int,
+        item: str,
+        position: float,
+        playing: bool,
+        shapes: Shapes,
+        at: float | None = None,
+    ) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of ``LEAD``: what ``LiveRoom.lead`` runs, and the push
+        route on its own connection."""
+        keys = [self.keys[n] for n in ("presenter", "ended", "seq", "state", "events")]
+        return keys, [participant_id, item, int(playing), repr(float(position)),
+                      json.dumps(shapes), "" if at is None else repr(at), STREAM_LENGTH, KEEP_S]  # fmt: skip
+
+
+class LiveRoom(RoomKeys):
+    """One live review session's room, over a Redis connection."""
+
+    def __init__(self, redis_client: redis.Redis, prefix: str, session_id: int | str) -> None:
+        super().__init__(prefix, session_id)
+        self.redis = redis_client
         self._lead = redis_client.register_script(LEAD)
         self._hand_over = redis_client.register_script(_HAND_OVER)
         self._take_over = redis_client.register_script(_TAKE_OVER)
@@ -185,7 +207,8 @@ class LiveRoom:
     def start(self, presenter_id: int) -> None:
         """Open the room afresh with ``presenter_id`` presenting: no state, no hands."""
         pipe = self.redis.pipeline()
-        pipe.delete(*self._key("ended", "seq", "state", "events", "hands"))
+        # the count of states goes on: a player open across an end and a start applies each
+        pipe.delete(*self._key("ended", "state", "events", "hands"))
         pipe.set(self.keys["presenter"], str(presenter_id), ex=KEEP_S)
         pipe.execute()
 
@@ -208,47 +231,29 @@ class LiveRoom:
         """Publish the presenter's state, true at ``at`` (Redis's clock; now if None or
         implausible); None, and nothing published, unless ``participant_id`` presents."""
         keys, args = self.lead_call(participant_id, item, position, playing, shapes, at)
-        return lead_result(self._lead(keys=keys, args=args), participant_id, item, position,
-                           playing, shapes)  # fmt: skip
-
-    def lead_call(
-        self,
-        participant_id: int,
-        item: str,
-        position: float,
-        playing: bool,
-        shapes: Shapes,
-        at: float | None = None,
-    ) -> tuple[list[str], list[Any]]:
-        """The keys and arguments of ``LEAD``, the script ``lead`` runs (the push route runs
-        it on its own connection)."""
-        keys = self._key("presenter", "ended", "seq", "state", "events")
-        return keys, [participant_id, item, int(playing), repr(float(position)),
-                      json.dumps(shapes), "" if at is None else repr(at), STREAM_LENGTH, KEEP_S]  # fmt: skip
+        done = self._lead(keys=keys, args=args)
+        if not done:
+            return None
+        sent_at, seq = done
+        return LiveState(item, playing, position, shapes, float(sent_at), int(seq), participant_id)
 
     def latest(self) -> LiveState | None:
         """The presenter's latest state, however long ago it was set."""
         return state_from(cast(Fields, self.redis.hgetall(self.keys["state"])))
 
-    def since(self, last_id: str | None) -> Update:
-        """Entries after ``last_id``; None: a late joiner's start (the latest state and the
-        recent announcements)."""
+    def said_since(self, last_id: str | None) -> Said:
+        """Announcements after ``last_id``; None: a late joiner's start (the recent ones)."""
         events = self.keys["events"]
         if last_id is None:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.hgetall(self.keys["state"])
-            pipe.xrevrange(events, count=STREAM_LENGTH)
-            state, newest_first = cast(tuple[Fields, list[Entry]], pipe.execute())
+            newest_first = cast(list[Entry], self.redis.xrevrange(events, count=STREAM_LENGTH))
             said = [_announcement(f) for _, f in reversed(newest_first) if f[b"kind"] == b"said"]
             last = newest_first[0][0].decode() if newest_first else "0-0"
-            return Update(state_from(state), said[-RECENT:], last)
+            return Said(said[-RECENT:], last)
         entries = cast(
             list[Entry], self.redis.xrange(events, min=f"({last_id}", count=STREAM_LENGTH)
         )
-        states = [f for _, f in entries if f[b"kind"] == b"state"]
         said = [_announcement(f) for _, f in entries if f[b"kind"] == b"said"]
-        last = entries[-1][0].decode() if entries else last_id
-        return Update(state_from(states[-1]) if states else None, said, last)
+        return Said(said, entries[-1][0].decode() if entries else last_id)
 
     def announce(self, text: str, item: str | None = None) -> None:
         """Tell the room something at once, e.g. a decision just recorded on an item."""
@@ -266,23 +271,16 @@ class LiveRoom:
         self._here(keys=[*self._key("seen", "names", "presenter"), self.pass_key(viewer_pass)],
                    args=[participant_id, name, KEEP_S, PASS_S if viewer_pass else ""])  # fmt: skip
 
-    def admit(self, participant_id: int) -> str:
-        """A pass for one page of ``participant_id``: what the push route asks for."""
-        viewer_pass = secrets.token_urlsafe(24)
+    def admit(self, participant_id: int, viewer_pass: str | None = None) -> str:
+        """A pass for one page of ``participant_id`` (``viewer_pass`` again, if given): what
+        the push route asks for."""
+        viewer_pass = viewer_pass or secrets.token_urlsafe(24)
         self.redis.set(self.pass_key(viewer_pass), str(participant_id), ex=PASS_S)
         return viewer_pass
 
-    def admitted(self, viewer_pass: str) -> int | None:
-        """Whose pass this is (None: unknown, or it lapsed)."""
-        found = self.redis.get(self.pass_key(viewer_pass))
-        return int(cast(bytes, found)) if found else None
-
     def dismiss(self, viewer_pass: str) -> None:
-        """The pass stops working (a guest shown out): its stream ends within a second."""
+        """The pass stops working (someone shown out): its stream ends within a second."""
         self.redis.delete(self.pass_key(viewer_pass))
-
-    def pass_key(self, viewer_pass: str) -> str:
-        return f"{self.base}pass:{viewer_pass}"
 
     def present(self) -> Presence:
         """Who has sent a heartbeat in the last PRESENT_S seconds, and their hands."""
@@ -344,15 +342,6 @@ class LiveRoom:
     def delete(self) -> None:
         """Remove every key of the room (tests, and a session deleted for good)."""
         self.redis.delete(*self.keys.values())
-
-
-def lead_result(done: Any, participant_id: int, item: str, position: float, playing: bool,
-                shapes: Shapes) -> LiveState | None:  # fmt: skip
-    """What ``LEAD`` published (None: nothing, ``participant_id`` does not present)."""
-    if not done:
-        return None
-    sent_at, seq = done
-    return LiveState(item, playing, position, shapes, float(sent_at), int(seq), participant_id)
 
 
 def state_from(fields: Fields) -> LiveState | None:

@@ -52,13 +52,13 @@ def live_room(
 
 
 def _pass(room: LiveRoom, me_id: int, key: str) -> str | None:
-    """This page's pass to the room's push routes, made once (None: Redis is away)."""
-    held: str | None = st.session_state.get(f"{key}-pass")
-    if held is None:
-        try:
-            held = st.session_state[f"{key}-pass"] = room.admit(me_id)
-        except (redis.RedisError, OSError):
-            return None  # said by the part below, which tries again each second
+    """This page's pass to the room's push routes, made once and renewed as the page runs
+    (None: Redis is away)."""
+    try:
+        held = room.admit(me_id, st.session_state.get(f"{key}-pass"))
+    except (redis.RedisError, OSError):
+        return None  # said by the part below, which tries again each second
+    st.session_state[f"{key}-pass"] = held
     return held
 
 
@@ -90,7 +90,7 @@ def _around(room: LiveRoom, me_id: int, me_name: str, viewer_pass: str | None,
 def _read(room: LiveRoom, key: str) -> _Seen:
     """The announcements since this page last read the room, added to what it had."""
     seen: _Seen = st.session_state.setdefault(f"{key}-seen", _Seen())
-    update = room.since(seen.last_id)
+    update = room.said_since(seen.last_id)
     seen.last_id = update.last_id
     seen.said = (seen.said + update.announcements)[-RECENT:]
     return seen
@@ -125,7 +125,7 @@ def _controls(room: LiveRoom, presence: Presence, me_id: int, me_name: str) -> N
     with st.container(horizontal=True):
         if presence.presenter == me_id:
             for hand in presence.hands:
-                st.button(f"Hand over to {hand.name}", key=f"hand-over-{hand.id}",
+                st.button(f"Hand over to {plain(hand.name)}", key=f"hand-over-{hand.id}",
                           icon=":material/front_hand:",
                           on_click=_hand_over, args=(room, me_id, hand.id, hand.name))  # fmt: skip
         elif me is not None and me.hand_raised:

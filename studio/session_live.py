@@ -4,13 +4,14 @@ taken as the group goes lands on the item in SQL and is told to the room at once
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import partial
 
 import redis
 import streamlit as st
 
-from storage import decisions, guests, review_sessions
+from storage import decisions, review_sessions
 from storage.decisions import WORDS
 from storage.errors import StudioError, Unreachable
 from storage.models import Role, User, Verdict
@@ -61,7 +62,9 @@ def live_review(view: ReviewSessionView, leads: bool) -> bool:
     items = [LiveItem(_key(i), entry(i).label, [Source(media_url(i.media_key), entry(i).label)],
                       i.item.fps) for i in view.items]  # fmt: skip
     room, key = _room(view), f"live-{view.id}"
-    live_room(room, me.id, me.name, items, for_item=partial(_still_in, me, room, key), key=key)
+    live_room(
+        room, me.id, me.name, items, for_item=partial(_still_in, me, view, room, key), key=key
+    )
     if may(Role.reviewer):
         _decide_live(view, room, key)
     return True
@@ -84,13 +87,17 @@ def _key(item: SessionItem) -> str:
     return f"take-{item.item.take_id}" if item.item.take_id else f"movie-{item.item.movie_id}"
 
 
-def _still_in(me: User, room: LiveRoom, key: str, _: str | None) -> None:
-    """Each second in the room: a guest whose link was revoked or ran out leaves it at once
-    (their player's stream ends, and the page says why), as a page run would."""
-    if me.guest_link_id is not None and guests.guest_refusal(services().db, me):
+def _still_in(me: User, view: ReviewSessionView, room: LiveRoom, key: str, _: str | None) -> None:
+    """Each second in the room: someone who may no longer be here (a guest whose link was
+    revoked or ran out, a member taken off the project) leaves it at once: their player's
+    stream ends, and the page says why, as a page run would."""
+    try:
+        review_sessions.stay(services().db, me, view.id)
+    except StudioError:
         viewer_pass = st.session_state.pop(f"{key}-pass", None)
         if viewer_pass:
-            _redis(lambda: room.dismiss(viewer_pass))
+            with contextlib.suppress(redis.RedisError, OSError):  # else it lapses in PASS_S
+                room.dismiss(viewer_pass)
         st.rerun(scope="app")
 
 

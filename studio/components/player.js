@@ -351,7 +351,8 @@ function liveRoom(component) {
 function openRoom(host, stream) {
   const room = { stream, live: null, leading: false, now: null, cue: null, source: null, closed: false };
   const connect = () => {
-    if (room.closed || !host.isConnected) return;
+    if (room.closed) return;
+    if (!host.isConnected) return room.close();
     const source = (room.source = new EventSource(stream));
     source.onmessage = (e) => {
       const heard = JSON.parse(e.data);
@@ -361,9 +362,22 @@ function openRoom(host, stream) {
       render(host, room);
     };
     // refused (a pass lapsed while the laptop slept): the page's heartbeat gives it back
-    source.onerror = () => { if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000); };
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED && room.source === source) {
+        room.source = null;
+        setTimeout(() => { if (!room.source && !document.hidden) connect(); }, 2000);
+      }
+    };
   };
   room.close = () => { room.closed = true; if (room.source) room.source.close(); };
+  // a tab out of sight lets go of its connection (a browser holds six per server); back in
+  // sight, the room starts it from the latest state
+  const sight = () => {
+    if (room.closed) return document.removeEventListener("visibilitychange", sight);
+    if (document.hidden && room.source) { room.source.close(); room.source = null; }
+    else if (!document.hidden && !room.source) connect();
+  };
+  document.addEventListener("visibilitychange", sight);
   connect();
   return room;
 }
@@ -408,9 +422,20 @@ function heading(host, room, index, gone) {
   head.querySelector('[data-to="1"]').disabled = index === items.length - 1;
 }
 
+// One act on the way at a time, the newest waiting behind it: two at once could reach the
+// room in the wrong order and leave everyone on the older one.
 function tell(room, state) {
+  if (room.telling) { room.waiting = state; return; }
+  room.telling = true;
   fetch(room.live.lead, { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(state), keepalive: true }).catch(() => {}); // the room says who presents
+    body: JSON.stringify(state) })
+    .catch(() => {}) // refused or away: the room's own state says who presents
+    .finally(() => {
+      room.telling = false;
+      const next = room.waiting;
+      room.waiting = null;
+      if (next) tell(room, next);
+    });
 }
 
 // One player's part of the room. ``live``: {lead, now (the room's clock, seconds), item

@@ -364,6 +364,8 @@ ROWS: tuple[Row, ...] = (
         writes=False),
     Row("Open a review session", review_sessions.open_session, Role.viewer,
         lambda w, a: given(w.db, a, w.session), writes=False),
+    Row("Stay in a live review", review_sessions.stay, Role.viewer,
+        lambda w, a: given(w.db, a, w.session), writes=False),
     Row("Read a review session's report", review_sessions.said_in, Role.viewer,
         lambda w, a: given(w.db, a, w.session), writes=False),
     Row("Make a review session", review_sessions.create_session, Role.editor,

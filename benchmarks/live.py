@@ -4,8 +4,8 @@ messages' round trip through Redis alone, in the same run.
 1. Follow lag. A studio-like Streamlit app (`benchmarks/live_app.py`: the live room of
 `studio.live_view` over two real 20 s H.264 clips made by `tests/clips.py`, in the studio's
 media store, with the room's push routes beside it as in the studio) runs with `streamlit
-run benchmarks/live_server.py`, and one headless Chromium opens it
-for a presenter and ``--followers`` participants, each in a browser context of its own. The
+run benchmarks/live_server.py`, and headless Chromium opens it for a presenter and
+``--followers`` participants, each in a browser of their own. The
 presenter acts ``--actions`` times, as a person does, in turns: drags the bar to a random
 frame (the bar's input event), clicks Play, clicks Pause, drags again, clicks Next or
 Previous item. Every page samples its player every 10 ms (the machine's clock,
@@ -208,9 +208,12 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
     acts: list[tuple[str, float]] = []  # each act, and when it was done (ms)
     missed = 0
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # a browser each, as each participant has: in one browser, one process composites
+        # all eleven playing videos, and every page's requests queue behind it
+        browsers = [pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                    for _ in range(followers + 1)]  # fmt: skip
         pages = []
-        for n in range(followers + 1):
+        for n, browser in enumerate(browsers):
             page = browser.new_context(viewport={"width": 1000, "height": 900}).new_page()
             page.add_init_script(f"({SAMPLER})()")
             who = "Ana" if n == 0 else f"Participant {n}"
@@ -252,7 +255,8 @@ def follow_lags(base: str, followers: int, actions: int) -> dict[str, Any]:
         # what it gets wrong shifts where a follower thinks the presenter is
         offsets = [page.locator(".vg-player").first.evaluate("p => p.parentNode._vgOffset")
                    for page in pages]  # fmt: skip
-        browser.close()
+        for browser in browsers:
+            browser.close()
     every = [lag for values in lags.values() for lag in values]
     return {
         "followers": followers,

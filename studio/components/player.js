@@ -292,9 +292,11 @@ function wire(root, videos, fps, report) {
     if (lead.paused) {
       videos.forEach((v) => { v.currentTime = lead.currentTime; v.play().catch(() => {}); });
     } else {
+      const frame = currentFrame(lead, fps);
+      // a presenter's room hears first: pausing a playing video can wait on its decoder
+      if (root._tell) root._tell({ playing: false, position: frame / fps });
       videos.forEach((v) => v.pause());
-      if (root._tell) root._tell(); // a presenter's room hears now, not at the pause event
-      showFrame(videos, currentFrame(lead, fps), fps, report);
+      showFrame(videos, frame, fps, report);
     }
   };
   const step = (frames) => showFrame(videos, currentFrame(lead, fps) + frames, fps, report);
@@ -467,9 +469,9 @@ function playLive(root, videos, fps, live, post, go) {
   // last one always sent: each is a message to everyone.
   let sentAt = 0;
   let timer = null;
-  const send = () => {
-    const playing = !lead.paused;
-    const position = playing ? lead.currentTime : currentFrame(lead, fps) / fps;
+  const send = (now) => { // ``now``: what the player is about to show, if not what it shows
+    const playing = now ? now.playing : !lead.paused;
+    const position = now ? now.position : playing ? lead.currentTime : currentFrame(lead, fps) / fps;
     const shapes = root._pen ? root._pen.shapes : [];
     const state = { item: root._live.item, position, playing, shapes };
     if (!playing && JSON.stringify(state) === root._said) return; // told already
@@ -477,14 +479,14 @@ function playLive(root, videos, fps, live, post, go) {
     sentAt = performance.now();
     post({ ...state, at: roomClock(root) });
   };
-  root._tell = () => {
+  root._tell = (now) => {
     if (!root._live.lead) return;
     clearTimeout(timer);
     const wait = sentAt + 100 - performance.now();
-    if (wait <= 0) send(); // now, not a task later: a page playing video is slow to get to it
-    else timer = setTimeout(send, wait);
+    if (wait <= 0) send(now); // now, not a task later: a page playing video is slow to get to it
+    else timer = setTimeout(() => send(now), wait);
   };
-  for (const name of ["play", "pause", "seeked"]) lead.addEventListener(name, root._tell);
+  for (const name of ["play", "pause", "seeked"]) lead.addEventListener(name, () => root._tell());
   // While the presenter plays, a follower more than a couple of frames off catches up
   // by playing a little faster or slower (seeking would stall it); far off, it seeks.
   const keep = () => {

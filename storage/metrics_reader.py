@@ -6,6 +6,7 @@ writes segments, and stays small with a thousand generations in flight.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,8 +34,10 @@ class MetricsReader:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        spill = Path(tempfile.gettempdir()) / "veogen-duckdb"  # not ".tmp" where it runs
         self._con = duckdb.connect(
-            ":memory:", config={"memory_limit": MEMORY_LIMIT, "threads": THREADS}
+            ":memory:",
+            config={"memory_limit": MEMORY_LIMIT, "threads": THREADS, "temp_directory": str(spill)},
         )
         self._con.execute("SET TimeZone = 'UTC'")
         self._lock = threading.Lock()  # a cursor is opened from the one connection at a time

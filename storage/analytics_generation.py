@@ -26,9 +26,12 @@ PERCENTILES = (0.5, 0.9, 0.95, 0.99)
 def throughput(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
     """Jobs that ended in each hour, by how they ended."""
     return reader.query(
-        f"""SELECT date_trunc('hour', ts) AS hour, event AS outcome, count(*) AS jobs
-            FROM events WHERE event IN ('succeeded', 'failed', 'blocked', 'cancelled')
-            AND {WHERE} GROUP BY ALL ORDER BY hour, outcome""",
+        # hours counted as whole numbers, made times once counted: a tenth of the work of
+        # truncating each event's time with its time zone
+        f"""SELECT make_timestamptz(hour * 3_600_000_000) AS hour, outcome, jobs FROM (
+                SELECT epoch_ms(ts) // 3_600_000 AS hour, event AS outcome, count(*) AS jobs
+                FROM events WHERE event IN ('succeeded', 'failed', 'blocked', 'cancelled')
+                AND {WHERE} GROUP BY ALL) ORDER BY hour, outcome""",
         scope.params(),
     )
 
@@ -58,20 +61,25 @@ def timings(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
     """Per model, queue wait (as jobs started) and generation time (as they succeeded):
     p50, p90, p95 and p99 in seconds, and how many jobs each is of."""
     return reader.query(
-        f"""SELECT model, phase, count(*) AS jobs,
-                   quantile_cont(seconds, $at) AS q
-            FROM (SELECT model, 'Queue wait' AS phase, queue_wait_s AS seconds FROM events
-                  WHERE event = 'started' AND queue_wait_s IS NOT NULL AND {WHERE}
-                  UNION ALL
-                  SELECT model, 'Generation time', render_s FROM events
-                  WHERE event = 'succeeded' AND render_s IS NOT NULL AND {WHERE})
-            GROUP BY ALL ORDER BY model, phase""",
+        f"""SELECT model,
+                   count(queue_wait_s) FILTER (WHERE event = 'started') AS waits,
+                   quantile_cont(queue_wait_s, $at) FILTER (WHERE event = 'started') AS wait,
+                   count(render_s) FILTER (WHERE event = 'succeeded') AS runs,
+                   quantile_cont(render_s, $at) FILTER (WHERE event = 'succeeded') AS run
+            FROM events WHERE event IN ('started', 'succeeded') AND {WHERE}
+            GROUP BY model ORDER BY model""",
         scope.params(at=list(PERCENTILES)),
     ).pipe(_spread)
 
 
 def _spread(frame: pd.DataFrame) -> pd.DataFrame:
-    """The list of quantiles as columns p50, p90, p95, p99."""
-    for n, at in enumerate(PERCENTILES):
-        frame[f"p{round(at * 100)}"] = frame["q"].map(lambda q, n=n: q[n])
-    return frame.drop(columns="q")
+    """A row per model and phase, the list of quantiles as columns p50, p90, p95, p99."""
+    phases = []
+    for phase, count, q in (("Queue wait", "waits", "wait"), ("Generation time", "runs", "run")):
+        rows = frame[frame[count] > 0]
+        phases.append(pd.DataFrame({
+            "model": rows["model"], "phase": phase, "jobs": rows[count],
+            **{f"p{round(at * 100)}": rows[q].map(lambda v, n=n: v[n])
+               for n, at in enumerate(PERCENTILES)},
+        }))  # fmt: skip
+    return pd.concat(phases, ignore_index=True).sort_values(["model", "phase"], ignore_index=True)

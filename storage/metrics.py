@@ -110,11 +110,13 @@ class MetricsWriter:
                 raise
 
 
-def write_segment(directory: Path, name: str, table: pa.Table) -> Path:
+def write_segment(
+    directory: Path, name: str, table: pa.Table, row_group: int | None = None
+) -> Path:
     """Write ``table`` under ``name`` all at once: readers see the whole file or none."""
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / name
     temp = directory / f"{name}.tmp"
-    pq.write_table(table, temp, compression="zstd")
+    pq.write_table(table, temp, compression="zstd", row_group_size=row_group)
     os.replace(temp, final)
     return final

@@ -40,6 +40,8 @@ class MetricsReader:
             config={"memory_limit": MEMORY_LIMIT, "threads": THREADS, "temp_directory": str(spill)},
         )
         self._con.execute("SET TimeZone = 'UTC'")
+        # compacted files never change once written: their footers are read once
+        self._con.execute("SET parquet_metadata_cache = true")
         self._lock = threading.Lock()  # a cursor is opened from the one connection at a time
 
     def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:

@@ -3,7 +3,7 @@ any bar, one job's timeline, and every chart's figures to download."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ from storage import (
 from storage.analytics import Scope
 from studio.analytics_charts import bars, lines, stacked_by, with_marks
 from studio.analytics_filters import filter_bar
-from studio.chart_export import export_buttons
+from studio.chart_export import export_buttons as _export
 from studio.ui import services, user
 
 SPEND_BY = {"day": "Day", "project": "Project", "user": "Person", "model": "Model"}
@@ -31,6 +31,41 @@ OUTCOMES = {
     "cancelled": "Cancelled",
 }
 PERCENTILES = {"p50": "Median (p50)", "p90": "p90", "p95": "p95", "p99": "p99"}
+# Every table and download in words, whatever the chart.
+WORDS = {
+    "label": "Bar",
+    "billed_usd": "Billed (USD)",
+    "estimated_usd": "Estimated at list prices (USD)",
+    "jobs": "Jobs",
+    "hour": "Hour (UTC)",
+    "outcome": "Outcome",
+    "model": "Model",
+    "percent": "Share of the model's jobs (%)",
+    "reason": "Reason",
+    "phase": "Phase",
+    "project": "Project",
+    "approved_scenes": "Approved scenes",
+    "approved_seconds": "Approved seconds of film",
+    "takes": "Takes made for them",
+    "usd_per_approved_second": "Billed per approved second (USD)",
+    "estimated_usd_per_approved_second": "Estimated per approved second (USD)",
+    "takes_per_approved_scene": "Takes per approved scene",
+    "time": "Time (UTC)",
+    "queue_depth": "Jobs waiting (deepest)",
+    "in_flight": "Jobs in flight",
+    "slots": "Engine slots",
+    "utilisation_percent": "Slots in use (%)",
+    "quota_held_percent": "Time held for quota (%)",
+    "event": "Event",
+    "engine": "Engine",
+    "attempt": "Attempt",
+    "progress": "Progress",
+    "queue_wait_s": "Queue wait (s)",
+    "render_s": "Generation time (s)",
+    "estimated_cost_usd": "Estimated (USD)",
+    "error": "Why it failed",
+    **{p: f"{words} (s)" for p, words in PERCENTILES.items()},
+}
 # The drill-down's table, in words.
 JOB_COLUMNS = {
     "job_id": "Job",
@@ -97,7 +132,13 @@ def _spend(scope: Scope) -> None:
                    f"Daily limit × {days} days (USD)")  # fmt: skip
     chosen = st.plotly_chart(figure, key=f"an-spend-{by}", on_select="rerun",
                              selection_mode="points")  # fmt: skip
-    export_buttons(frame, f"spend-by-{by}", f"an-spend-{by}-export")
+    _export(
+        frame[["label", "billed_usd", "estimated_usd", "jobs"]].rename(
+            columns={**WORDS, "label": SPEND_BY[by], "jobs": "Jobs succeeded"}
+        ),
+        f"spend-by-{by}",
+        f"an-spend-{by}-export",
+    )
     _drill(scope, by, frame, chosen)
     _film(scope)
 
@@ -144,19 +185,21 @@ def _jobs(scope: Scope, by: analytics_jobs.Behind | str, key: Any, label: str) -
     shown = jobs.assign(
         project=jobs["project_id"].map(scope.projects),
         person=jobs["user_id"].map(lambda u: scope.people.get(u, "someone else")),
-        model=jobs["model"].map(services().catalog.label),
+        model=jobs["model"].map(_model),
         outcome=jobs["outcome"].map(OUTCOMES),
+        ended_at=jobs["ended_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
     )[list(JOB_COLUMNS)].rename(columns=JOB_COLUMNS)
     more = f" (the newest {analytics_jobs.MOST})" if len(jobs) == analytics_jobs.MOST else ""
     st.markdown(f"**{len(jobs):,} jobs behind {label}{more}**")
     st.dataframe(shown, hide_index=True, height=240)
-    export_buttons(shown, f"jobs-{by}-{key}", f"an-jobs-{by}")
+    _export(shown, f"jobs-{by}-{key}", f"an-jobs-{by}")
     job = st.selectbox("One job's timeline", list(jobs["job_id"]), index=None,
                        placeholder="Choose a job", key=f"an-job-{by}",
                        format_func=lambda j: f"Job {j}")  # fmt: skip
     if job is not None:
         events = analytics_jobs.timeline(reader, scope, int(job))
-        st.dataframe(events.rename(columns=str.capitalize), hide_index=True)
+        events["time"] = events["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        st.dataframe(events.rename(columns=WORDS), hide_index=True)
         export_buttons(events, f"job-{job}-timeline", "an-timeline")
 
 
@@ -168,11 +211,11 @@ def _generation(scope: Scope) -> None:
         return
     st.plotly_chart(stacked_by(
         hourly, "hour", "outcome", "jobs", "Jobs ended per hour", "Hour (UTC)", "Jobs per hour",
-        OUTCOMES,
+        OUTCOMES, width=3_600_000 * 0.9,
     ), key="an-throughput")  # fmt: skip
     export_buttons(hourly, "jobs-per-hour", "an-throughput-export")
     rates = analytics_generation.outcomes(reader, scope)
-    rates["model"] = rates["model"].map(services().catalog.label)
+    rates["model"] = rates["model"].map(_model)
     rates["percent"] = rates["share"] * 100
     reasons = analytics_generation.failure_reasons(reader, scope)
     cols = st.columns(2)
@@ -183,16 +226,20 @@ def _generation(scope: Scope) -> None:
         ), key="an-outcomes")  # fmt: skip
         export_buttons(rates, "outcomes-per-model", "an-outcomes-export")
     with cols[1]:
-        st.plotly_chart(bars(
-            reasons, "reason", {"jobs": "Jobs failed or blocked"}, "Top failure reasons",
-            "Reason", "Jobs",
-        ), key="an-reasons")  # fmt: skip
-        export_buttons(reasons, "failure-reasons", "an-reasons-export")
+        if reasons.empty:
+            st.markdown("**Top failure reasons**")
+            st.caption("No job failed or was blocked in these dates with these filters.")
+        else:
+            st.plotly_chart(bars(
+                reasons, "reason", {"jobs": "Jobs failed or blocked"}, "Top failure reasons",
+                "Reason", "Jobs",
+            ), key="an-reasons")  # fmt: skip
+            export_buttons(reasons, "failure-reasons", "an-reasons-export")
     if not reasons.empty:
         frame = reasons.assign(key=reasons["reason"], label=reasons["reason"])
         _drill(scope, "reason", frame, None)
     timings = analytics_generation.timings(reader, scope)
-    timings["model"] = timings["model"].map(services().catalog.label)
+    timings["model"] = timings["model"].map(_model)
     cols = st.columns(2)
     for col, phase in zip(cols, ("Queue wait", "Generation time"), strict=True):
         with col:
@@ -213,25 +260,45 @@ def _fleet(scope: Scope) -> None:
     fleet["quota_held_percent"] = fleet["quota_held"] * 100
     step = analytics_fleet.bucket_minutes(scope.filters.start, scope.filters.end)
     every = f"{step} minutes" if step < 60 else f"{step // 60} hour" + ("s" if step > 60 else "")
+    f = scope.filters
+    shown = (f.start, f.end + timedelta(days=1)) if f.start and f.end else None
     cols = st.columns(2)
     cols[0].plotly_chart(lines(
         fleet, "time", {"queue_depth": "Jobs waiting (deepest)"},
         f"Queue depth (every {every})", "Time (UTC)", "Jobs waiting",
+        x_range=shown,
     ), key="an-queue")  # fmt: skip
     cols[1].plotly_chart(lines(
         fleet, "time", {"in_flight": "Jobs in flight", "slots": "Engine slots"},
         "Jobs in flight and engine slots", "Time (UTC)", "Jobs",
+        x_range=shown,
     ), key="an-in-flight")  # fmt: skip
     cols = st.columns(2)
     cols[0].plotly_chart(lines(
         fleet, "time", {"utilisation_percent": "Slots in use"}, "Engine utilisation",
         "Time (UTC)", "Slots in use (%)",
+        x_range=shown,
     ), key="an-utilisation")  # fmt: skip
     cols[1].plotly_chart(lines(
         fleet, "time", {"quota_held_percent": "Time held for quota"},
         "Quota holds (new Veo submissions waiting)", "Time (UTC)", "Share of the time held (%)",
+        x_range=shown,
     ), key="an-quota")  # fmt: skip
     export_buttons(fleet, "fleet", "an-fleet-export")
+
+
+def export_buttons(
+    frame: pd.DataFrame, name: str, key: str, columns: list[str] | None = None
+) -> None:
+    """A chart's rows to download, with its columns in words (ids and fractions left out)."""
+    shown = frame[columns or [c for c in frame.columns if c in WORDS]]
+    _export(shown.rename(columns=WORDS), name, key)
+
+
+def _model(name: str) -> str:
+    """A model by its name in words ("Veo 3.1 Fast"), without the pickers' prices."""
+    spec = services().catalog.models.get(name)
+    return spec.label if spec else name
 
 
 def _labels(by: str, keys: pd.Series, scope: Scope) -> list[str]:
@@ -241,7 +308,7 @@ def _labels(by: str, keys: pd.Series, scope: Scope) -> list[str]:
     if by == "user":
         return [scope.people.get(k, "Someone no longer here") for k in keys]
     if by == "model":
-        return [services().catalog.label(k) for k in keys]
+        return [_model(k) for k in keys]
     return [pd.Timestamp(k).strftime("%Y-%m-%d") for k in keys]
 
 

@@ -31,12 +31,14 @@ def bars(
 
 def stacked_by(
     frame: pd.DataFrame, x: str, by: str, y: str, title: str, x_title: str, y_title: str,
-    names: dict[str, str],
+    names: dict[str, str], width: float | None = None,
 ) -> go.Figure:  # fmt: skip
-    """Bars of ``y`` by ``x``, stacked by ``by`` (each stack's legend words in ``names``)."""
+    """Bars of ``y`` by ``x``, stacked by ``by`` (each stack's legend words in ``names``);
+    ``width`` in the x axis's units (milliseconds on a time axis: an hour's bar is an hour
+    wide even alone)."""
     figure = go.Figure(
         [
-            go.Bar(x=rows[x], y=rows[y], name=names.get(str(value), str(value)))
+            go.Bar(x=rows[x], y=rows[y], name=names.get(str(value), str(value)), width=width)
             for value, rows in frame.groupby(by, sort=True)
         ]
     )
@@ -44,15 +46,19 @@ def stacked_by(
 
 
 def lines(
-    frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str, y_title: str
-) -> go.Figure:
+    frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str, y_title: str,
+    x_range: tuple[object, object] | None = None,
+) -> go.Figure:  # fmt: skip
+    """Lines over ``x`` (the whole ``x_range`` shown, however few the points); few points
+    are marked too, so that one alone is seen."""
+    mode = "lines+markers" if len(frame) <= 60 else "lines"
     figure = go.Figure(
         [
-            go.Scatter(x=frame[x], y=frame[column], name=words, mode="lines")
+            go.Scatter(x=frame[x], y=frame[column], name=words, mode=mode)
             for column, words in series.items()
         ]
     )
-    return _laid_out(figure, title, x_title, y_title)
+    return _laid_out(figure, title, x_title, y_title).update_xaxes(range=x_range)
 
 
 def with_marks(figure: go.Figure, x: list[object], y: list[float], words: str) -> go.Figure:
@@ -74,6 +80,8 @@ def _laid_out(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.F
         title=title,
         xaxis_title=x_title,
         yaxis_title=y_title,
+        yaxis_rangemode="nonnegative",  # counts, dollars, seconds: never below zero
+        showlegend=True,  # one series too: its words say what the bars are
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 50, "b": 10},
         height=380,

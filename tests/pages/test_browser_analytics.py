@@ -59,7 +59,7 @@ def test_a_producer_filters_drills_down_and_downloads_the_jobs(settings: Setting
         idle(page)
         page.get_by_test_id("stMetric").first.get_by_text("$4.00").wait_for()
 
-        page.get_by_role("button", name="Project", exact=True).click()
+        page.get_by_test_id("stButtonGroup").get_by_text("Project", exact=True).click()
         idle(page)
         page.get_by_text("Spend by project").first.wait_for()
         choose(page, "Jobs behind a bar", "Harbour lights")
@@ -87,5 +87,6 @@ def test_a_producer_filters_drills_down_and_downloads_the_jobs(settings: Setting
         page.screenshot(path=str(shot.with_name("analytics-generation.png")), full_page=True)
         page.get_by_role("tab", name="Fleet").click()
         idle(page)
-        page.get_by_text("No engine has reported in these dates.").wait_for()
+        page.get_by_text("Jobs in flight and engine slots").first.wait_for()  # the studio's engine
+        page.screenshot(path=str(shot.with_name("analytics-fleet.png")), full_page=True)
         browser.close()

@@ -43,7 +43,7 @@ from storage.metrics_files import (
     stamp_of,
 )
 
-BATCH_ROWS = 100_000  # about 25 MB of events in memory at once
+BATCH_ROWS = 50_000  # about 12 MB of events in memory at once
 MAX_PARTS = 8  # today's parts past this are merged into one
 # Parts are sorted by event, then time, in row groups this small: a query of one kind of
 # event (every chart's) skips the row groups of the others by their min/max statistics.
@@ -189,6 +189,12 @@ def main() -> None:
     parser.add_argument("--retention-days", type=int, required=True)
     parser.add_argument("--budget-s", type=float, default=20.0)
     args = parser.parse_args()
+    # One thread, the system's allocator: each of Arrow's threads keeps freed memory in its
+    # own heap for reuse, and a background merge needs no more than one core (measured on
+    # 2 million events: 267 MB at the peak against 357 MB).
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    pa.set_memory_pool(pa.system_memory_pool())
     done = compact(args.directory, args.retention_days, budget_s=args.budget_s)
     print(json.dumps({**asdict(done), "peak_mb": _peak_mb()}))
 

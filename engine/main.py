@@ -66,7 +66,13 @@ async def serve(
         backends.build_all()
     listeners: list[JobListener] = [
         JobLog(),
-        MetricsListener(MetricsWriter(settings.metrics_dir, name), queue, keys),
+        MetricsListener(
+            MetricsWriter(settings.metrics_dir, name),
+            queue,
+            keys,
+            slots=concurrency,
+            retention_days=settings.metrics_retention_days,
+        ),
     ]
     endpoints = None
     if settings.engine_metrics_port:

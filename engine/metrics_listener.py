@@ -1,25 +1,34 @@
 """The metrics listener: job events as Parquet segments, which the studio's analytics read.
 
 Segments are flushed every couple of seconds; now and then one engine at a time (a Redis
-lock) compacts them, so readers open a few files rather than thousands.
+lock) compacts them by day (``storage.metrics_compaction``), so readers open a few files
+rather than thousands. Every ``SAMPLE_INTERVAL_S`` the engine also records a "sample" of
+its state (jobs in flight and slots, the queue, a quota hold) for the fleet's charts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 import time
 from datetime import UTC
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 
-from engine.keys import Keys
+from engine.keys import GROUP, Keys
 from engine.listeners import JobListener
+from storage.catalog import DRAFTS
 from storage.contract import Generated, Result
-from storage.metrics import MetricsWriter, compact
+from storage.metrics import MetricsWriter
 from storage.models import Job
+from storage.settings import Settings
 
+log = logging.getLogger(__name__)
 COMPACT_INTERVAL_S = 60.0
+SAMPLE_INTERVAL_S = 15.0
 
 
 def _ending(job: Job, event: str) -> str:
@@ -28,9 +37,19 @@ def _ending(job: Job, event: str) -> str:
 
 
 class MetricsListener(JobListener):
-    def __init__(self, writer: MetricsWriter, queue: aioredis.Redis, keys: Keys) -> None:
+    def __init__(
+        self,
+        writer: MetricsWriter,
+        queue: aioredis.Redis,
+        keys: Keys,
+        slots: int = 0,
+        retention_days: int = Settings.metrics_retention_days,
+    ) -> None:
         self.writer, self.queue, self.keys = writer, queue, keys
+        self.slots, self.retention_days = slots, retention_days
         self._last_compact = time.monotonic()
+        self._last_sample = 0.0
+        self._running: set[int] = set()  # this engine's jobs in flight
 
     def _record(self, event: str, job: Job, **fields: Any) -> None:
         self.writer.record(
@@ -41,6 +60,8 @@ class MetricsListener(JobListener):
             backend=job.backend,
             model=job.model,
             attempt=job.attempts,
+            user_id=job.created_by,
+            draft=job.backend == DRAFTS.name,
             takes=fields.pop("takes", job.takes),
             **{k: v for k, v in fields.items() if v is not None},
         )
@@ -50,11 +71,14 @@ class MetricsListener(JobListener):
             queued_at = job.created_at.replace(tzinfo=UTC)
             self._record("queued", job, event_id=f"job-{job.id}-queued", ts=queued_at)
         self._record("started", job, queue_wait_s=queue_wait_s)
+        self._running.add(job.id)
 
     def job_progress(self, job: Job, fraction: float) -> None:
         self._record("progress", job, progress=round(fraction, 3))
 
     def job_succeeded(self, job: Job, result: Result, run_s: float) -> None:
+        self._running.discard(job.id)
+        takes = result.takes if isinstance(result, Generated) else ()  # a movie: none
         self._record(
             "succeeded",
             job,
@@ -63,17 +87,20 @@ class MetricsListener(JobListener):
             video_s=result.seconds,
             bytes=result.bytes,
             estimated_cost_usd=job.estimated_cost_usd,
-            takes=len(result.takes) if isinstance(result, Generated) else 0,  # a movie: none
+            billed_usd=round(sum(t.cost_usd for t in takes), 4),
+            takes=len(takes),
         )
 
     def job_failed(
         self, job: Job, stage: str, reason: str, blocked: bool, run_s: float | None
     ) -> None:
+        self._running.discard(job.id)
         event = "blocked" if blocked else "failed"
         error = f"{stage}: {reason}"
         self._record(event, job, event_id=_ending(job, event), error=error, render_s=run_s)
 
     def job_cancelled(self, job: Job, run_s: float) -> None:
+        self._running.discard(job.id)
         self._record("cancelled", job, event_id=_ending(job, "cancelled"), render_s=run_s)
 
     def job_seen_ended(self, job: Job) -> None:
@@ -85,12 +112,46 @@ class MetricsListener(JobListener):
         await asyncio.to_thread(self.writer.flush)
 
     async def housekeeping(self) -> None:
+        if time.monotonic() - self._last_sample >= SAMPLE_INTERVAL_S:
+            self._last_sample = time.monotonic()
+            await self._sample()
         await asyncio.to_thread(self.writer.flush)
         if time.monotonic() - self._last_compact < COMPACT_INTERVAL_S:
             return
         self._last_compact = time.monotonic()
         if await self.queue.set(self.keys.compaction_lock, self.writer.writer, nx=True, ex=120):
             try:
-                await asyncio.to_thread(compact, self.writer.directory, self.writer.writer)
+                await self._compact()
             finally:
                 await self.queue.delete(self.keys.compaction_lock)
+
+    async def _compact(self) -> None:
+        """Compaction in a child process (``storage.metrics_compaction`` says why)."""
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "storage.metrics_compaction", str(self.writer.directory),
+            "--retention-days", str(self.retention_days),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await child.communicate()
+        if child.returncode:
+            log.error("metrics compaction failed: %s", err.decode(errors="replace")[-2000:])
+        else:
+            log.debug("metrics compaction: %s", out.decode().strip())
+
+    async def _sample(self) -> None:
+        """This engine's jobs in flight and the shared queue, for the fleet's charts; the
+        queue's figures are left out while Redis does not answer."""
+        queue: dict[str, Any] = {}
+        try:
+            entries = await self.queue.xlen(self.keys.stream)
+            summary = await self.queue.xpending(self.keys.stream, GROUP)
+            held_ms = await self.queue.pttl(self.keys.quota_hold)
+            pending = int(summary["pending"])
+            queue = {
+                "queue_depth": max(0, entries - pending),  # acknowledged entries are deleted
+                "pending": pending,
+                "quota_hold_s": max(0, held_ms) / 1000,
+            }
+        except (redis.RedisError, OSError):
+            pass
+        self.writer.record("sample", in_flight=len(self._running), slots=self.slots, **queue)

@@ -1,94 +1,325 @@
-"""Analytics: jobs by status, queue wait and render time, takes per day, estimated cost."""
+"""Analytics: spend, generation and the engines' fleet, filtered alike, with the jobs behind
+any bar, one job's timeline, and every chart's figures to download."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from storage import analytics
+from storage import (
+    analytics,
+    analytics_fleet,
+    analytics_generation,
+    analytics_jobs,
+    analytics_review,
+    analytics_spend,
+)
+from storage.analytics import Scope
+from studio.analytics_charts import bars, lines, stacked_by, with_marks
+from studio.analytics_filters import filter_bar
+from studio.chart_export import export_buttons as _export
 from studio.ui import services, user
 
-COSTLIEST = 20  # projects in the cost chart
-# Each chart's axes and legends in words.
-LABELS = {
-    "status": "Outcome",
-    "jobs": "Jobs",
-    "day": "Day",
-    "takes": "Takes",
-    "backend": "Engine",
-    "project": "Project",
-    "estimated_cost_usd": "Estimated cost (USD)",
+SPEND_BY = {"day": "Day", "project": "Project", "user": "Person", "model": "Model"}
+OUTCOMES = {
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "blocked": "Blocked by safety filters",
+    "cancelled": "Cancelled",
 }
-
-
-def _engines_named(frame: pd.DataFrame) -> pd.DataFrame:
-    """The engine that made each row by its label ("Veo on Vertex AI"), not its id."""
-    names = {name: spec.label for name, spec in services().catalog.providers.items()}
-    return frame.assign(backend=frame["backend"].map(lambda b: names.get(b, b)))
-
-
-def _bars(frame: pd.DataFrame, x: str, y: str, title: str, by: str | None = None) -> go.Figure:
-    """Bars of ``y`` by ``x`` in the frame's order, stacked by ``by`` if given. Built from
-    graph objects: Plotly Express takes ten times as long to build the same figure."""
-    series = frame.groupby(by, sort=True) if by else [(None, frame)]
-    figure = go.Figure(
-        [go.Bar(x=rows[x], y=rows[y], name=str(name or "")) for name, rows in series]
-    )
-    return figure.update_layout(
-        title=title,
-        xaxis_title=LABELS[x],
-        yaxis_title=LABELS[y],
-        barmode="stack",
-        xaxis={"categoryorder": "array", "categoryarray": list(frame[x].unique())},
-        showlegend=by is not None,
-        legend_title=LABELS[by] if by else None,
-    )
-
-
-def _timing_chart(boxes: pd.DataFrame) -> go.Figure:
-    """Boxes drawn from their figures: the chart is as light for a thousand jobs as for one."""
-    figure = go.Figure(
-        go.Box(
-            x=boxes["phase"],
-            lowerfence=boxes["fastest"],
-            q1=boxes["q1"],
-            median=boxes["median"],
-            q3=boxes["q3"],
-            upperfence=boxes["slowest"],
-            name="",
-        )
-    )
-    return figure.update_layout(
-        title="Queue wait and render time (fastest to slowest)",
-        xaxis_title="Phase",
-        yaxis_title="Seconds",
-    )
+PERCENTILES = {"p50": "Median (p50)", "p90": "p90", "p95": "p95", "p99": "p99"}
+# Every table and download in words, whatever the chart.
+WORDS = {
+    "label": "Bar",
+    "billed_usd": "Billed (USD)",
+    "estimated_usd": "Estimated at list prices (USD)",
+    "jobs": "Jobs",
+    "hour": "Hour (UTC)",
+    "outcome": "Outcome",
+    "model": "Model",
+    "percent": "Share of the model's jobs (%)",
+    "reason": "Reason",
+    "phase": "Phase",
+    "project": "Project",
+    "approved_scenes": "Approved scenes",
+    "approved_seconds": "Approved seconds of film",
+    "takes": "Takes made for them",
+    "usd_per_approved_second": "Billed per approved second (USD)",
+    "estimated_usd_per_approved_second": "Estimated per approved second (USD)",
+    "takes_per_approved_scene": "Takes per approved scene",
+    "time": "Time (UTC)",
+    "queue_depth": "Jobs waiting (deepest)",
+    "in_flight": "Jobs in flight",
+    "slots": "Engine slots",
+    "utilisation_percent": "Slots in use (%)",
+    "quota_held_percent": "Time held for quota (%)",
+    "event": "Event",
+    "engine": "Engine",
+    "attempt": "Attempt",
+    "progress": "Progress",
+    "queue_wait_s": "Queue wait (s)",
+    "render_s": "Generation time (s)",
+    "estimated_cost_usd": "Estimated (USD)",
+    "error": "Why it failed",
+    **{p: f"{words} (s)" for p, words in PERCENTILES.items()},
+}
+# The drill-down's table, in words.
+JOB_COLUMNS = {
+    "job_id": "Job",
+    "project": "Project",
+    "person": "Queued by",
+    "model": "Model",
+    "outcome": "Outcome",
+    "ended_at": "Ended (UTC)",
+    "render_s": "Generation time (s)",
+    "billed_usd": "Billed (USD)",
+    "estimated_usd": "Estimated (USD)",
+    "error": "Why it failed",
+}
 
 
 def render() -> None:
     st.title("Analytics")
-    projects = analytics.visible_projects(services().db, user())
-    jobs = analytics.finished_jobs(services().metrics, projects)
-    if jobs.empty:
-        st.info("No generation has run yet; figures appear as the engine works.")
+    db, actor = services().db, user()
+    options = analytics.scope_for(db, actor)
+    if not options.projects:
+        st.info("Analytics chart the projects you are a member of; you have none yet.")
+        return
+    st.caption(
+        "What your projects cost, how generation goes and how the engines keep up. "
+        "The filters apply to every chart; click a bar to see the jobs behind it."
+    )
+    scope = analytics.scope_for(db, actor, filter_bar(options, services().catalog))
+    tabs = st.tabs(["Spend", "Generation", "Fleet"], key="an-section", on_change="rerun")
+    for tab, section in zip(tabs, (_spend, _generation, _fleet), strict=True):
+        if tab.open:  # only the section on screen is queried
+            with tab:
+                section(scope)
+
+
+def _spend(scope: Scope) -> None:
+    reader = services().metrics
+    forecast = analytics_spend.month_forecast(reader, scope, datetime.now(UTC).date())
+    by = st.segmented_control(
+        "Spend by", list(SPEND_BY), format_func=SPEND_BY.__getitem__, default="day",
+        key="an-spend-by",
+    ) or "day"  # fmt: skip
+    frame = analytics_spend.spend(reader, scope, by)  # type: ignore[arg-type]  # one of SPEND_BY
+    cols = st.columns(4)
+    cols[0].metric("Billed in these dates", _usd(frame["billed_usd"].sum()))
+    cols[1].metric("Estimated at list prices", _usd(frame["estimated_usd"].sum()))
+    cols[2].metric("Billed this month", _usd(forecast.month_to_date_usd))
+    cols[3].metric(
+        "Month-end forecast", _usd(forecast.month_end_usd),
+        help=f"At the last week's rate: {_usd(forecast.rate_usd_per_day)} a day",
+    )  # fmt: skip
+    if frame.empty:
+        st.info("Nothing succeeded in these dates with these filters.")
+        return
+    frame.insert(1, "label", _labels(by, frame["key"], scope))
+    figure = bars(
+        frame, "label",
+        {"billed_usd": "Billed (USD)", "estimated_usd": "Estimated at list prices (USD)"},
+        f"Spend by {SPEND_BY[by].lower()}", SPEND_BY[by], "US dollars",
+    )  # fmt: skip
+    if by == "project":
+        marked = frame[frame["key"].isin(scope.budgets)]
+        with_marks(figure, list(marked["label"]), [scope.budgets[k] for k in marked["key"]],
+                   "Project budget (USD)")  # fmt: skip
+    if by == "user":
+        days = _days(scope)
+        marked = frame[frame["key"].isin(scope.limits)]
+        with_marks(figure, list(marked["label"]), [scope.limits[k] * days for k in marked["key"]],
+                   f"Daily limit × {days} days (USD)")  # fmt: skip
+    chosen = st.plotly_chart(figure, key=f"an-spend-{by}", on_select="rerun",
+                             selection_mode="points")  # fmt: skip
+    _export(
+        frame[["label", "billed_usd", "estimated_usd", "jobs"]].rename(
+            columns={**WORDS, "label": SPEND_BY[by], "jobs": "Jobs succeeded"}
+        ),
+        f"spend-by-{by}",
+        f"an-spend-{by}-export",
+    )
+    _drill(scope, by, frame, chosen)
+    _film(scope)
+
+
+def _film(scope: Scope) -> None:
+    st.subheader("What approved film costs")
+    film = analytics_review.film_costs(services().db, services().metrics, scope)
+    if film.empty:
+        st.caption("No take is approved yet: approve takes on the Review page to see these.")
         return
     cols = st.columns(2)
-    status = analytics.jobs_by_status(jobs)
-    cols[0].plotly_chart(_bars(status, "status", "jobs", "Jobs by outcome"), key="status")
-    boxes = analytics.timings(jobs)
-    if not boxes.empty:
-        cols[1].plotly_chart(_timing_chart(boxes), key="timing")
-    per_day = _engines_named(analytics.takes_per_day(jobs))
+    with cols[0]:
+        st.plotly_chart(bars(
+            film, "project",
+            {"usd_per_approved_second": "Billed", "estimated_usd_per_approved_second": "Estimated"},
+            "Cost per approved second of film", "Project", "US dollars per second",
+        ), key="an-film-cost")  # fmt: skip
+    with cols[1]:
+        st.plotly_chart(bars(
+            film, "project", {"takes_per_approved_scene": "Takes made"},
+            "Takes per approved scene", "Project", "Takes per scene",
+        ), key="an-film-takes")  # fmt: skip
+    export_buttons(film, "approved-film", "an-film-export")
+
+
+def _drill(scope: Scope, by: str, frame: pd.DataFrame, chosen: Any) -> None:
+    """The jobs behind a bar (clicked on the chart, or picked), and one job's timeline."""
+    keys = dict(zip(frame["label"], frame["key"], strict=True))
+    picker = f"an-drill-{by}"
+    points = chosen.selection.points if chosen and chosen.selection else []
+    if points and points[0].get("x") in keys:
+        st.session_state[picker] = points[0]["x"]
+    label = st.selectbox(
+        "Jobs behind a bar", list(keys), index=None, key=picker,
+        placeholder="Click a bar, or choose one here",
+    )  # fmt: skip
+    if label is not None:
+        _jobs(scope, by, keys[label], label)
+
+
+def _jobs(scope: Scope, by: analytics_jobs.Behind | str, key: Any, label: str) -> None:
+    reader = services().metrics
+    jobs = analytics_jobs.jobs_behind(reader, scope, by, key)  # type: ignore[arg-type]
+    shown = jobs.assign(
+        project=jobs["project_id"].map(scope.projects),
+        person=jobs["user_id"].map(lambda u: scope.people.get(u, "someone else")),
+        model=jobs["model"].map(_model),
+        outcome=jobs["outcome"].map(OUTCOMES),
+        ended_at=jobs["ended_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+    )[list(JOB_COLUMNS)].rename(columns=JOB_COLUMNS)
+    more = f" (the newest {analytics_jobs.MOST})" if len(jobs) == analytics_jobs.MOST else ""
+    st.markdown(f"**{len(jobs):,} jobs behind {label}{more}**")
+    st.dataframe(shown, hide_index=True, height=240)
+    _export(shown, f"jobs-{by}-{key}", f"an-jobs-{by}")
+    job = st.selectbox("One job's timeline", list(jobs["job_id"]), index=None,
+                       placeholder="Choose a job", key=f"an-job-{by}",
+                       format_func=lambda j: f"Job {j}")  # fmt: skip
+    if job is not None:
+        events = analytics_jobs.timeline(reader, scope, int(job))
+        events["time"] = events["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        st.dataframe(events.rename(columns=WORDS), hide_index=True)
+        export_buttons(events, f"job-{job}-timeline", "an-timeline")
+
+
+def _generation(scope: Scope) -> None:
+    reader = services().metrics
+    hourly = analytics_generation.throughput(reader, scope)
+    if hourly.empty:
+        st.info("No job ended in these dates with these filters.")
+        return
+    st.plotly_chart(stacked_by(
+        hourly, "hour", "outcome", "jobs", "Jobs ended per hour", "Hour (UTC)", "Jobs per hour",
+        OUTCOMES, width=3_600_000 * 0.9,
+    ), key="an-throughput")  # fmt: skip
+    export_buttons(hourly, "jobs-per-hour", "an-throughput-export")
+    rates = analytics_generation.outcomes(reader, scope)
+    rates["model"] = rates["model"].map(_model)
+    rates["percent"] = rates["share"] * 100
+    reasons = analytics_generation.failure_reasons(reader, scope)
     cols = st.columns(2)
-    cols[0].plotly_chart(_bars(per_day, "day", "takes", "Takes per day", by="backend"), key="days")
-    cost, costed = analytics.cost_per_project(jobs, projects, COSTLIEST)
-    shown = f"the {COSTLIEST} costliest of {costed:,}" if costed > COSTLIEST else "per project"
-    title = f"Estimated cost, {shown} (USD, Veo list prices)"
-    cols[1].plotly_chart(
-        _bars(_engines_named(cost), "project", "estimated_cost_usd", title, by="backend"),
-        key="cost",
-    )
-    st.caption(
-        "Animatic takes are draft previews: their cost is what Veo would charge; nothing was billed."
-    )
+    with cols[0]:
+        st.plotly_chart(stacked_by(
+            rates, "model", "outcome", "percent", "How jobs ended, per model", "Model",
+            "Share of the model's jobs (%)", OUTCOMES,
+        ), key="an-outcomes")  # fmt: skip
+        export_buttons(rates, "outcomes-per-model", "an-outcomes-export")
+    with cols[1]:
+        if reasons.empty:
+            st.markdown("**Top failure reasons**")
+            st.caption("No job failed or was blocked in these dates with these filters.")
+        else:
+            st.plotly_chart(bars(
+                reasons, "reason", {"jobs": "Jobs failed or blocked"}, "Top failure reasons",
+                "Reason", "Jobs",
+            ), key="an-reasons")  # fmt: skip
+            export_buttons(reasons, "failure-reasons", "an-reasons-export")
+    if not reasons.empty:
+        frame = reasons.assign(key=reasons["reason"], label=reasons["reason"])
+        _drill(scope, "reason", frame, None)
+    timings = analytics_generation.timings(reader, scope)
+    timings["model"] = timings["model"].map(_model)
+    cols = st.columns(2)
+    for col, phase in zip(cols, ("Queue wait", "Generation time"), strict=True):
+        with col:
+            rows = timings[timings["phase"] == phase]
+            st.plotly_chart(bars(
+                rows, "model", PERCENTILES, f"{phase} per model", "Model", "Seconds",
+            ), key=f"an-timing-{phase}")  # fmt: skip
+    export_buttons(timings, "timings-per-model", "an-timings-export")
+
+
+def _fleet(scope: Scope) -> None:
+    st.caption("The engines and their shared queue, whoever's jobs they run.")
+    fleet = analytics_fleet.fleet(services().metrics, scope)
+    if fleet.empty:
+        st.info("No engine has reported in these dates.")
+        return
+    fleet["utilisation_percent"] = fleet["utilisation"] * 100
+    fleet["quota_held_percent"] = fleet["quota_held"] * 100
+    step = analytics_fleet.bucket_minutes(scope.filters.start, scope.filters.end)
+    every = f"{step} minutes" if step < 60 else f"{step // 60} hour" + ("s" if step > 60 else "")
+    f = scope.filters
+    shown = (f.start, f.end + timedelta(days=1)) if f.start and f.end else None
+    cols = st.columns(2)
+    cols[0].plotly_chart(lines(
+        fleet, "time", {"queue_depth": "Jobs waiting (deepest)"},
+        f"Queue depth (every {every})", "Time (UTC)", "Jobs waiting",
+        x_range=shown,
+    ), key="an-queue")  # fmt: skip
+    cols[1].plotly_chart(lines(
+        fleet, "time", {"in_flight": "Jobs in flight", "slots": "Engine slots"},
+        "Jobs in flight and engine slots", "Time (UTC)", "Jobs",
+        x_range=shown,
+    ), key="an-in-flight")  # fmt: skip
+    cols = st.columns(2)
+    cols[0].plotly_chart(lines(
+        fleet, "time", {"utilisation_percent": "Slots in use"}, "Engine utilisation",
+        "Time (UTC)", "Slots in use (%)",
+        x_range=shown,
+    ), key="an-utilisation")  # fmt: skip
+    cols[1].plotly_chart(lines(
+        fleet, "time", {"quota_held_percent": "Time held for quota"},
+        "Quota holds (new Veo submissions waiting)", "Time (UTC)", "Share of the time held (%)",
+        x_range=shown,
+    ), key="an-quota")  # fmt: skip
+    export_buttons(fleet, "fleet", "an-fleet-export")
+
+
+def export_buttons(
+    frame: pd.DataFrame, name: str, key: str, columns: list[str] | None = None
+) -> None:
+    """A chart's rows to download, with its columns in words (ids and fractions left out)."""
+    shown = frame[columns or [c for c in frame.columns if c in WORDS]]
+    _export(shown.rename(columns=WORDS), name, key)
+
+
+def _model(name: str) -> str:
+    """A model by its name in words ("Veo 3.1 Fast"), without the pickers' prices."""
+    spec = services().catalog.models.get(name)
+    return spec.label if spec else name
+
+
+def _labels(by: str, keys: pd.Series, scope: Scope) -> list[str]:
+    """Each bar's words: a project's or person's name, a model's label, a date."""
+    if by == "project":
+        return [scope.projects.get(k, f"Project {k}") for k in keys]
+    if by == "user":
+        return [scope.people.get(k, "Someone no longer here") for k in keys]
+    if by == "model":
+        return [_model(k) for k in keys]
+    return [pd.Timestamp(k).strftime("%Y-%m-%d") for k in keys]
+
+
+def _days(scope: Scope) -> int:
+    f = scope.filters
+    return (f.end - f.start).days + 1 if f.start and f.end else 1
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.2f}"

@@ -1,21 +1,77 @@
-"""The analytics the studio charts, over the engines' metric events (DuckDB).
+"""What the analytics may chart, and the filters every chart shares.
 
-One pass over the events gives a row per job that ended (``finished_jobs``); each chart's
-figures are summed from those rows. A query opens its own DuckDB database, which costs more
-than the query itself, so the page asks once rather than once per chart.
+A ``Scope`` is made only by ``scope_for``: the projects the actor is a member of (narrowed
+by the filters), their budgets, and the people of those projects with their daily limits.
+Every query (``analytics_spend``, ``analytics_generation``, ``analytics_jobs``) runs over
+a scope's projects alone, with its filters as parameters: the SQL text never holds a value.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
 
+from sqlalchemy import select
+
+from storage.catalog import DRAFTS
 from storage.db import Database
-from storage.metrics_reader import MetricsReader
-from storage.models import User
+from storage.models import Membership, Project, User
 from storage.projects import project_names
 
-FINAL = ("succeeded", "failed", "blocked", "cancelled")
-PHASES = {"queue_wait_s": "Queue wait", "render_s": "Render time"}
+Billing = Literal["all", "draft", "billed"]
+ENDINGS = ("succeeded", "failed", "blocked", "cancelled")
+EARLIEST, LATEST = date(1970, 1, 1), date(9999, 12, 31)
+
+# The filters, as one condition over ``events`` (its parameters: ``Scope.params``).
+WHERE = """
+    project_id IN (SELECT unnest($projects::BIGINT[]))
+    AND day BETWEEN $start AND $end
+    AND (len($users::BIGINT[]) = 0 OR user_id IN (SELECT unnest($users::BIGINT[])))
+    AND (len($models::VARCHAR[]) = 0 OR model IN (SELECT unnest($models::VARCHAR[])))
+    AND (len($providers::VARCHAR[]) = 0 OR backend IN (SELECT unnest($providers::VARCHAR[])))
+    AND ($billing = 'all' OR coalesce(draft, backend = $drafts) = ($billing = 'draft'))
+"""
+# What an ending billed: events from before ``billed_usd`` was recorded billed their
+# estimate unless they were drafts.
+BILLED = (
+    "coalesce(billed_usd, "
+    "CASE WHEN coalesce(draft, backend = $drafts) THEN 0 ELSE estimated_cost_usd END)"
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    projects: tuple[int, ...] = ()  # none chosen: every project the actor may see
+    users: tuple[int, ...] = ()
+    models: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    billing: Billing = "all"
+
+
+@dataclass(frozen=True)
+class Scope:
+    projects: dict[int, str]  # charted: visible to the actor, and chosen
+    filters: Filters = field(default_factory=Filters)
+    budgets: dict[int, float] = field(default_factory=dict)  # USD, projects that have one
+    people: dict[int, str] = field(default_factory=dict)  # the members of those projects
+    limits: dict[int, float] = field(default_factory=dict)  # USD a day, people who have one
+
+    def params(self, **more: Any) -> dict[str, Any]:
+        f = self.filters
+        return {
+            "projects": list(self.projects),
+            "start": f.start or EARLIEST,
+            "end": f.end or LATEST,
+            "users": list(f.users),
+            "models": list(f.models),
+            "providers": list(f.providers),
+            "billing": f.billing,
+            "drafts": DRAFTS.name,
+            **more,
+        }
 
 
 def visible_projects(db: Database, actor: User) -> dict[int, str]:
@@ -23,67 +79,28 @@ def visible_projects(db: Database, actor: User) -> dict[int, str]:
     return project_names(db, actor)
 
 
-def finished_jobs(reader: MetricsReader, projects: dict[int, str]) -> pd.DataFrame:
-    """A row per job of ``projects`` that ended: its project and engine, each end it
-    reached (a job retried may have failed before it succeeded), and once it succeeded
-    its day, seconds waiting in the queue and rendering, takes and estimated cost."""
-    ids = ",".join(str(int(i)) for i in projects) or "-1"
-    ends = ", ".join(f"bool_or(event = '{end}') AS {end}" for end in FINAL)
-    return reader.query(
-        f"""
-        SELECT job_id, any_value(project_id) AS project_id, any_value(backend) AS backend,
-               {ends},
-               CAST(max(ts) FILTER (WHERE event = 'succeeded') AS DATE) AS day,
-               max(queue_wait_s) FILTER (WHERE event = 'started') AS queue_wait_s,
-               max(render_s) FILTER (WHERE event = 'succeeded') AS render_s,
-               sum(takes) FILTER (WHERE event = 'succeeded') AS takes,
-               sum(estimated_cost_usd) FILTER (WHERE event = 'succeeded') AS estimated_cost_usd
-        FROM events WHERE project_id IN ({ids})
-        GROUP BY job_id HAVING bool_or(event IN {FINAL}) ORDER BY job_id"""
+def scope_for(db: Database, actor: User, filters: Filters | None = None) -> Scope:
+    """The actor's projects as the filters narrow them, with their budgets and people; a
+    project chosen that the actor may not see is left out, as if it did not exist."""
+    filters = filters or Filters()
+    visible = visible_projects(db, actor)
+    chosen = {p: n for p, n in visible.items() if not filters.projects or p in filters.projects}
+    with db.session() as s:
+        budgets = s.execute(
+            select(Project.id, Project.budget_usd).where(
+                Project.id.in_(chosen), Project.budget_usd.is_not(None)
+            )
+        ).all()
+        people = s.execute(
+            select(User.id, User.name, User.spend_per_day_usd)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.project_id.in_(visible))
+            .distinct()
+        ).all()
+    return Scope(
+        chosen,
+        filters,
+        {p: float(b or 0) for p, b in budgets},
+        {u: name for u, name, _ in people},
+        {u: float(limit) for u, _, limit in people if limit is not None},
     )
-
-
-def jobs_by_status(jobs: pd.DataFrame) -> pd.DataFrame:
-    """How many jobs reached each end, most first."""
-    counts = pd.DataFrame({"status": list(FINAL), "jobs": [int(jobs[end].sum()) for end in FINAL]})
-    return counts[counts["jobs"] > 0].sort_values("jobs", ascending=False, ignore_index=True)
-
-
-def timings(jobs: pd.DataFrame) -> pd.DataFrame:
-    """Per phase of the jobs that succeeded, the fastest, quartiles and slowest seconds:
-    the box a chart draws, whatever the number of jobs."""
-    done = jobs[jobs["render_s"].notna()]
-    rows = []
-    for column, phase in PHASES.items():
-        seconds = done[column].dropna()
-        if seconds.empty:
-            continue
-        q1, median, q3 = seconds.quantile([0.25, 0.5, 0.75])
-        rows.append(
-            {"phase": phase, "fastest": seconds.min(), "q1": q1, "median": median, "q3": q3,
-             "slowest": seconds.max(), "jobs": len(seconds)}
-        )  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def takes_per_day(jobs: pd.DataFrame) -> pd.DataFrame:
-    done = jobs[jobs["succeeded"]]
-    return done.groupby(["day", "backend"], as_index=False).agg(takes=("takes", "sum"))
-
-
-def cost_per_project(
-    jobs: pd.DataFrame, projects: dict[int, str], most: int = 20
-) -> tuple[pd.DataFrame, int]:
-    """The estimated cost of the ``most`` costliest projects, by engine, and of how many
-    projects with takes they are the costliest: a chart of a thousand bars shows none."""
-    done = jobs[jobs["succeeded"]]
-    totals = done.groupby("project_id")["estimated_cost_usd"].sum()
-    costliest = totals.nlargest(most).index
-    shown = done[done["project_id"].isin(costliest)]
-    cost = shown.groupby(["project_id", "backend"], as_index=False).agg(
-        estimated_cost_usd=("estimated_cost_usd", "sum")
-    )
-    cost["project"] = cost["project_id"].map(projects)
-    cost["total"] = cost["project_id"].map(totals)
-    ordered = cost.sort_values(["total", "project_id"], ascending=[False, True], ignore_index=True)
-    return ordered.drop(columns="total"), len(totals)

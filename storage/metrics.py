@@ -2,14 +2,12 @@
 
 DuckDB lets one process write a database file and no one read it meanwhile, so engines
 never hold a DuckDB file. Each engine buffers events and writes them as a new segment
-(temp name, then rename, so a reader never sees half a file); the studio queries all
-segments at once. Compaction merges small segments; a reader may briefly see an event in
-both a segment and its merge, so the ``events`` view keeps one row per ``event_id``.
+(temp name, then rename, so a reader never sees half a file) at the top of the folder;
+``metrics_compaction`` merges them by day, and the reader reads both (``metrics_files``).
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import threading
 import time
@@ -41,9 +39,24 @@ SCHEMA = pa.schema(
         ("estimated_cost_usd", pa.float64()),
         ("bytes", pa.int64()),
         ("error", pa.string()),
+        # Added with the analytics' filters and fleet charts; older segments lack them (read
+        # as nulls): who queued the job, a draft billed nothing, what an ending billed.
+        ("user_id", pa.int64()),
+        ("draft", pa.bool_()),
+        ("billed_usd", pa.float64()),
+        # A "sample" of one engine's state (no job): its jobs in flight and slots, the
+        # stream's entries not yet delivered and delivered but not acknowledged, and the
+        # seconds left on a quota hold.
+        ("in_flight", pa.int32()),
+        ("slots", pa.int32()),
+        ("queue_depth", pa.int64()),
+        ("pending", pa.int64()),
+        ("quota_hold_s", pa.float64()),
     ]
 )
-EVENTS = ("queued", "started", "progress", "succeeded", "failed", "blocked", "cancelled")
+EVENTS = (
+    "queued", "started", "progress", "succeeded", "failed", "blocked", "cancelled", "sample"
+)  # fmt: skip
 FIELDS = set(SCHEMA.names)
 
 
@@ -90,36 +103,20 @@ class MetricsWriter:
             name = f"events-{int(time.time() * 1000)}-{self.writer}-{seq:06d}.parquet"
             try:
                 table = pa.Table.from_pylist(rows, schema=SCHEMA)
-                return _write_segment(self.directory, name, table)
+                return write_segment(self.directory, name, table)
             except Exception:
                 with self._lock:
                     self._rows[:0] = rows
                 raise
 
 
-def _write_segment(directory: Path, name: str, table: pa.Table) -> Path:
+def write_segment(
+    directory: Path, name: str, table: pa.Table, row_group: int | None = None
+) -> Path:
+    """Write ``table`` under ``name`` all at once: readers see the whole file or none."""
+    directory.mkdir(parents=True, exist_ok=True)
     final = directory / name
     temp = directory / f"{name}.tmp"
-    pq.write_table(table, temp, compression="zstd")
+    pq.write_table(table, temp, compression="zstd", row_group_size=row_group)
     os.replace(temp, final)
     return final
-
-
-def segments(directory: Path) -> list[Path]:
-    return sorted(Path(p) for p in glob.glob(str(directory / "*.parquet")))
-
-
-def compact(directory: Path, writer: str, min_segments: int = 16, min_age_s: float = 30.0) -> int:
-    """Merge the segments older than ``min_age_s`` into one; returns how many were merged.
-
-    Call it from one process at a time (the engine takes a Redis lock first).
-    """
-    cutoff = time.time() - min_age_s
-    old = [p for p in segments(directory) if p.stat().st_mtime < cutoff]
-    if len(old) < min_segments:
-        return 0
-    table = pa.concat_tables([pq.read_table(p, schema=SCHEMA) for p in old])
-    _write_segment(directory, f"compacted-{int(time.time() * 1000)}-{writer}.parquet", table)
-    for path in old:
-        path.unlink(missing_ok=True)
-    return len(old)

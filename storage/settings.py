@@ -52,6 +52,9 @@ class Settings:
     # How often one engine compares SQL's queued jobs with the stream (a Redis that lost its
     # data loses queued ids: they are delivered again).
     reconcile_seconds: float = 30.0
+    # Days of metric events the analytics keep: compaction removes older days (whole days,
+    # UTC) from the metrics folder.
+    metrics_retention_days: int = 400
     # Price overrides, USD per second, per model and optionally per resolution:
     # {"veo-3.1-generate-001": {"video": 0.2, "audio": 0.4, "4k": {"audio": 0.6}}}
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -166,6 +169,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "claim_idle_seconds": (2, 3_600),
     "max_attempts": (1, 100),
     "reconcile_seconds": (1, 3_600),
+    "metrics_retention_days": (1, 36_500),
     "veo_poll_seconds": (0.01, 600),
     "veo_poll_max_seconds": (0.01, 3_600),
     "veo_timeout_seconds": (1, 7 * 86_400),

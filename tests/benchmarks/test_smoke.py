@@ -148,3 +148,19 @@ def test_live_benchmark_times_the_follow_lag_against_redis_alone() -> None:
         assert (lag["followers"], lag["actions"]) == (2, 5)
         assert 0 < lag["all"]["p50"] <= lag["all"]["p95"] <= lag["all"]["max"]
         assert "follow lag / Redis alone (p50 / p95):" in done.stdout
+
+
+def test_analytics_benchmark_times_every_query_before_and_after_compaction() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "analytics.py"), "--events", "60000",
+         "--segments", "20", "--days", "5", "--rounds", "1", "--json"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["events"] > 50_000 and summary["compaction"]["runs"] >= 1
+    queries = {"spend by day", "spend by model", "spend by project", "jobs per hour",
+               "outcomes per model", "failure reasons", "timing percentiles", "fleet"}  # fmt: skip
+    for side in ("before", "after", "pandas_reading", "pandas_in_memory"):
+        assert set(summary[side]) == queries and all(t > 0 for t in summary[side].values())
+    assert summary["page"]["seconds"] > 0 and summary["page"]["peak_mb"] > 0
+    assert "slowest query after compaction:" in done.stdout

@@ -109,7 +109,9 @@ def test_takes_page_plays_rendered_takes(studio: Services, settings: Settings) -
     assert any("Draft preview" in c.value for c in app.caption)
     analytics = page("analytics")
     assert not analytics.exception
-    assert len(analytics.get("plotly_chart")) == 4
+    assert analytics.metric[0].label == "Billed in these dates"
+    assert len(analytics.get("plotly_chart")) == 1  # spend by day; the first is a draft's
+    assert "Drafts or billed" in [s.label for s in analytics.selectbox]
 
 
 def test_pages_without_a_project_say_what_to_do(studio: Services) -> None:

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from storage.metrics import MetricsWriter, compact, segments
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from storage.metrics import SCHEMA, MetricsWriter
+from storage.metrics_compaction import MAX_PARTS, compact
+from storage.metrics_files import compacted, current_files, day_folder, segments
 from storage.metrics_reader import MetricsReader
 
 
@@ -40,18 +46,97 @@ def test_reader_sees_all_events_while_writers_write(tmp_path: Path) -> None:
     assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 120
 
 
-def test_compaction_merges_segments_without_losing_or_doubling(tmp_path: Path) -> None:
+def test_compaction_merges_segments_by_day_without_losing_or_doubling(tmp_path: Path) -> None:
     writer = MetricsWriter(tmp_path, "e")
+    now = datetime.now(UTC)
     for n in range(20):
-        writer.record("started", job_id=n)
+        writer.record("started", job_id=n, ts=now - timedelta(days=n % 3))
+        writer.record("succeeded", event_id=f"job-{n}-succeeded-1", job_id=n, ts=now)
+        writer.record("succeeded", event_id=f"job-{n}-succeeded-1", job_id=n, ts=now)  # again
         writer.flush()
     assert len(segments(tmp_path)) == 20
-    assert compact(tmp_path, "e", min_segments=5, min_age_s=0) == 20
-    assert len(segments(tmp_path)) == 1
+    done = compact(tmp_path, retention_days=30, min_segments=5, min_age_s=0)
+    assert (done.segments, done.events, done.duplicates) == (20, 40, 20)
+    assert segments(tmp_path) == []
+    days = sorted({p.parent.name for p in compacted(tmp_path)})
+    assert days == [f"day={(now - timedelta(days=d)).date()}" for d in (2, 1, 0)]
     reader = MetricsReader(tmp_path)
-    assert reader.query("SELECT count(DISTINCT job_id) AS n, count(*) AS m FROM events").iloc[
+    counted = reader.query("SELECT count(DISTINCT job_id) AS n, count(*) AS m FROM events")
+    assert counted.iloc[0].tolist() == [20, 40]
+
+
+def test_an_event_recorded_again_after_compaction_is_counted_once(tmp_path: Path) -> None:
+    writer = MetricsWriter(tmp_path, "e")
+    writer.record("succeeded", event_id="job-1-succeeded-1", job_id=1)
+    writer.flush()
+    compact(tmp_path, retention_days=30, min_segments=1, min_age_s=0)
+    writer.record("succeeded", event_id="job-1-succeeded-1", job_id=1)  # an engine's restart
+    writer.flush()
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 1  # the tail knows
+    assert compact(tmp_path, 30, min_segments=1, min_age_s=0).duplicates == 1
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 1
+
+
+def test_a_reader_counts_a_segment_once_while_its_compaction_is_half_done(tmp_path: Path) -> None:
+    """Compaction publishes the day's part before it removes the segments: a reader
+    between the two sees both, and counts each event once."""
+    writer = MetricsWriter(tmp_path, "e")
+    for n in range(3):
+        writer.record("started", job_id=n)
+    segment = writer.flush()
+    assert segment is not None
+    kept = segment.read_bytes()
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    segment.write_bytes(kept)  # as if the reader listed it just before it was removed
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3
+
+
+def test_compaction_drops_the_days_past_the_retention(tmp_path: Path) -> None:
+    writer = MetricsWriter(tmp_path, "e")
+    today = datetime.now(UTC)
+    for days_ago in (0, 1, 5, 9):
+        writer.record("started", job_id=days_ago, ts=today - timedelta(days=days_ago))
+    writer.flush()
+    compact(tmp_path, retention_days=6, min_segments=1, min_age_s=0)
+    reader = MetricsReader(tmp_path)
+    assert sorted(reader.query("SELECT job_id FROM events")["job_id"]) == [0, 1, 5]
+    later = today.date() + timedelta(days=3)
+    assert (
+        compact(tmp_path, retention_days=6, min_segments=1, min_age_s=0, today=later).expired_days
+        == 1
+    )
+    assert sorted(reader.query("SELECT job_id FROM events")["job_id"]) == [0, 1]
+
+
+def test_a_day_of_many_parts_is_merged_into_one_file(tmp_path: Path) -> None:
+    writer = MetricsWriter(tmp_path, "e")
+    for n in range(MAX_PARTS + 1):
+        writer.record("started", job_id=n)
+        writer.flush()
+        compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    files = current_files(day_folder(tmp_path, datetime.now(UTC).date()))
+    assert [f.name.split("-")[0] for f in files] == ["merged"]
+    assert (
+        MetricsReader(tmp_path).query("SELECT count(*) AS n FROM events")["n"][0] == MAX_PARTS + 1
+    )
+
+
+def test_segments_of_the_older_schema_are_read_and_compacted(tmp_path: Path) -> None:
+    """Segments written before the analytics' columns existed: read as nulls."""
+    old = pa.schema([f for f in SCHEMA if f.name not in ("user_id", "draft", "billed_usd")])
+    row = {"event_id": "a", "ts": datetime.now(UTC), "event": "started", "job_id": 7}
+    pq.write_table(
+        pa.Table.from_pylist([row], schema=old), tmp_path / "events-1-old-000001.parquet"
+    )
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT job_id, user_id FROM events").iloc[0].tolist()[0] == 7
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    assert reader.query("SELECT count(user_id) AS n, count(*) AS m FROM events").iloc[
         0
-    ].tolist() == [20, 20]
+    ].tolist() == [0, 1]
+    assert date.fromisoformat(compacted(tmp_path)[0].parent.name[4:]) == datetime.now(UTC).date()
 
 
 def test_empty_store_answers_with_no_rows(tmp_path: Path) -> None:

@@ -29,6 +29,10 @@ from storage.settings import Settings
 log = logging.getLogger(__name__)
 COMPACT_INTERVAL_S = 60.0
 SAMPLE_INTERVAL_S = 15.0
+LOCK_S = 120  # one engine compacts at a time; its child is stopped well before this
+COMPACT_MOST_S = 90.0
+# The lock is let go only by the engine holding it: one that outlived it may not free another's.
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end"
 
 
 def _ending(job: Job, event: str) -> str:
@@ -103,6 +107,9 @@ class MetricsListener(JobListener):
         self._running.discard(job.id)
         self._record("cancelled", job, event_id=_ending(job, "cancelled"), render_s=run_s)
 
+    def job_left(self, job: Job) -> None:
+        self._running.discard(job.id)  # another engine runs it now, and records its end
+
     def job_seen_ended(self, job: Job) -> None:
         event = str(job.status)
         error = f"{job.error_stage}: {job.error}" if job.error else None
@@ -119,11 +126,12 @@ class MetricsListener(JobListener):
         if time.monotonic() - self._last_compact < COMPACT_INTERVAL_S:
             return
         self._last_compact = time.monotonic()
-        if await self.queue.set(self.keys.compaction_lock, self.writer.writer, nx=True, ex=120):
+        lock = self.keys.compaction_lock
+        if await self.queue.set(lock, self.writer.writer, nx=True, ex=LOCK_S):
             try:
                 await self._compact()
             finally:
-                await self.queue.delete(self.keys.compaction_lock)
+                await self.queue.eval(_RELEASE, 1, lock, self.writer.writer)
 
     async def _compact(self) -> None:
         """Compaction in a child process (``storage.metrics_compaction`` says why)."""
@@ -132,7 +140,13 @@ class MetricsListener(JobListener):
             "--retention-days", str(self.retention_days),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, err = await child.communicate()
+        try:
+            out, err = await asyncio.wait_for(child.communicate(), COMPACT_MOST_S)
+        except TimeoutError:
+            child.kill()  # the next run starts again from what is on disk
+            await child.wait()
+            log.error("metrics compaction stopped after %.0f s", COMPACT_MOST_S)
+            return
         if child.returncode:
             log.error("metrics compaction failed: %s", err.decode(errors="replace")[-2000:])
         else:

@@ -23,9 +23,13 @@ def bars(
     figure = go.Figure(
         [go.Bar(x=frame[x], y=frame[column], name=words) for column, words in series.items()]
     )
+    axis: dict[str, str] = {}
+    if frame[x].dtype == object:
+        axis = {"type": "category"}
+    elif pd.api.types.is_datetime64_any_dtype(frame[x]):
+        axis = {"tickformat": "%b %d, %Y"}  # bars by day: no time of day under them
     return _laid_out(figure, title, x_title, y_title).update_layout(
-        barmode="stack" if stacked else "group",
-        xaxis={"type": "category"} if frame[x].dtype == object else {},
+        barmode="stack" if stacked else "group", xaxis=axis
     )
 
 

@@ -6,6 +6,7 @@ import calendar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from storage import (
@@ -160,3 +161,19 @@ def test_cost_per_approved_second_and_takes_per_approved_scene(world: World) -> 
     ]
     assert film.loc["Harbour", "usd_per_approved_second"] == pytest.approx(6.0 / 8)
     assert film.loc["Harbour", "takes_per_approved_scene"] == 3
+
+
+def test_a_bar_of_no_one_and_a_failure_reasons_bar_list_their_own_jobs(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    owner = get_or_create_user(sqlite_db, "owner@example.com", "Ana")
+    pid = projects.create_project(sqlite_db, owner, {"name": "Harbour"}, MODEL).id
+    writer = MetricsWriter(tmp_path / "metrics", "t")
+    ended(writer, 1, pid, owner.id)
+    ended(writer, 2, pid, None)  # type: ignore[arg-type]  # queued before users were recorded
+    ended(writer, 3, pid, owner.id, "failed", error="stitch: the disk is full")
+    writer.flush()
+    reader, scope = MetricsReader(tmp_path / "metrics"), scope_for(sqlite_db, owner)
+    assert analytics_jobs.jobs_behind(reader, scope, "user", pd.NA)["job_id"].tolist() == [2]
+    assert analytics_jobs.jobs_behind(reader, scope, "user", owner.id)["job_id"].tolist() == [1]
+    assert analytics_jobs.jobs_behind(reader, scope, "reason", "Other")["job_id"].tolist() == [3]

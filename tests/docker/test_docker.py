@@ -106,7 +106,7 @@ def test_every_alert_rule_has_unit_tests_that_fire_it_and_that_do_not() -> None:
     rules = yaml.safe_load((DOCKER / "prometheus" / "alerts.yml").read_text())
     names = {r["alert"] for group in rules["groups"] for r in group["rules"]}
     assert names == {
-        "VeogenEngineDown", "VeogenQueueBacklog", "VeogenJobFailureRate",
+        "VeogenEngineDown", "VeogenNoEngine", "VeogenQueueBacklog", "VeogenJobFailureRate",
         "VeogenQuotaHeld", "VeogenBudgetPassed",
     }  # fmt: skip
     tests = yaml.safe_load((DOCKER / "prometheus" / "alerts_test.yml").read_text())["tests"]

@@ -90,7 +90,7 @@ def test_promtool_accepts_the_prometheus_configuration_and_its_rules() -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 5 rules found" in done.stdout + done.stderr
+    assert "SUCCESS: 6 rules found" in done.stdout + done.stderr
 
 
 @needs_promtool
@@ -152,7 +152,7 @@ def dashboard_queries() -> list[tuple[str, str]]:
 
 
 PROMQL_WORDS = {
-    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile",
+    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile", "absent",
     "by", "without", "on", "ignoring", "and", "or", "unless", "bool", "offset",
 }  # fmt: skip
 

@@ -74,7 +74,11 @@ class MetricsListener(JobListener):
         if job.attempts == 1:  # also true on each resume: one id keeps it counted once
             queued_at = job.created_at.replace(tzinfo=UTC)
             self._record("queued", job, event_id=f"job-{job.id}-queued", ts=queued_at)
-        self._record("started", job, queue_wait_s=queue_wait_s)
+            # the wait is the first start's: a later start's "wait" holds the runs before it
+            self._record("started", job, event_id=f"job-{job.id}-started",
+                         queue_wait_s=queue_wait_s)  # fmt: skip
+        else:
+            self._record("started", job)
         self._running.add(job.id)
 
     def job_progress(self, job: Job, fraction: float) -> None:

@@ -18,6 +18,7 @@ from storage import (
     analytics_spend,
 )
 from storage.analytics import Scope
+from storage.cut import ASSEMBLER
 from studio.analytics_charts import bars, lines, stacked_by, with_marks
 from studio.analytics_filters import filter_bar
 from studio.chart_export import export_buttons as _export
@@ -300,7 +301,10 @@ def export_buttons(
 
 
 def _model(name: str) -> str:
-    """A model by its name in words ("Veo 3.1 Fast"), without the pickers' prices."""
+    """A model by its name in words ("Veo 3.1 Fast"), without the pickers' prices; the
+    movie's renders (their jobs' model is the assembler) as such."""
+    if name == ASSEMBLER:
+        return "Movie renders"
     spec = services().catalog.models.get(name)
     return spec.label if spec else name
 

@@ -154,6 +154,8 @@ def _film(scope: Scope) -> None:
     if film.empty:
         st.caption("No take is approved yet: approve takes on the Review page to see these.")
         return
+    st.caption("Each chosen project over its whole life, whatever the dates and other filters "
+               "above: all it spent, over the seconds of film approved so far.")  # fmt: skip
     cols = st.columns(2)
     with cols[0]:
         st.plotly_chart(bars(

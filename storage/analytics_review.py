@@ -14,8 +14,9 @@ from storage.models import Decision, Scene, Take, Verdict
 
 
 def film_costs(db: Database, reader: MetricsReader, scope: Scope) -> pd.DataFrame:
-    """Per project of the scope with approved scenes: billed and estimated USD (filtered as
-    the scope says), approved scenes and seconds, takes made for those scenes, USD per
+    """Per project of the scope with approved scenes, over its whole life (approved film is
+    what all its spending bought, whenever it was spent, by whomever, on any model): billed
+    and estimated USD, approved scenes and seconds, takes made for those scenes, USD per
     approved second and takes per approved scene."""
     latest = (
         select(func.max(Decision.id).label("id"))
@@ -47,7 +48,7 @@ def film_costs(db: Database, reader: MetricsReader, scope: Scope) -> pd.DataFram
     film = pd.DataFrame(
         rows, columns=["project_id", "approved_scenes", "approved_seconds", "takes"]
     )
-    costs = spend(reader, scope, "project").rename(columns={"key": "project_id"})
+    costs = spend(reader, Scope(scope.projects), "project").rename(columns={"key": "project_id"})
     film = film.merge(costs[["project_id", "billed_usd", "estimated_usd"]], "left").fillna(0.0)
     film["usd_per_approved_second"] = film["billed_usd"] / film["approved_seconds"]
     film["estimated_usd_per_approved_second"] = film["estimated_usd"] / film["approved_seconds"]

@@ -161,6 +161,9 @@ def test_cost_per_approved_second_and_takes_per_approved_scene(world: World) -> 
     ]
     assert film.loc["Harbour", "usd_per_approved_second"] == pytest.approx(6.0 / 8)
     assert film.loc["Harbour", "takes_per_approved_scene"] == 3
+    today = scope_for(db, owner, Filters(start=NOW.date(), end=NOW.date(), models=(LITE,)))
+    lifelong = film_costs(db, reader, today).set_index("project")  # the filters leave it be
+    assert lifelong.loc["Harbour", "usd_per_approved_second"] == pytest.approx(6.0 / 8)
 
 
 def test_a_bar_of_no_one_and_a_failure_reasons_bar_list_their_own_jobs(

@@ -126,10 +126,14 @@ def _spend(scope: Scope) -> None:
         {"billed_usd": "Billed (USD)", "estimated_usd": "Estimated at list prices (USD)"},
         f"Spend by {SPEND_BY[by].lower()}", SPEND_BY[by], "US dollars",
     )  # fmt: skip
-    if by == "project":
+    if by == "project":  # a budget is for a project's whole life: its spend is marked too
         marked = frame[frame["key"].isin(scope.budgets)]
+        whole = analytics_spend.spend(reader, scope.lifelong(), "project")
+        spent = dict(zip(whole["key"], whole["billed_usd"], strict=True))
         with_marks(figure, list(marked["label"]), [scope.budgets[k] for k in marked["key"]],
                    "Project budget (USD)")  # fmt: skip
+        with_marks(figure, list(marked["label"]), [spent.get(k, 0.0) for k in marked["key"]],
+                   "Billed in the project's whole life (USD)", symbol="diamond-open")  # fmt: skip
     if by == "user":
         days = _days(scope)
         marked = frame[frame["key"].isin(scope.limits)]

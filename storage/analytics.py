@@ -59,6 +59,10 @@ class Scope:
     people: dict[int, str] = field(default_factory=dict)  # the members of those projects
     limits: dict[int, float] = field(default_factory=dict)  # USD a day, people who have one
 
+    def lifelong(self) -> Scope:
+        """The same projects over their whole lives, with no other filter."""
+        return Scope(self.projects, budgets=self.budgets)
+
     def params(self, **more: Any) -> dict[str, Any]:
         f = self.filters
         return {

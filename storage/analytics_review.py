@@ -48,7 +48,7 @@ def film_costs(db: Database, reader: MetricsReader, scope: Scope) -> pd.DataFram
     film = pd.DataFrame(
         rows, columns=["project_id", "approved_scenes", "approved_seconds", "takes"]
     )
-    costs = spend(reader, Scope(scope.projects), "project").rename(columns={"key": "project_id"})
+    costs = spend(reader, scope.lifelong(), "project").rename(columns={"key": "project_id"})
     film = film.merge(costs[["project_id", "billed_usd", "estimated_usd"]], "left").fillna(0.0)
     film["usd_per_approved_second"] = film["billed_usd"] / film["approved_seconds"]
     film["estimated_usd_per_approved_second"] = film["estimated_usd"] / film["approved_seconds"]

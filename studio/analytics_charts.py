@@ -65,7 +65,9 @@ def lines(
     return _laid_out(figure, title, x_title, y_title).update_xaxes(range=x_range)
 
 
-def with_marks(figure: go.Figure, x: list[object], y: list[float], words: str) -> go.Figure:
+def with_marks(
+    figure: go.Figure, x: list[object], y: list[float], words: str, symbol: str = "line-ew-open"
+) -> go.Figure:
     """Marks over the bars (a budget, a limit) with their own legend entry."""
     figure.add_trace(
         go.Scatter(
@@ -73,7 +75,11 @@ def with_marks(figure: go.Figure, x: list[object], y: list[float], words: str) -
             y=y,
             name=words,
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}},
+            marker={
+                "symbol": symbol,
+                "size": 28 if symbol == "line-ew-open" else 12,
+                "line": {"width": 3},
+            },
         )
     )
     return figure

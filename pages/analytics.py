@@ -126,9 +126,9 @@ def _spend(scope: Scope) -> None:
         {"billed_usd": "Billed (USD)", "estimated_usd": "Estimated at list prices (USD)"},
         f"Spend by {SPEND_BY[by].lower()}", SPEND_BY[by], "US dollars",
     )  # fmt: skip
+    whole = analytics_spend.spend(reader, scope.lifelong(), "project")  # here and for _film
     if by == "project":  # a budget is for a project's whole life: its spend is marked too
         marked = frame[frame["key"].isin(scope.budgets)]
-        whole = analytics_spend.spend(reader, scope.lifelong(), "project")
         spent = dict(zip(whole["key"], whole["billed_usd"], strict=True))
         with_marks(figure, list(marked["label"]), [scope.budgets[k] for k in marked["key"]],
                    "Project budget (USD)")  # fmt: skip
@@ -149,12 +149,12 @@ def _spend(scope: Scope) -> None:
         f"an-spend-{by}-export",
     )
     _drill(scope, by, frame, chosen)
-    _film(scope)
+    _film(scope, whole)
 
 
-def _film(scope: Scope) -> None:
+def _film(scope: Scope, lifelong: pd.DataFrame) -> None:
     st.subheader("What approved film costs")
-    film = analytics_review.film_costs(services().db, services().metrics, scope)
+    film = analytics_review.film_costs(services().db, services().metrics, scope, lifelong)
     if film.empty:
         st.caption("No take is approved yet: approve takes on the Review page to see these.")
         return
@@ -172,7 +172,7 @@ def _film(scope: Scope) -> None:
             film, "project", {"takes_per_approved_scene": "Takes made"},
             "Takes per approved scene", "Project", "Takes per scene",
         ), key="an-film-takes")  # fmt: skip
-    export_buttons(film, "approved-film", "an-film-export")
+    _export_in_words(film, "approved-film", "an-film-export")
 
 
 def _drill(scope: Scope, by: str, frame: pd.DataFrame, chosen: Any) -> None:
@@ -211,7 +211,7 @@ def _jobs(scope: Scope, by: analytics_jobs.Behind | str, key: Any, label: str) -
         events = analytics_jobs.timeline(reader, scope, int(job))
         events["time"] = events["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
         st.dataframe(events.rename(columns=WORDS), hide_index=True)
-        export_buttons(events, f"job-{job}-timeline", "an-timeline")
+        _export_in_words(events, f"job-{job}-timeline", "an-timeline")
 
 
 def _generation(scope: Scope) -> None:
@@ -224,7 +224,7 @@ def _generation(scope: Scope) -> None:
         hourly, "hour", "outcome", "jobs", "Jobs ended per hour", "Hour (UTC)", "Jobs per hour",
         OUTCOMES, width=3_600_000 * 0.9,
     ), key="an-throughput")  # fmt: skip
-    export_buttons(hourly, "jobs-per-hour", "an-throughput-export")
+    _export_in_words(hourly, "jobs-per-hour", "an-throughput-export")
     rates = analytics_generation.outcomes(reader, scope)
     rates["model"] = rates["model"].map(_model)
     rates["percent"] = rates["share"] * 100
@@ -235,7 +235,7 @@ def _generation(scope: Scope) -> None:
             rates, "model", "outcome", "percent", "How jobs ended, per model", "Model",
             "Share of the model's jobs (%)", OUTCOMES,
         ), key="an-outcomes")  # fmt: skip
-        export_buttons(rates, "outcomes-per-model", "an-outcomes-export")
+        _export_in_words(rates, "outcomes-per-model", "an-outcomes-export")
     with cols[1]:
         if reasons.empty:
             st.markdown("**Top failure reasons**")
@@ -245,7 +245,7 @@ def _generation(scope: Scope) -> None:
                 reasons, "reason", {"jobs": "Jobs failed or blocked"}, "Top failure reasons",
                 "Reason", "Jobs",
             ), key="an-reasons")  # fmt: skip
-            export_buttons(reasons, "failure-reasons", "an-reasons-export")
+            _export_in_words(reasons, "failure-reasons", "an-reasons-export")
     if not reasons.empty:
         frame = reasons.assign(key=reasons["reason"], label=reasons["reason"])
         _drill(scope, "reason", frame, None)
@@ -258,7 +258,7 @@ def _generation(scope: Scope) -> None:
             st.plotly_chart(bars(
                 rows, "model", PERCENTILES, f"{phase} per model", "Model", "Seconds",
             ), key=f"an-timing-{phase}")  # fmt: skip
-    export_buttons(timings, "timings-per-model", "an-timings-export")
+    _export_in_words(timings, "timings-per-model", "an-timings-export")
 
 
 def _fleet(scope: Scope) -> None:
@@ -295,14 +295,12 @@ def _fleet(scope: Scope) -> None:
         "Quota holds (new Veo submissions waiting)", "Time (UTC)", "Share of the time held (%)",
         x_range=shown,
     ), key="an-quota")  # fmt: skip
-    export_buttons(fleet, "fleet", "an-fleet-export")
+    _export_in_words(fleet, "fleet", "an-fleet-export")
 
 
-def export_buttons(
-    frame: pd.DataFrame, name: str, key: str, columns: list[str] | None = None
-) -> None:
+def _export_in_words(frame: pd.DataFrame, name: str, key: str) -> None:
     """A chart's rows to download, with its columns in words (ids and fractions left out)."""
-    shown = frame[columns or [c for c in frame.columns if c in WORDS]]
+    shown = frame[[c for c in frame.columns if c in WORDS]]
     _export(shown.rename(columns=WORDS), name, key)
 
 

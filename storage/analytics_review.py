@@ -13,11 +13,14 @@ from storage.metrics_reader import MetricsReader
 from storage.models import Decision, Scene, Take, Verdict
 
 
-def film_costs(db: Database, reader: MetricsReader, scope: Scope) -> pd.DataFrame:
+def film_costs(
+    db: Database, reader: MetricsReader, scope: Scope, lifelong: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per project of the scope with approved scenes, over its whole life (approved film is
     what all its spending bought, whenever it was spent, by whomever, on any model): billed
     and estimated USD, approved scenes and seconds, takes made for those scenes, USD per
-    approved second and takes per approved scene."""
+    approved second and takes per approved scene. ``lifelong``: the scope's whole-life
+    spend by project, if the caller has it already."""
     latest = (
         select(func.max(Decision.id).label("id"))
         .where(Decision.take_id.is_not(None), Decision.project_id.in_(scope.projects))
@@ -48,7 +51,9 @@ def film_costs(db: Database, reader: MetricsReader, scope: Scope) -> pd.DataFram
     film = pd.DataFrame(
         rows, columns=["project_id", "approved_scenes", "approved_seconds", "takes"]
     )
-    costs = spend(reader, scope.lifelong(), "project").rename(columns={"key": "project_id"})
+    if lifelong is None:
+        lifelong = spend(reader, scope.lifelong(), "project")
+    costs = lifelong.rename(columns={"key": "project_id"})
     film = film.merge(costs[["project_id", "billed_usd", "estimated_usd"]], "left").fillna(0.0)
     film["usd_per_approved_second"] = film["billed_usd"] / film["approved_seconds"]
     film["estimated_usd_per_approved_second"] = film["estimated_usd"] / film["approved_seconds"]

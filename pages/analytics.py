@@ -93,7 +93,7 @@ def render() -> None:
         "What your projects cost, how generation goes and how the engines keep up. "
         "The filters apply to every chart; click a bar to see the jobs behind it."
     )
-    scope = analytics.scope_for(db, actor, filter_bar(options, services().catalog))
+    scope = options.narrowed(filter_bar(options, services().catalog))
     tabs = st.tabs(["Spend", "Generation", "Fleet"], key="an-section", on_change="rerun")
     for tab, section in zip(tabs, (_spend, _generation, _fleet), strict=True):
         if tab.open:  # only the section on screen is queried

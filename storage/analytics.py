@@ -59,6 +59,14 @@ class Scope:
     people: dict[int, str] = field(default_factory=dict)  # the members of those projects
     limits: dict[int, float] = field(default_factory=dict)  # USD a day, people who have one
 
+    def narrowed(self, filters: Filters) -> Scope:
+        """This scope's projects as ``filters`` choose among them (no query: a scope made
+        by ``scope_for`` without filters holds every project the actor may see)."""
+        chosen = {p: n for p, n in self.projects.items()
+                  if not filters.projects or p in filters.projects}  # fmt: skip
+        budgets = {p: b for p, b in self.budgets.items() if p in chosen}
+        return Scope(chosen, filters, budgets, self.people, self.limits)
+
     def lifelong(self) -> Scope:
         """The same projects over their whole lives, with no other filter."""
         return Scope(self.projects, budgets=self.budgets)
@@ -86,13 +94,11 @@ def visible_projects(db: Database, actor: User) -> dict[int, str]:
 def scope_for(db: Database, actor: User, filters: Filters | None = None) -> Scope:
     """The actor's projects as the filters narrow them, with their budgets and people; a
     project chosen that the actor may not see is left out, as if it did not exist."""
-    filters = filters or Filters()
     visible = visible_projects(db, actor)
-    chosen = {p: n for p, n in visible.items() if not filters.projects or p in filters.projects}
     with db.session() as s:
         budgets = s.execute(
             select(Project.id, Project.budget_usd).where(
-                Project.id.in_(chosen), Project.budget_usd.is_not(None)
+                Project.id.in_(visible), Project.budget_usd.is_not(None)
             )
         ).all()
         people = s.execute(
@@ -101,10 +107,11 @@ def scope_for(db: Database, actor: User, filters: Filters | None = None) -> Scop
             .where(Membership.project_id.in_(visible))
             .distinct()
         ).all()
-    return Scope(
-        chosen,
-        filters,
+    every = Scope(
+        visible,
+        Filters(),
         {p: float(b or 0) for p, b in budgets},
         {u: name for u, name, _ in people},
         {u: float(limit) for u, _, limit in people if limit is not None},
     )
+    return every.narrowed(filters or Filters())

@@ -3,10 +3,13 @@ any bar, one job's timeline, and every chart's figures to download."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import cast
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from storage import (
@@ -18,6 +21,8 @@ from storage import (
     analytics_spend,
 )
 from storage.analytics import Scope
+from storage.analytics_jobs import Bar
+from storage.analytics_spend import SpendBy
 from storage.cut import ASSEMBLER
 from studio.analytics_charts import bars, lines, stacked_by, with_marks
 from studio.analytics_filters import filter_bar
@@ -67,19 +72,24 @@ WORDS = {
     "error": "Why it failed",
     **{p: f"{words} (s)" for p, words in PERCENTILES.items()},
 }
-# The drill-down's table, in words.
+# The drill-down's table, in words (a column no job of the bar has is left out).
 JOB_COLUMNS = {
     "job_id": "Job",
     "project": "Project",
     "person": "Queued by",
     "model": "Model",
-    "outcome": "Outcome",
-    "ended_at": "Ended (UTC)",
+    "event": "Event",
+    "time": "When (UTC)",
+    "queue_wait_s": "Queue wait (s)",
     "render_s": "Generation time (s)",
     "billed_usd": "Billed (USD)",
     "estimated_usd": "Estimated (USD)",
     "error": "Why it failed",
 }
+EVENTS = {**OUTCOMES, "started": "Started"}
+SUCCEEDED, FAILED = ("succeeded",), ("failed", "blocked")
+# The measure behind each timing chart, and the event it is recorded on.
+PHASES = {"Queue wait": ("queue_wait_s", "started"), "Generation time": ("render_s", "succeeded")}
 
 
 def render() -> None:
@@ -104,11 +114,11 @@ def render() -> None:
 def _spend(scope: Scope) -> None:
     reader = services().metrics
     forecast = analytics_spend.month_forecast(reader, scope, datetime.now(UTC).date())
-    by = st.segmented_control(
+    by = cast(SpendBy, st.segmented_control(
         "Spend by", list(SPEND_BY), format_func=SPEND_BY.__getitem__, default="day",
         key="an-spend-by",
-    ) or "day"  # fmt: skip
-    frame = analytics_spend.spend(reader, scope, by)  # type: ignore[arg-type]  # one of SPEND_BY
+    ) or "day")  # fmt: skip
+    frame = analytics_spend.spend(reader, scope, by)
     cols = st.columns(4)
     cols[0].metric("Billed in these dates", _usd(frame["billed_usd"].sum()))
     cols[1].metric("Estimated at list prices", _usd(frame["estimated_usd"].sum()))
@@ -120,11 +130,11 @@ def _spend(scope: Scope) -> None:
     if frame.empty:
         st.info("Nothing succeeded in these dates with these filters.")
         return
-    frame.insert(1, "label", _labels(by, frame["key"], scope))
+    frame.insert(1, "label", _unique(_labels(by, frame["key"], scope)))
     figure = bars(
         frame, "label",
         {"billed_usd": "Billed (USD)", "estimated_usd": "Estimated at list prices (USD)"},
-        f"Spend by {SPEND_BY[by].lower()}", SPEND_BY[by], "US dollars",
+        f"Spend by {SPEND_BY[by].lower()}", SPEND_BY[by], "US dollars", picks="label",
     )  # fmt: skip
     whole = analytics_spend.spend(reader, scope.lifelong(), "project")  # here and for _film
     if by == "project":  # a budget is for a project's whole life: its spend is marked too
@@ -139,8 +149,8 @@ def _spend(scope: Scope) -> None:
         marked = frame[frame["key"].isin(scope.limits)]
         with_marks(figure, list(marked["label"]), [scope.limits[k] * days for k in marked["key"]],
                    f"Daily limit × {days} days (USD)")  # fmt: skip
-    chosen = st.plotly_chart(figure, key=f"an-spend-{by}", on_select="rerun",
-                             selection_mode="points")  # fmt: skip
+    picker = f"an-drill-{by}"
+    _chart(figure, f"an-spend-{by}", picker)
     _export(
         frame[["label", "billed_usd", "estimated_usd", "jobs"]].rename(
             columns={**WORDS, "label": SPEND_BY[by], "jobs": "Jobs succeeded"}
@@ -148,7 +158,9 @@ def _spend(scope: Scope) -> None:
         f"spend-by-{by}",
         f"an-spend-{by}-export",
     )
-    _drill(scope, by, frame, chosen)
+    spent = {label: Bar(SUCCEEDED, ((by, key),))
+             for label, key in zip(frame["label"], frame["key"], strict=True)}  # fmt: skip
+    _drill(scope, picker, "Jobs behind a bar", spent)
     _film(scope, whole)
 
 
@@ -159,59 +171,80 @@ def _film(scope: Scope, lifelong: pd.DataFrame) -> None:
         st.caption("No take is approved yet: approve takes on the Review page to see these.")
         return
     st.caption("Each chosen project over its whole life, whatever the dates and other filters "
-               "above: all it spent, over the seconds of film approved so far.")  # fmt: skip
+               "above: all it spent, over the seconds of approved film that play in the cut "
+               "(its trims left out).")  # fmt: skip
+    film["project"] = _unique(film["project"])
+    picker = "an-drill-film"
     cols = st.columns(2)
     with cols[0]:
-        st.plotly_chart(bars(
+        _chart(bars(
             film, "project",
             {"usd_per_approved_second": "Billed", "estimated_usd_per_approved_second": "Estimated"},
             "Cost per approved second of film", "Project", "US dollars per second",
-        ), key="an-film-cost")  # fmt: skip
+            picks="project",
+        ), "an-film-cost", picker)  # fmt: skip
     with cols[1]:
-        st.plotly_chart(bars(
+        _chart(bars(
             film, "project", {"takes_per_approved_scene": "Takes made"},
-            "Takes per approved scene", "Project", "Takes per scene",
-        ), key="an-film-takes")  # fmt: skip
+            "Takes per approved scene", "Project", "Takes per scene", picks="project",
+        ), "an-film-takes", picker)  # fmt: skip
     _export_in_words(film, "approved-film", "an-film-export")
+    spent = {label: Bar(SUCCEEDED, (("project", key),))
+             for label, key in zip(film["project"], film["project_id"], strict=True)}  # fmt: skip
+    _drill(scope.lifelong(), picker, "Jobs that a project's film cost", spent)
 
 
-def _drill(scope: Scope, by: str, frame: pd.DataFrame, chosen: Any) -> None:
-    """The jobs behind a bar (clicked on the chart, or picked), and one job's timeline."""
-    keys = dict(zip(frame["label"], frame["key"], strict=True))
-    picker = f"an-drill-{by}"
-    points = chosen.selection.points if chosen and chosen.selection else []
-    if points and points[0].get("x") in keys:
-        st.session_state[picker] = points[0]["x"]
-    label = st.selectbox(
-        "Jobs behind a bar", list(keys), index=None, key=picker,
-        placeholder="Click a bar, or choose one here",
-    )  # fmt: skip
+def _chart(figure: go.Figure, key: str, picker: str) -> None:
+    """A chart whose bars, clicked, choose their jobs in the ``picker`` below it."""
+    st.plotly_chart(figure, key=key, on_select=partial(_picked, key, picker),
+                    selection_mode="points")  # fmt: skip
+
+
+def _picked(chart: str, picker: str) -> None:
+    """A click on a bar chooses that bar's jobs (only then: a choice made in the picker
+    since stays, though the chart keeps its selection)."""
+    points = st.session_state[chart].selection.points
+    if points and points[0].get("customdata") is not None:
+        st.session_state[picker] = points[0]["customdata"]
+
+
+def _drill(scope: Scope, picker: str, title: str, bars_: dict[str, Bar]) -> None:
+    """The jobs behind a bar (clicked on its chart, or picked here), and one job's timeline."""
+    if st.session_state.get(picker) not in bars_:  # the filters took that bar away
+        st.session_state.pop(picker, None)
+    label = st.selectbox(title, list(bars_), index=None, key=picker,
+                         placeholder="Click a bar above, or choose one here")  # fmt: skip
     if label is not None:
-        _jobs(scope, by, keys[label], label)
+        _jobs(scope, picker, bars_[label], label)
 
 
-def _jobs(scope: Scope, by: analytics_jobs.Behind | str, key: Any, label: str) -> None:
+def _jobs(scope: Scope, picker: str, bar: Bar, label: str) -> None:
     reader = services().metrics
-    jobs = analytics_jobs.jobs_behind(reader, scope, by, key)  # type: ignore[arg-type]
-    shown = jobs.assign(
-        project=jobs["project_id"].map(scope.projects),
-        person=jobs["user_id"].map(lambda u: scope.people.get(u, "someone else")),
-        model=jobs["model"].map(_model),
-        outcome=jobs["outcome"].map(OUTCOMES),
-        ended_at=jobs["ended_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-    )[list(JOB_COLUMNS)].rename(columns=JOB_COLUMNS)
-    more = f" (the newest {analytics_jobs.MOST})" if len(jobs) == analytics_jobs.MOST else ""
-    st.markdown(f"**{len(jobs):,} jobs behind {label}{more}**")
+    jobs = analytics_jobs.jobs_behind(reader, scope, bar)
+    shown = (
+        jobs.assign(
+            project=jobs["project_id"].map(scope.projects),
+            person=jobs["user_id"].map(lambda u: scope.people.get(u, "someone else")),
+            model=jobs["model"].map(_model),
+            event=jobs["event"].map(EVENTS),
+            time=jobs["time"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        )[list(JOB_COLUMNS)]
+        .dropna(axis="columns", how="all")
+        .rename(columns=JOB_COLUMNS)
+    )
+    order = "slowest" if bar.at_least else "newest"
+    more = f" (the {order} {analytics_jobs.MOST})" if len(jobs) == analytics_jobs.MOST else ""
+    st.markdown(f"**{len(jobs):,} job{'s' * (len(jobs) != 1)} behind {label}{more}**")
     st.dataframe(shown, hide_index=True, height=240)
-    _export(shown, f"jobs-{by}-{key}", f"an-jobs-{by}")
-    job = st.selectbox("One job's timeline", list(jobs["job_id"]), index=None,
-                       placeholder="Choose a job", key=f"an-job-{by}",
+    _export(shown, f"jobs-{picker.removeprefix('an-drill-')}", f"{picker}-jobs-export")
+    job = st.selectbox("One job's timeline", list(jobs["job_id"].drop_duplicates()), index=None,
+                       placeholder="Choose a job", key=f"{picker}-job",
                        format_func=lambda j: f"Job {j}")  # fmt: skip
     if job is not None:
         events = analytics_jobs.timeline(reader, scope, int(job))
         events["time"] = events["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
         st.dataframe(events.rename(columns=WORDS), hide_index=True)
-        _export_in_words(events, f"job-{job}-timeline", "an-timeline")
+        _export_in_words(events, f"job-{job}-timeline", f"{picker}-timeline-export")
 
 
 def _generation(scope: Scope) -> None:
@@ -220,45 +253,79 @@ def _generation(scope: Scope) -> None:
     if hourly.empty:
         st.info("No job ended in these dates with these filters.")
         return
-    st.plotly_chart(stacked_by(
+    hourly["pick"] = [f"{h:%Y-%m-%d %H:00} UTC · {OUTCOMES[o]}"
+                      for h, o in zip(hourly["hour"], hourly["outcome"], strict=True)]  # fmt: skip
+    _chart(stacked_by(
         hourly, "hour", "outcome", "jobs", "Jobs ended per hour", "Hour (UTC)", "Jobs per hour",
-        OUTCOMES, width=3_600_000 * 0.9,
-    ), key="an-throughput")  # fmt: skip
+        OUTCOMES, width=3_600_000 * 0.9, picks="pick",
+    ), "an-throughput", "an-drill-hour")  # fmt: skip
     _export_in_words(hourly, "jobs-per-hour", "an-throughput-export")
+    _drill(scope, "an-drill-hour", "Jobs that ended in an hour", {
+        pick: Bar((o,), (("hour", h.isoformat()),))
+        for pick, h, o in zip(hourly["pick"], hourly["hour"], hourly["outcome"], strict=True)
+    })  # fmt: skip
+    _endings(scope)
+    _timings(scope)
+
+
+def _endings(scope: Scope) -> None:
+    """How jobs ended per model, and the commonest reasons they failed."""
+    reader, picker = services().metrics, "an-drill-ending"
     rates = analytics_generation.outcomes(reader, scope)
+    rates["pick"] = [f"{_model(m)} · {OUTCOMES[o]}"
+                     for m, o in zip(rates["model"], rates["outcome"], strict=True)]  # fmt: skip
+    ended = {pick: Bar((o,), (("model", m),))
+             for pick, m, o in zip(rates["pick"], rates["model"], rates["outcome"], strict=True)}  # fmt: skip
     rates["model"] = rates["model"].map(_model)
     rates["percent"] = rates["share"] * 100
     reasons = analytics_generation.failure_reasons(reader, scope)
+    reasons["pick"] = "Failed: " + reasons["reason"]
     cols = st.columns(2)
     with cols[0]:
-        st.plotly_chart(stacked_by(
+        _chart(stacked_by(
             rates, "model", "outcome", "percent", "How jobs ended, per model", "Model",
-            "Share of the model's jobs (%)", OUTCOMES,
-        ), key="an-outcomes")  # fmt: skip
+            "Share of the model's jobs (%)", OUTCOMES, picks="pick",
+        ), "an-outcomes", picker)  # fmt: skip
         _export_in_words(rates, "outcomes-per-model", "an-outcomes-export")
     with cols[1]:
         if reasons.empty:
             st.markdown("**Top failure reasons**")
             st.caption("No job failed or was blocked in these dates with these filters.")
         else:
-            st.plotly_chart(bars(
+            _chart(bars(
                 reasons, "reason", {"jobs": "Jobs failed or blocked"}, "Top failure reasons",
-                "Reason", "Jobs",
-            ), key="an-reasons")  # fmt: skip
+                "Reason", "Jobs", picks="pick",
+            ), "an-reasons", picker)  # fmt: skip
             _export_in_words(reasons, "failure-reasons", "an-reasons-export")
-    if not reasons.empty:
-        frame = reasons.assign(key=reasons["reason"], label=reasons["reason"])
-        _drill(scope, "reason", frame, None)
-    timings = analytics_generation.timings(reader, scope)
+    failed = {pick: Bar(FAILED, (("reason", r),))
+              for pick, r in zip(reasons["pick"], reasons["reason"], strict=True)}  # fmt: skip
+    _drill(scope, picker, "Jobs behind an outcome or a failure reason", ended | failed)
+
+
+def _timings(scope: Scope) -> None:
+    """Queue wait and generation time per model at four percentiles; a percentile's bar
+    lists the jobs that took that long or longer."""
+    timings = analytics_generation.timings(services().metrics, scope)
+    slowest: dict[str, Bar] = {}
+    for p, words in PERCENTILES.items():
+        timings[f"pick-{p}"] = [f"{phase}, {words}: {_model(m)} ({v:,.1f} s or more)"
+                                for phase, m, v in zip(timings["phase"], timings["model"],
+                                                       timings[p], strict=True)]  # fmt: skip
+        for pick, phase, m, v in zip(timings[f"pick-{p}"], timings["phase"], timings["model"],
+                                     timings[p], strict=True):  # fmt: skip
+            measure, event = PHASES[phase]
+            slowest[pick] = Bar((event,), (("model", m),), (measure, float(v)))  # type: ignore[arg-type]  # one of PHASES
     timings["model"] = timings["model"].map(_model)
     cols = st.columns(2)
-    for col, phase in zip(cols, ("Queue wait", "Generation time"), strict=True):
+    for col, phase in zip(cols, PHASES, strict=True):
         with col:
             rows = timings[timings["phase"] == phase]
-            st.plotly_chart(bars(
+            _chart(bars(
                 rows, "model", PERCENTILES, f"{phase} per model", "Model", "Seconds",
-            ), key=f"an-timing-{phase}")  # fmt: skip
+                picks={p: f"pick-{p}" for p in PERCENTILES},
+            ), f"an-timing-{phase}", "an-drill-slowest")  # fmt: skip
     _export_in_words(timings, "timings-per-model", "an-timings-export")
+    _drill(scope, "an-drill-slowest", "The slowest jobs behind a percentile", slowest)
 
 
 def _fleet(scope: Scope) -> None:
@@ -322,6 +389,16 @@ def _labels(by: str, keys: pd.Series, scope: Scope) -> list[str]:
     if by == "model":
         return [_model(k) for k in keys]
     return [pd.Timestamp(k).strftime("%Y-%m-%d") for k in keys]
+
+
+def _unique(labels: Iterable[str]) -> list[str]:
+    """Labels told apart: a second "Ana" is "Ana (2)" (a bar and a choice each)."""
+    seen: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return unique
 
 
 def _days(scope: Scope) -> int:

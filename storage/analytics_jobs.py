@@ -1,46 +1,72 @@
-"""Drill-down: the jobs behind a bar, and one job's timeline of events."""
+"""Drill-down: the jobs behind a bar of any chart, and one job's timeline of events."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
 
-from storage.analytics import BILLED, ENDINGS, WHERE, Scope
+from storage.analytics import BILLED, WHERE, Scope
 from storage.analytics_generation import REASON
 from storage.metrics_reader import MetricsReader
 
-Behind = Literal["day", "project", "user", "model", "outcome", "reason"]
-# What each bar's key is compared with, and how it is read: chosen from this table by name.
+Behind = Literal["day", "hour", "project", "user", "model", "outcome", "reason"]
+Measure = Literal["queue_wait_s", "render_s"]
+# What each of a bar's values is compared with, and how it is read: chosen from these
+# tables by name, never taken from the caller's words.
 KEYED: dict[str, tuple[str, str]] = {
-    "day": ("day", "$key::DATE"),
-    "project": ("project_id", "$key::BIGINT"),
-    "user": ("user_id", "$key::BIGINT"),
-    "model": ("model", "$key"),
-    "outcome": ("event", "$key"),
-    "reason": (REASON, "$key"),
+    "day": ("day", "::DATE"),
+    "hour": ("date_trunc('hour', ts)", "::TIMESTAMPTZ"),
+    "project": ("project_id", "::BIGINT"),
+    "user": ("user_id", "::BIGINT"),
+    "model": ("model", ""),
+    "outcome": ("event", ""),
+    "reason": (REASON, ""),
 }
-# The endings each kind of bar counts: a reason is a failure's, spend is what succeeded.
-COUNTED = {"outcome": ENDINGS, "reason": ("failed", "blocked")}
+MEASURES: dict[str, str] = {"queue_wait_s": "queue_wait_s", "render_s": "render_s"}
 MOST = 500  # jobs listed behind a bar
 
 
-def jobs_behind(reader: MetricsReader, scope: Scope, by: Behind, key: Any) -> pd.DataFrame:
-    """The jobs whose ending made the bar of ``key`` (newest first, at most ``MOST``); a
-    missing key (events from before who queued a job was recorded) is the bar of none."""
-    column, value = KEYED[by]
-    missing = key is None or bool(pd.isna(key))
-    condition = f"{column} IS NULL" if missing else f"{column} = {value}"
+@dataclass(frozen=True)
+class Bar:
+    """One bar, as its jobs are found: the events it counted (a spend bar the successes, a
+    wait's the starts), the value it stands for on each axis, and for a percentile's bar
+    the measure its jobs reach: those are its slowest jobs."""
+
+    counts: tuple[str, ...]
+    keys: tuple[tuple[Behind, Any], ...]
+    at_least: tuple[Measure, float] | None = None
+
+
+def jobs_behind(reader: MetricsReader, scope: Scope, bar: Bar) -> pd.DataFrame:
+    """The jobs whose events made ``bar`` (newest first, or slowest for a percentile; at
+    most ``MOST``); a missing value (events from before who queued a job was recorded) is
+    the bar of none."""
+    conditions: list[str] = []
+    values: dict[str, Any] = {}
+    for n, (by, value) in enumerate(bar.keys):
+        column, cast = KEYED[by]
+        if value is None or bool(pd.isna(value)):
+            conditions.append(f"{column} IS NULL")
+        else:
+            conditions.append(f"{column} = $key{n}{cast}")
+            values[f"key{n}"] = str(value)
+    order = "ts DESC"
+    if bar.at_least:
+        measure = MEASURES[bar.at_least[0]]
+        conditions.append(f"{measure} >= $least")
+        values["least"] = bar.at_least[1]
+        order = f"{measure} DESC, ts DESC"
     return reader.query(
-        f"""SELECT job_id, project_id, user_id, model, backend, event AS outcome,
-                   ts AS ended_at, render_s, {BILLED} AS billed_usd,
+        f"""SELECT job_id, project_id, user_id, model, backend, event, ts AS time,
+                   queue_wait_s, render_s, {BILLED} AS billed_usd,
                    estimated_cost_usd AS estimated_usd, error
-            FROM events WHERE event IN (SELECT unnest($endings::VARCHAR[]))
-            AND {condition} AND {WHERE}
-            ORDER BY ts DESC LIMIT $most""",
-        scope.params(**({} if missing else {"key": str(key)}),
-                     endings=list(COUNTED.get(by, ("succeeded",))), most=MOST),
-    )  # fmt: skip
+            FROM events WHERE event IN (SELECT unnest($counts::VARCHAR[]))
+            AND {" AND ".join(conditions or ["TRUE"])} AND {WHERE}
+            ORDER BY {order} LIMIT $most""",
+        scope.params(**values, counts=list(bar.counts), most=MOST),
+    )
 
 
 def timeline(reader: MetricsReader, scope: Scope, job_id: int) -> pd.DataFrame:

@@ -1,10 +1,13 @@
 """What approved film costs: per project, spend over seconds of approved film, and takes
-made per scene approved (a take's latest decision is its state: ``storage.decisions``)."""
+made per scene approved (a take's latest decision is its state: ``storage.decisions``).
+
+A scene's approved seconds are those that play: its chosen take less the cut's trims when
+that take is approved, else its longest approved take whole (not yet in the cut)."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from storage.analytics import Scope
 from storage.analytics_spend import spend
@@ -27,8 +30,12 @@ def film_costs(
         .group_by(Decision.take_id)
         .subquery()
     )
+    played = case(
+        (Take.id == Scene.selected_take_id, Take.duration - Scene.trim_in - Scene.trim_out)
+    )
+    seconds = func.coalesce(func.max(played), func.max(Take.duration))
     approved = (
-        select(Scene.project_id, Take.scene_id, func.max(Take.duration).label("seconds"))
+        select(Scene.project_id, Take.scene_id, seconds.label("seconds"))
         .join(Decision, Decision.take_id == Take.id)
         .join(latest, latest.c.id == Decision.id)
         .join(Scene, Scene.id == Take.scene_id)

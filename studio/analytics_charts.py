@@ -18,10 +18,15 @@ def bars(
     x_title: str,
     y_title: str,
     stacked: bool = False,
+    picks: str | dict[str, str] | None = None,
 ) -> go.Figure:
-    """A bar per row of ``x`` for each column of ``series`` (column: legend words)."""
+    """A bar per row of ``x`` for each column of ``series`` (column: legend words). A bar
+    clicked tells the words in its row's ``picks`` column (per series, if a mapping)."""
     figure = go.Figure(
-        [go.Bar(x=frame[x], y=frame[column], name=words) for column, words in series.items()]
+        [
+            go.Bar(x=frame[x], y=frame[column], name=words, customdata=_picks(frame, picks, column))
+            for column, words in series.items()
+        ]
     )
     axis: dict[str, str] = {}
     if frame[x].dtype == object:
@@ -35,14 +40,20 @@ def bars(
 
 def stacked_by(
     frame: pd.DataFrame, x: str, by: str, y: str, title: str, x_title: str, y_title: str,
-    names: dict[str, str], width: float | None = None,
+    names: dict[str, str], width: float | None = None, picks: str | None = None,
 ) -> go.Figure:  # fmt: skip
     """Bars of ``y`` by ``x``, stacked by ``by`` (each stack's legend words in ``names``);
     ``width`` in the x axis's units (milliseconds on a time axis: an hour's bar is an hour
-    wide even alone)."""
+    wide even alone). A bar clicked tells the words in its row's ``picks`` column."""
     figure = go.Figure(
         [
-            go.Bar(x=rows[x], y=rows[y], name=names.get(str(value), str(value)), width=width)
+            go.Bar(
+                x=rows[x],
+                y=rows[y],
+                name=names.get(str(value), str(value)),
+                width=width,
+                customdata=_picks(rows, picks, y),
+            )
             for value, rows in frame.groupby(by, sort=True)
         ]
     )
@@ -83,6 +94,12 @@ def with_marks(
         )
     )
     return figure
+
+
+def _picks(frame: pd.DataFrame, picks: str | dict[str, str] | None, column: str) -> object:
+    if picks is None:
+        return None
+    return frame[picks[column] if isinstance(picks, dict) else picks]
 
 
 def _laid_out(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:

@@ -1,4 +1,5 @@
-"""Three jobs' metric events in two projects of the local user, for the Analytics page's tests."""
+"""Four jobs' metric events in two projects of the local user (three succeeded, one failed
+for quota), for the Analytics page's tests."""
 
 from __future__ import annotations
 
@@ -28,5 +29,9 @@ def seed(studio: Services) -> dict[str, int]:
         writer.record("started", ts=now - timedelta(minutes=8), queue_wait_s=60.0, **common)
         writer.record("succeeded", ts=now - timedelta(minutes=1), render_s=420.0,
                       estimated_cost_usd=cost, billed_usd=cost, takes=1, **common)  # fmt: skip
+    writer.record("failed", ts=now - timedelta(minutes=2), job_id=104,
+                  project_id=ids["Harbour lights"], user_id=owner.id, model=MODEL, backend="veo",
+                  draft=False,
+                  error="submit: Veo refused (429 RESOURCE_EXHAUSTED): quota")  # fmt: skip
     writer.flush()
     return ids

@@ -1,5 +1,6 @@
 """The Analytics page in Chromium: a producer filters to one project, clicks its bar to see
-its jobs, opens one job's timeline, and downloads the jobs as CSV."""
+its jobs, opens one job's timeline, downloads the jobs as CSV, then clicks a failure
+reason's bar and a percentile's bar to see the jobs behind them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from storage.settings import Settings
 from studio.services import Services
@@ -37,10 +39,7 @@ def test_a_producer_filters_drills_down_and_downloads_the_jobs(settings: Setting
         page.get_by_test_id("stButtonGroup").get_by_text("Project", exact=True).click()
         idle(page)
         page.get_by_text("Spend by project").first.wait_for()
-        bar = page.locator(".js-plotly-plot .bars path").first.bounding_box()  # what it billed
-        assert bar is not None  # clicked where it is drawn: Plotly takes clicks on a layer above
-        page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
-        idle(page)
+        click_bar(page, "Spend by project")  # what it billed
         page.get_by_text("2 jobs behind Harbour lights").wait_for()
 
         with page.expect_download() as download:
@@ -61,9 +60,28 @@ def test_a_producer_filters_drills_down_and_downloads_the_jobs(settings: Setting
         page.get_by_role("tab", name="Generation").click()
         idle(page)
         page.get_by_text("Jobs ended per hour").first.wait_for()
+        click_bar(page, "Top failure reasons")  # the one reason: quota
+        page.get_by_text("1 job behind Failed: Quota").wait_for()
+        with page.expect_download() as download:  # after jobs per hour's, outcomes', reasons'
+            page.get_by_role("button", name="Download CSV").nth(3).click()
+        (failed,) = csv.DictReader(io.StringIO(Path(download.value.path()).read_text()))
+        assert failed["Job"] == "104" and "RESOURCE_EXHAUSTED" in failed["Why it failed"]
+        click_bar(page, "Generation time per model")  # the median's bar: every job reaches it
+        page.get_by_text("2 jobs behind Generation time, Median (p50)").wait_for()  # Harbour's
         page.screenshot(path=str(shot.with_name("analytics-generation.png")), full_page=True)
         page.get_by_role("tab", name="Fleet").click()
         idle(page)
         page.get_by_text("Jobs in flight and engine slots").first.wait_for()  # the studio's engine
         page.screenshot(path=str(shot.with_name("analytics-fleet.png")), full_page=True)
         browser.close()
+
+
+def click_bar(page: Any, title: str) -> None:
+    """Click the first bar of the chart of ``title``, where it is drawn (Plotly takes clicks
+    on a layer above the bars)."""
+    chart = page.get_by_test_id("stPlotlyChart").filter(has_text=title)
+    chart.scroll_into_view_if_needed()
+    bar = chart.locator(".bars path").first.bounding_box()
+    assert bar is not None, f"no bar drawn in {title!r}"
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    idle(page)

@@ -19,7 +19,9 @@ from storage import (
     scenes,
 )
 from storage.analytics import Filters, scope_for
+from storage.analytics_jobs import Bar, jobs_behind
 from storage.analytics_review import film_costs
+from storage.cut import edit_timeline
 from storage.db import Database
 from storage.metrics import MetricsWriter
 from storage.metrics_compaction import compact
@@ -31,6 +33,7 @@ from tests.storage.made_takes import made_take
 MODEL, LITE = "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001"
 NOW = datetime.now(UTC)
 World = tuple[Database, MetricsReader, User, dict[str, int]]
+SPENT, FAILED = ("succeeded",), ("failed", "blocked")
 
 
 def ended(writer: MetricsWriter, job: int, project: int, user: int, event: str = "succeeded",
@@ -121,10 +124,10 @@ def test_the_jobs_behind_a_bar_and_a_jobs_timeline_stay_in_the_actors_projects(
 ) -> None:
     db, reader, owner, ids = world
     scope = scope_for(db, owner)
-    behind = analytics_jobs.jobs_behind(reader, scope, "project", ids["Harbour"])
+    behind = jobs_behind(reader, scope, Bar(SPENT, (("project", ids["Harbour"]),)))
     assert sorted(behind["job_id"]) == [1, 2]
-    assert analytics_jobs.jobs_behind(reader, scope, "reason", "Quota")["job_id"].tolist() == [4]
-    assert analytics_jobs.jobs_behind(reader, scope, "project", ids["Secret"]).empty
+    assert jobs_behind(reader, scope, Bar(FAILED, (("reason", "Quota"),)))["job_id"].tolist() == [4]
+    assert jobs_behind(reader, scope, Bar(SPENT, (("project", ids["Secret"]),))).empty
     assert analytics_jobs.timeline(reader, scope, 1)["event"].tolist() == [
         "queued", "started", "succeeded"]  # fmt: skip
     assert analytics_jobs.timeline(reader, scope, 7).empty  # another's project
@@ -164,6 +167,11 @@ def test_cost_per_approved_second_and_takes_per_approved_scene(world: World) -> 
     today = scope_for(db, owner, Filters(start=NOW.date(), end=NOW.date(), models=(LITE,)))
     lifelong = film_costs(db, reader, today).set_index("project")  # the filters leave it be
     assert lifelong.loc["Harbour", "usd_per_approved_second"] == pytest.approx(6.0 / 8)
+    scenes.select_take(db, owner, first, takes[1].id)  # the approved take, trimmed in the cut
+    edit_timeline(db, owner, pid, {first: {"trim_in": 1.5, "trim_out": 0.5}})
+    cut = film_costs(db, reader, scope_for(db, owner)).set_index("project")
+    assert cut.loc["Harbour", "approved_seconds"] == 6  # what plays: 8 s less 2 s of trims
+    assert cut.loc["Harbour", "usd_per_approved_second"] == pytest.approx(6.0 / 6)
 
 
 def test_a_bar_of_no_one_and_a_failure_reasons_bar_list_their_own_jobs(
@@ -177,6 +185,24 @@ def test_a_bar_of_no_one_and_a_failure_reasons_bar_list_their_own_jobs(
     ended(writer, 3, pid, owner.id, "failed", error="stitch: the disk is full")
     writer.flush()
     reader, scope = MetricsReader(tmp_path / "metrics"), scope_for(sqlite_db, owner)
-    assert analytics_jobs.jobs_behind(reader, scope, "user", pd.NA)["job_id"].tolist() == [2]
-    assert analytics_jobs.jobs_behind(reader, scope, "user", owner.id)["job_id"].tolist() == [1]
-    assert analytics_jobs.jobs_behind(reader, scope, "reason", "Other")["job_id"].tolist() == [3]
+    assert jobs_behind(reader, scope, Bar(SPENT, (("user", pd.NA),)))["job_id"].tolist() == [2]
+    assert jobs_behind(reader, scope, Bar(SPENT, (("user", owner.id),)))["job_id"].tolist() == [1]
+    assert jobs_behind(reader, scope, Bar(FAILED, (("reason", "Other"),)))["job_id"].tolist() == [3]
+
+
+def test_an_hours_outcome_a_models_outcome_and_a_percentile_list_their_own_jobs(
+    world: World,
+) -> None:
+    db, reader, owner, _ = world
+    scope = scope_for(db, owner)
+    hour = NOW.replace(minute=0, second=0, microsecond=0).isoformat()
+    this_hour = jobs_behind(reader, scope, Bar(("failed",), (("hour", hour),)))
+    assert sorted(this_hour["job_id"]) == [4, 6]  # the secret project's are not listed
+    lite = jobs_behind(
+        reader, scope, Bar(("succeeded",), (("model", LITE), ("outcome", "succeeded")))
+    )
+    assert lite["job_id"].tolist() == [2]
+    # the jobs that waited 5 s or more (each job waited its number in seconds), slowest first
+    slow = jobs_behind(reader, scope, Bar(("started",), (("model", MODEL),), ("queue_wait_s", 5.0)))
+    assert slow["job_id"].tolist() == [6, 5]
+    assert slow["queue_wait_s"].tolist() == [6.0, 5.0]

@@ -1,6 +1,6 @@
 """What the analytics may chart, and the filters every chart shares.
 
-A ``Scope`` is made only by ``scope_for``: the projects the actor is a member of (narrowed
+A ``Scope`` is made only by ``scope_for`` (any other construction raises): the projects the actor is a member of (narrowed
 by the filters), their budgets, and the people of those projects with their daily limits.
 Every query (``analytics_spend``, ``analytics_generation``, ``analytics_jobs``) runs over
 a scope's projects alone, with its filters as parameters: the SQL text never holds a value.
@@ -51,6 +51,10 @@ class Filters:
     billing: Billing = "all"
 
 
+# Proof that a scope came from ``scope_for``: the queries trust its projects as the actor's.
+_ISSUED = object()
+
+
 @dataclass(frozen=True)
 class Scope:
     projects: dict[int, str]  # charted: visible to the actor, and chosen
@@ -58,6 +62,11 @@ class Scope:
     budgets: dict[int, float] = field(default_factory=dict)  # USD, projects that have one
     people: dict[int, str] = field(default_factory=dict)  # the members of those projects
     limits: dict[int, float] = field(default_factory=dict)  # USD a day, people who have one
+    issued: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.issued is not _ISSUED:
+            raise TypeError("a Scope is made by scope_for(db, actor), from what the actor may see")
 
     def narrowed(self, filters: Filters) -> Scope:
         """This scope's projects as ``filters`` choose among them (no query: a scope made
@@ -65,11 +74,11 @@ class Scope:
         chosen = {p: n for p, n in self.projects.items()
                   if not filters.projects or p in filters.projects}  # fmt: skip
         budgets = {p: b for p, b in self.budgets.items() if p in chosen}
-        return Scope(chosen, filters, budgets, self.people, self.limits)
+        return Scope(chosen, filters, budgets, self.people, self.limits, _ISSUED)
 
     def lifelong(self) -> Scope:
         """The same projects over their whole lives, with no other filter."""
-        return Scope(self.projects, budgets=self.budgets)
+        return Scope(self.projects, budgets=self.budgets, issued=_ISSUED)
 
     def params(self, **more: Any) -> dict[str, Any]:
         f = self.filters
@@ -113,5 +122,6 @@ def scope_for(db: Database, actor: User, filters: Filters | None = None) -> Scop
         {p: float(b or 0) for p, b in budgets},
         {u: name for u, name, _ in people},
         {u: float(limit) for u, _, limit in people if limit is not None},
+        _ISSUED,
     )
     return every.narrowed(filters or Filters())

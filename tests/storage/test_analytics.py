@@ -18,7 +18,7 @@ from storage import (
     projects,
     scenes,
 )
-from storage.analytics import Filters, scope_for
+from storage.analytics import Filters, Scope, scope_for
 from storage.analytics_jobs import Bar, jobs_behind
 from storage.analytics_review import film_costs
 from storage.cut import edit_timeline
@@ -206,3 +206,22 @@ def test_an_hours_outcome_a_models_outcome_and_a_percentile_list_their_own_jobs(
     slow = jobs_behind(reader, scope, Bar(("started",), (("model", MODEL),), ("queue_wait_s", 5.0)))
     assert slow["job_id"].tolist() == [6, 5]
     assert slow["queue_wait_s"].tolist() == [6.0, 5.0]
+
+
+def test_a_scope_is_only_made_for_an_actor_and_every_query_keeps_to_it(world: World) -> None:
+    db, reader, owner, ids = world
+    with pytest.raises(TypeError, match="scope_for"):
+        Scope({ids["Secret"]: "Secret"})  # a scope of one's own choosing
+    ben = get_or_create_user(db, "other@example.com", "Ben")
+    scope = scope_for(db, ben)
+    assert list(scope.projects) == [ids["Secret"]]
+    queries = [
+        analytics_spend.spend(reader, scope, "project"),
+        analytics_generation.throughput(reader, scope),
+        analytics_generation.outcomes(reader, scope),
+        jobs_behind(reader, scope, Bar(SPENT, ())),
+    ]
+    assert [q["jobs"].sum() if "jobs" in q else len(q) for q in queries] == [1, 1, 1, 1]
+    assert jobs_behind(reader, scope, Bar(SPENT, ()))["job_id"].tolist() == [7]  # Ben's alone
+    assert analytics_generation.failure_reasons(reader, scope).empty  # the owner's failures
+    assert analytics_jobs.timeline(reader, scope, 4).empty

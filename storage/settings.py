@@ -39,6 +39,9 @@ class Settings:
     engine_metrics_port: int = 8503
     engine_metrics_address: str = "127.0.0.1"
     studio_port: int = 8501
+    # Who reads the studio's /metrics, and why /readyz says "not ready": a request bearing
+    # this token (Authorization: Bearer); with none set, only requests from this machine.
+    metrics_token: str | None = field(default=None, repr=False)
     # Loopback unless the operator asks for more.
     studio_address: str = "127.0.0.1"
     # The studio's own sign-in provider (when no other is configured): 0, the studio's

@@ -1,13 +1,18 @@
 """The studio's own ``/healthz``, ``/readyz`` and ``/metrics``, as routes for Streamlit's app
 (``studio/server.py`` adds ``routes`` to its ``st.App``).
 
-``/healthz``: the server answers. ``/readyz``: Redis and SQL both answer (503 and which
-does not, otherwise). ``/metrics``: the process's own (memory, CPU, open files) and the
-page runs per page, counted by ``studio/app.py``.
+``/healthz``: the server answers. ``/readyz``: Redis and SQL both answer (503 otherwise,
+and which does not to a trusted caller). ``/metrics``: the process's own (memory, CPU, open
+files) and the page runs per page, counted by ``studio/app.py``, to trusted callers only.
+
+These share the studio's public port, so what they tell is kept to a trusted caller: one
+bearing ``VEOGEN_METRICS_TOKEN``, or with none set, one on this machine.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from functools import cache
 
 import redis
@@ -48,6 +53,25 @@ def _connections() -> tuple[redis.Redis, str, Database]:
     return client, url, Database(settings.db_url)
 
 
+@cache
+def _token() -> str | None:
+    try:
+        return load_settings().metrics_token
+    except StudioError:  # settings /readyz will name: trust this machine alone meanwhile
+        return None
+
+
+def _trusted(request: Request) -> bool:
+    token = _token()
+    if token:
+        given = request.headers.get("authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:  # not an address at all
+        return False
+
+
 def healthz(request: Request) -> Response:
     return PlainTextResponse("ok\n")
 
@@ -59,11 +83,19 @@ def readyz(request: Request) -> Response:
     except StudioError as exc:  # settings it cannot use: said by name
         problem = str(exc)
     if problem:
-        return PlainTextResponse(problem + "\n", status_code=503)
+        told = problem if _trusted(request) else "not ready"
+        return PlainTextResponse(told + "\n", status_code=503)
     return PlainTextResponse("ok\n")
 
 
 def metrics(request: Request) -> Response:
+    if not _trusted(request):
+        return PlainTextResponse(
+            "the studio's metrics are read with VEOGEN_METRICS_TOKEN as a bearer token "
+            "(with none set: from this machine only)\n",
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -18,9 +18,12 @@ def client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, redis_url: str) -> I
     monkeypatch.setenv("VEOGEN_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("VEOGEN_REDIS_URL", redis_url)
     monkeypatch.delenv("VEOGEN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("VEOGEN_METRICS_TOKEN", raising=False)
     health._connections.cache_clear()
-    yield TestClient(Starlette(routes=health.routes))
+    health._token.cache_clear()
+    yield TestClient(Starlette(routes=health.routes), client=("127.0.0.1", 50000))
     health._connections.cache_clear()
+    health._token.cache_clear()
 
 
 def test_the_studio_is_healthy_and_ready_with_redis_and_sql(client: TestClient) -> None:
@@ -56,3 +59,26 @@ def test_metrics_count_page_runs_beside_the_process_own(client: TestClient) -> N
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     assert f'veogen_studio_page_runs_total{{page="review"}} {(before or 0) + 1}' in answer.text
     assert "process_resident_memory_bytes" in answer.text
+
+
+def test_metrics_and_why_not_ready_are_told_only_to_a_trusted_caller(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stranger = TestClient(Starlette(routes=health.routes), client=("203.0.113.9", 50000))
+    refused = stranger.get("/metrics")
+    assert refused.status_code == 401 and "VEOGEN_METRICS_TOKEN" in refused.text
+    assert stranger.get("/healthz").status_code == 200
+    monkeypatch.setenv("VEOGEN_METRICS_TOKEN", "s3cret-token")
+    health._token.cache_clear()
+    assert client.get("/metrics").status_code == 401  # a token set: this machine needs it too
+    bearer = {"Authorization": "Bearer s3cret-token"}
+    assert stranger.get("/metrics", headers=bearer).status_code == 200
+    wrong = stranger.get("/metrics", headers={"Authorization": "Bearer s3cret-tokeN"})
+    assert wrong.status_code == 401
+    with socket.socket() as s:  # nothing listens there
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("VEOGEN_REDIS_URL", f"redis://127.0.0.1:{s.getsockname()[1]}/0")
+    health._connections.cache_clear()
+    unready = stranger.get("/readyz")
+    assert (unready.status_code, unready.text) == (503, "not ready\n")
+    assert "not reachable" in stranger.get("/readyz", headers=bearer).text

@@ -1,7 +1,8 @@
 """What the analytics may chart, and the filters every chart shares.
 
-A ``Scope`` is made only by ``scope_for`` (any other construction raises): the projects the actor is a member of (narrowed
-by the filters), their budgets, and the people of those projects with their daily limits.
+A ``Scope`` is made only by ``scope_for`` (any other construction raises): the projects
+the actor is a member of (narrowed by the filters), their budgets, and the people of those
+projects with their daily limits.
 Every query (``analytics_spend``, ``analytics_generation``, ``analytics_jobs``) runs over
 a scope's projects alone, with its filters as parameters: the SQL text never holds a value.
 """

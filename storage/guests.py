@@ -160,13 +160,6 @@ def returning(db: Database, said: str, guest_pass: str) -> User | None:
         return guest
 
 
-def guest_refusal(db: Database, guest: User) -> str | None:
-    """Checked at each page run: why the guest's link reaches nothing now."""
-    with db.session() as s:
-        link = s.get(GuestLink, guest.guest_link_id)
-        return link_refusal(s, link) if link else INVALID
-
-
 def require_guest(
     s: Session,
     guest: User,

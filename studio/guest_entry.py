@@ -51,12 +51,11 @@ def guest_page() -> None:
     except StudioError as exc:
         st.error(plain(exc.in_words()))
         return
-    guest = None if refusal else _came_in(token, asks)
-    refusal = refusal or (guests.guest_refusal(db, guest) if guest else None)
     if refusal:  # checked at every run: a revoked or expired link stops at once
         st.session_state.pop(GUEST, None)
         st.error(plain(refusal[0].upper() + refusal[1:] + "."))
         return
+    guest = _came_in(token, asks)  # always a guest of this link: kept, or let in by it
     if guest is None:
         return
     st.session_state["user"], st.session_state["role"] = guest, Role.reviewer

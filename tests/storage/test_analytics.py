@@ -209,7 +209,7 @@ def test_an_hours_outcome_a_models_outcome_and_a_percentile_list_their_own_jobs(
 
 
 def test_a_scope_is_only_made_for_an_actor_and_every_query_keeps_to_it(world: World) -> None:
-    db, reader, owner, ids = world
+    db, reader, _, ids = world
     with pytest.raises(TypeError, match="scope_for"):
         Scope({ids["Secret"]: "Secret"})  # a scope of one's own choosing
     ben = get_or_create_user(db, "other@example.com", "Ben")

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
+import streamlit as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -173,9 +174,16 @@ def live_routes(redis_url: str, prefix: str) -> list[Route]:
         return JSONResponse({"ok": True}) if done else _refused(403, NOT_PRESENTING)
 
     return [
-        Route("/live/{room}/events", events, methods=["GET"]),
-        Route("/live/{room}/lead", lead, methods=["POST"]),
+        Route(live_base("{room}") + "/events", events, methods=["GET"]),
+        Route(live_base("{room}") + "/lead", lead, methods=["POST"]),
     ]
+
+
+def live_base(room_id: str) -> str:
+    """Where a room's routes are: under ``server.baseUrlPath``, as the pages are, so that a
+    proxy forwarding the studio's path forwards these too."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{'/' + base if base else ''}/live/{room_id}"
 
 
 def _keys(prefix: str, request: Request) -> RoomKeys | None:

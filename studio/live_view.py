@@ -15,6 +15,7 @@ import streamlit as st
 
 from studio.components.player import LiveItem, live_player
 from studio.live import RECENT, Announcement, LiveRoom, Participant, Presence
+from studio.live_push import live_base
 from studio.ui import plain
 
 EVERY_S = 1.0  # how often a page sends its heartbeat and reads who is here and what was said
@@ -45,7 +46,7 @@ def live_room(
     another item without the whole page running again."""
     viewer_pass = _pass(room, me_id, key)
     if viewer_pass is not None:
-        base = f"/live/{room.room_id}"
+        base = live_base(room.room_id)
         live_player(items, key=f"{key}-player", stream=f"{base}/events?pass={viewer_pass}",
                     lead=f"{base}/lead?pass={viewer_pass}")  # fmt: skip
     _around(room, me_id, me_name, viewer_pass, for_item, key)

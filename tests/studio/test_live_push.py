@@ -16,9 +16,10 @@ import pytest
 import redis
 import uvicorn
 from starlette.applications import Starlette
+from streamlit import config
 
 from studio.live import LiveRoom
-from studio.live_push import live_routes
+from studio.live_push import live_base, live_routes
 from tests.conftest import REDIS_URL
 from tests.pages.browser import free_port
 
@@ -163,3 +164,13 @@ def test_a_room_of_many_viewers_waits_on_one_connection(room: LiveRoom, base: st
         room.start(ANA)
         assert room.lead(ANA, "take-9", 2.0, False, []) is not None
         assert {_heard(each)["state"]["item"] for each in lines} == {"take-9"}
+
+
+def test_the_routes_are_served_under_the_studios_base_path() -> None:
+    config.set_option("server.baseUrlPath", "/veogen/")
+    try:
+        paths = [route.path for route in live_routes(REDIS_URL, "p")]  # type: ignore[attr-defined]
+        assert paths == ["/veogen/live/{room}/events", "/veogen/live/{room}/lead"]
+    finally:
+        config.set_option("server.baseUrlPath", "")
+    assert live_base("s-3") == "/live/s-3"

@@ -79,7 +79,7 @@ class Scope:
 
     def lifelong(self) -> Scope:
         """The same projects over their whole lives, with no other filter."""
-        return Scope(self.projects, budgets=self.budgets, issued=_ISSUED)
+        return Scope(self.projects, Filters(), self.budgets, self.people, self.limits, _ISSUED)
 
     def params(self, **more: Any) -> dict[str, Any]:
         f = self.filters

@@ -29,7 +29,7 @@ def bars(
         ]
     )
     axis: dict[str, str] = {}
-    if frame[x].dtype == object:
+    if pd.api.types.is_string_dtype(frame[x]):  # words, dates as words too: one bar each
         axis = {"type": "category"}
     elif pd.api.types.is_datetime64_any_dtype(frame[x]):
         axis = {"tickformat": "%b %d, %Y"}  # bars by day: no time of day under them

@@ -24,13 +24,17 @@ Billing = Literal["all", "draft", "billed"]
 ENDINGS = ("succeeded", "failed", "blocked", "cancelled")
 EARLIEST, LATEST = date(1970, 1, 1), date(9999, 12, 31)
 
-# The filters, as one condition over ``events`` (its parameters: ``Scope.params``).
+# The filters, as one condition over ``events`` (its parameters: ``Scope.params``). Lists
+# are tested with list_contains, not ``IN (SELECT unnest(...))``: DuckDB plans with the
+# parameters' values, so a filter left empty folds away (its column is not even read) and
+# the projects' list is pushed into the Parquet scan, where a subquery is a join over every
+# row (jobs per hour: 116 ms to 54 ms over 10 million events).
 WHERE = """
-    project_id IN (SELECT unnest($projects::BIGINT[]))
+    list_contains($projects::BIGINT[], project_id)
     AND day BETWEEN $start AND $end
-    AND (len($users::BIGINT[]) = 0 OR user_id IN (SELECT unnest($users::BIGINT[])))
-    AND (len($models::VARCHAR[]) = 0 OR model IN (SELECT unnest($models::VARCHAR[])))
-    AND (len($providers::VARCHAR[]) = 0 OR backend IN (SELECT unnest($providers::VARCHAR[])))
+    AND (len($users::BIGINT[]) = 0 OR list_contains($users::BIGINT[], user_id))
+    AND (len($models::VARCHAR[]) = 0 OR list_contains($models::VARCHAR[], model))
+    AND (len($providers::VARCHAR[]) = 0 OR list_contains($providers::VARCHAR[], backend))
     AND ($billing = 'all' OR coalesce(draft, backend = $drafts) = ($billing = 'draft'))
 """
 # What an ending billed: events from before ``billed_usd`` was recorded billed their

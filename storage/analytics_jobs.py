@@ -62,7 +62,7 @@ def jobs_behind(reader: MetricsReader, scope: Scope, bar: Bar) -> pd.DataFrame:
         f"""SELECT job_id, project_id, user_id, model, backend, event, ts AS time,
                    queue_wait_s, render_s, {BILLED} AS billed_usd,
                    estimated_cost_usd AS estimated_usd, error
-            FROM events WHERE event IN (SELECT unnest($counts::VARCHAR[]))
+            FROM events WHERE list_contains($counts::VARCHAR[], event)
             AND {" AND ".join(conditions or ["TRUE"])} AND {WHERE}
             ORDER BY {order} LIMIT $most""",
         scope.params(**values, counts=list(bar.counts), most=MOST),
@@ -74,7 +74,7 @@ def timeline(reader: MetricsReader, scope: Scope, job_id: int) -> pd.DataFrame:
     return reader.query(
         """SELECT ts AS time, event, engine, attempt, progress, queue_wait_s, render_s,
                   estimated_cost_usd, error
-           FROM events WHERE job_id = $job AND project_id IN (SELECT unnest($projects::BIGINT[]))
+           FROM events WHERE job_id = $job AND list_contains($projects::BIGINT[], project_id)
            ORDER BY ts, event""",
         {"job": job_id, "projects": list(scope.projects)},
     )

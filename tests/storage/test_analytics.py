@@ -85,6 +85,10 @@ def test_spend_counts_only_the_projects_the_actor_sees_and_the_filters_keep(worl
     assert lite["billed_usd"].tolist() == [2.0]
     today = Filters(start=NOW.date(), end=NOW.date(), providers=("veo",))
     assert analytics_spend.spend(reader, scope_for(db, owner, today), "model")["jobs"].sum() == 1
+    mine = analytics_spend.spend(reader, scope_for(db, owner, Filters(users=(owner.id,))), "day")
+    assert mine["billed_usd"].sum() == 6.0
+    nobody = Filters(users=(owner.id + 1,))  # in no project of the owner's
+    assert analytics_spend.spend(reader, scope_for(db, owner, nobody), "day").empty
 
 
 def test_the_month_end_forecast_goes_on_at_the_last_weeks_rate(world: World) -> None:

@@ -110,13 +110,11 @@ class MetricsWriter:
                 raise
 
 
-def write_segment(
-    directory: Path, name: str, table: pa.Table, row_group: int | None = None
-) -> Path:
+def write_segment(directory: Path, name: str, table: pa.Table) -> Path:
     """Write ``table`` under ``name`` all at once: readers see the whole file or none."""
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / name
     temp = directory / f"{name}.tmp"
-    pq.write_table(table, temp, compression="zstd", row_group_size=row_group)
+    pq.write_table(table, temp, compression="zstd")
     os.replace(temp, final)
     return final

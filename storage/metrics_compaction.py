@@ -5,10 +5,11 @@ at a time: it drops events past the retention, keeps one row per ``event_id`` (w
 batch, and against what the same day and the day before already hold: an ending recorded
 again after a crash comes minutes after the first), writes one part per day, then removes
 the batch's segments. A day with many parts, or one that is over, is merged into one file
-a row group at a time. Nothing ever reads the whole history, so the engine's memory stays
-flat however much history the folder holds. One process at a time (the engine takes a
-Redis lock first); a run stopped half-way leaves nothing a reader counts twice
-(``metrics_files``), and the next run finishes its work.
+an event at a time, a row group at a time. Every file holds each event in row groups of its
+own, which a query of other events skips. Nothing ever reads the whole history, so the
+engine's memory stays flat however much history the folder holds. One process at a time
+(the engine takes a Redis lock first); a run stopped half-way leaves nothing a reader
+counts twice (``metrics_files``), and the next run finishes its work.
 
 The engine runs it as a child process (``python -m storage.metrics_compaction``): Parquet's
 readers and buffers, 60-70 MB at a batch's peak, go back to the system when it exits
@@ -21,6 +22,8 @@ import argparse
 import json
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from storage.metrics import SCHEMA, write_segment
+from storage.metrics import SCHEMA
 from storage.metrics_files import (
     MERGED,
     PART,
@@ -45,8 +48,9 @@ from storage.metrics_files import (
 
 BATCH_ROWS = 50_000  # about 12 MB of events in memory at once
 MAX_PARTS = 8  # today's parts past this are merged into one
-# Parts are sorted by event, then time, in row groups this small: a query of one kind of
-# event (every chart's) skips the row groups of the others by their min/max statistics.
+# Parts are sorted by event, then time, in row groups of one event each and at most this
+# many rows: a query of some kinds of event (every chart's) skips the others' row groups
+# by their min/max statistics.
 ROW_GROUP = 16_384
 
 
@@ -125,10 +129,7 @@ def _compact_batch(directory: Path, batch: list[Path], oldest: date) -> tuple[in
         if len(seen):
             rows = rows.filter(pc.invert(pc.is_in(rows["event_id"], value_set=seen)))
         if rows.num_rows:
-            folder = day_folder(directory, day)
-            stamp = next_stamp(folder, int(time.time() * 1000))
-            rows = rows.sort_by([("event", "ascending"), ("ts", "ascending")])
-            write_segment(folder, f"{PART}-{stamp}.parquet", rows, ROW_GROUP)
+            _write_part(day_folder(directory, day), rows)
             kept += rows.num_rows
     for path in batch:  # only now: until here a reader still counts the batch from these
         path.unlink(missing_ok=True)
@@ -165,22 +166,88 @@ def _ids_kept(directory: Path, days: list[date]) -> pa.Array:
     return pa.chunked_array(ids, pa.string()).combine_chunks() if ids else pa.array([], pa.string())
 
 
+def _write_part(folder: Path, rows: pa.Table) -> None:
+    rows = rows.sort_by([("event", "ascending"), ("ts", "ascending")])
+    stamp = next_stamp(folder, int(time.time() * 1000))
+    with _published(folder / f"{PART}-{stamp}.parquet") as writer:
+        grouped = _ByEvent(writer)
+        for event in _in_order(pc.unique(rows["event"]).to_pylist()):
+            grouped.add(event, _of_event(rows, event))
+        grouped.flush()
+
+
 def _merge(folder: Path, files: list[Path]) -> None:
-    """Merge a day's current files into one, a row group at a time: no dedup needed (the
-    parts hold each event once between them), so memory holds one row group; each keeps
-    its part's order, so the merge's row groups still hold one kind of event each."""
+    """Merge a day's current files into one, an event at a time, a row group at a time:
+    no dedup needed (the parts hold each event once between them), so memory holds a row
+    group or two, and each event of the day lies in row groups of its own."""
+    sources = [pq.ParquetFile(path) for path in files]
+    # which events each row group holds (its event column alone): read for those only
+    holds = [
+        [set(pc.unique(s.read_row_group(g, columns=["event"])["event"]).to_pylist())
+         for g in range(s.num_row_groups)]
+        for s in sources
+    ]  # fmt: skip
     name = f"{MERGED}-{max(stamp_of(f) for f in files)}.parquet"
-    temp = folder / f"{name}.tmp"
-    with pq.ParquetWriter(temp, SCHEMA, compression="zstd") as writer:
-        for path in files:
-            source = pq.ParquetFile(path)
-            for group in range(source.num_row_groups):
-                writer.write_table(source.read_row_group(group))
-    temp.replace(folder / name)
+    with _published(folder / name) as writer:
+        grouped = _ByEvent(writer)
+        for event in _in_order(set().union(*(e for groups in holds for e in groups))):
+            for source, groups in zip(sources, holds, strict=True):
+                for group, events in enumerate(groups):
+                    if event in events:
+                        grouped.add(event, _of_event(source.read_row_group(group), event))
+        grouped.flush()
     for path in files:  # the merge now stands for them: a reader skips them from here
         if path.name != name:
             path.unlink(missing_ok=True)
     pa.default_memory_pool().release_unused()
+
+
+class _ByEvent:
+    """Writes rows given an event at a time in row groups of ``ROW_GROUP`` rows at most,
+    each of one event."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self.writer = writer
+        self.event: str | None = None
+        self.pending: list[pa.Table] = []
+        self.count = 0
+
+    def add(self, event: str | None, rows: pa.Table) -> None:
+        if event != self.event:
+            self.flush()
+            self.event = event
+        self.pending.append(rows)
+        self.count += rows.num_rows
+        if self.count >= ROW_GROUP:
+            table = pa.concat_tables(self.pending)
+            whole = self.count - self.count % ROW_GROUP
+            self.writer.write_table(table.slice(0, whole), row_group_size=ROW_GROUP)
+            self.pending, self.count = [table.slice(whole)], self.count - whole
+
+    def flush(self) -> None:
+        if self.count:
+            self.writer.write_table(pa.concat_tables(self.pending))
+        self.pending, self.count = [], 0
+
+
+def _in_order(events: set[str | None] | list[str | None]) -> list[str | None]:
+    """Events in the order parts sort them: by name, none last."""
+    return sorted(events, key=lambda e: (e is None, e or ""))
+
+
+def _of_event(rows: pa.Table, event: str | None) -> pa.Table:
+    column = rows["event"]
+    return rows.filter(pc.is_null(column) if event is None else pc.equal(column, event))
+
+
+@contextmanager
+def _published(path: Path) -> Iterator[pq.ParquetWriter]:
+    """A writer of ``path`` that a reader sees only once it is whole (a temp file, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{path.name}.tmp")
+    with pq.ParquetWriter(temp, SCHEMA, compression="zstd") as writer:
+        yield writer
+    temp.replace(path)
 
 
 def main() -> None:

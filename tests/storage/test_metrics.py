@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from storage import metrics_compaction
 from storage.metrics import SCHEMA, MetricsWriter
 from storage.metrics_compaction import MAX_PARTS, compact
-from storage.metrics_files import compacted, current_files, day_folder, segments
+from storage.metrics_files import compacted, current_files, day_folder, day_folders, segments
 from storage.metrics_reader import MetricsReader
 
 
@@ -121,6 +123,41 @@ def test_a_day_of_many_parts_is_merged_into_one_file(tmp_path: Path) -> None:
     assert (
         MetricsReader(tmp_path).query("SELECT count(*) AS n FROM events")["n"][0] == MAX_PARTS + 1
     )
+
+
+def _row_groups(path: Path) -> list[tuple[str, str, int]]:
+    """Each row group's least and greatest event, and its rows."""
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.to_arrow_schema().get_field_index("event")
+    groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+    return [(g.column(column).statistics.min, g.column(column).statistics.max, g.num_rows)
+            for g in groups]  # fmt: skip
+
+
+def test_compacted_files_hold_each_event_in_row_groups_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chart's query skips the row groups of the events it does not count."""
+    monkeypatch.setattr(metrics_compaction, "ROW_GROUP", 50)
+    writer = MetricsWriter(tmp_path, "e")
+    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC) + timedelta(
+        hours=12
+    )
+    for day in (noon - timedelta(days=1), noon):
+        for n in range(300):
+            event = ("queued", "started", "succeeded")[n % 3]
+            writer.record(event, job_id=n, ts=day + timedelta(seconds=n))
+            if n % 100 == 99:
+                writer.flush()
+    compact(tmp_path, 30, min_segments=1, min_age_s=0, batch_rows=100)  # three parts a day
+    yesterday, today = (current_files(f) for f in day_folders(tmp_path))
+    assert [f.name.split("-")[0] for f in yesterday] == ["merged"]  # the day is over
+    assert _row_groups(yesterday[0]) == [
+        (event, event, 50) for event in ("queued", "started", "succeeded") for _ in range(2)
+    ]
+    assert len(today) == 3
+    assert all(low == high for part in today for low, high, _ in _row_groups(part))
+    assert MetricsReader(tmp_path).query("SELECT count(*) AS n FROM events")["n"][0] == 600
 
 
 def test_segments_of_the_older_schema_are_read_and_compacted(tmp_path: Path) -> None:

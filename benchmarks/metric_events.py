@@ -3,19 +3,24 @@
 Each job is queued, started, reports progress and ends (mostly succeeded; some failed,
 blocked or cancelled, with the engines' own error words); one ending in a hundred is
 recorded twice, as after an engine's restart; every engine samples its state each minute.
-Used by `benchmarks/analytics.py` and `benchmarks/inflight.py --events`.
+Used by `benchmarks/analytics.py` and `benchmarks/inflight.py --events`; ``live_tail`` makes
+the live tail, segments not compacted yet, as busy engines leave it between compactions.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from storage.metrics import SCHEMA, write_segment
+from storage.metrics_files import compacted
 
 MODELS = {  # model: (provider, USD per second, render seconds at the median)
     "veo-3.1-generate-001": ("veo", 0.40, 90.0),
@@ -38,6 +43,10 @@ ERRORS = {
 ENGINES = 4
 EVENTS_PER_JOB = 4  # queued, started, progress, an ending
 SAMPLE_EVERY_S = 60
+DAY_MS = 86_400_000
+FLUSH_S = 2  # an engine flushes its events this often, and at each job's end
+TAIL_JOBS = 1_000_000_000  # the tail's job ids, after the history's
+LEAD_S = 300  # the tail's jobs are queued from this long before it: its window holds every stage
 
 
 def write_events(
@@ -60,7 +69,7 @@ def write_events(
     written, job_base = 0, 0
     for day in range(days):
         first = start + timedelta(days=day)
-        table = _day(rng, first, jobs_per_day, job_base, projects, users)
+        table = _jobs(rng, first, DAY_MS, jobs_per_day, job_base, projects, users)
         job_base += jobs_per_day
         share = segments // days + (1 if day < segments % days else 0)
         for n, chunk in enumerate(np.array_split(np.arange(table.num_rows), max(1, share))):
@@ -75,9 +84,78 @@ def write_events(
     return written
 
 
-def _day(
+@dataclass(frozen=True)
+class Segment:
+    flushed_ms: int
+    name: str
+    rows: pa.Table
+
+    def write(self, directory: Path) -> None:
+        path = write_segment(directory, self.name, self.rows)
+        os.utime(path, (self.flushed_ms / 1000, self.flushed_ms / 1000))
+
+
+def live_tail(
+    directory: Path,
+    seconds: int,
+    jobs_per_s: float,
+    projects: list[int],
+    users: list[int],
+    again: int,
+    seed: int = 11,
+    end: datetime | None = None,
+) -> tuple[list[Segment], int]:
+    """The segments of the last ``seconds`` of engines ending ``jobs_per_s`` jobs (and
+    queueing, starting and sampling), each engine's events flushed every ``FLUSH_S`` and
+    at each job's end, with ``again`` endings compacted already recorded again (as after
+    an engine's restart), in the order they are flushed; and how many events they add to
+    what ``directory`` counts (each id once, less the ones compacted)."""
+    rng = np.random.default_rng(seed)
+    end = end or datetime.now(UTC)
+    span = seconds + LEAD_S
+    first = end - timedelta(seconds=span)
+    table = _jobs(rng, first, span * 1000, int(jobs_per_s * span), TAIL_JOBS, projects, users)
+    high = int(end.timestamp() * 1000)
+    low = high - seconds * 1000
+    ts = np.asarray(table["ts"].cast(pa.int64()))
+    table = table.filter(pa.array((ts >= low) & (ts < high)))
+    new = len(pc.unique(table["event_id"]))
+    table = pa.concat_tables([table, _recorded_again(rng, directory, again, low, high)])
+    ts = np.asarray(table["ts"].cast(pa.int64()))
+    engines = np.asarray(table["engine"].to_pylist())
+    endings = np.isin(np.asarray(table["event"].to_pylist()), ENDINGS)
+    flushed = []
+    for engine in np.unique(engines):
+        mine = engines == engine
+        housekeeping = np.arange(low + FLUSH_S * 1000, high, FLUSH_S * 1000)
+        flushes = np.unique(np.concatenate([housekeeping, [high], ts[mine & endings] + 1]))
+        into = np.searchsorted(flushes, ts, side="left")  # the first flush at or after it
+        for seq, flush in enumerate(np.unique(into[mine])):
+            at = int(flushes[flush])
+            rows = table.filter(pa.array(mine & (into == flush)))
+            flushed.append(Segment(at, f"events-{at}-{engine}-{seq:06d}.parquet", rows))
+    return sorted(flushed, key=lambda segment: segment.flushed_ms), new
+
+
+def _recorded_again(
+    rng: np.random.Generator, directory: Path, count: int, low: int, high: int
+) -> pa.Table:
+    """The newest ``count`` endings compacted, recorded again between ``low`` and ``high``
+    (ms)."""
+    files = compacted(directory)
+    newest = pa.concat_tables([pq.read_table(f) for f in files if f.parent == files[-1].parent])
+    done = newest.filter(pc.is_in(newest["event"], pa.array(ENDINGS))).sort_by("ts")
+    done = done.slice(max(0, done.num_rows - count))
+    again = pa.array(np.sort(rng.integers(low, high, done.num_rows)), pa.int64())
+    return done.set_column(
+        done.schema.get_field_index("ts"), "ts", again.cast(SCHEMA.field("ts").type)
+    )
+
+
+def _jobs(
     rng: np.random.Generator,
     first: datetime,
+    span_ms: int,
     jobs: int,
     job_base: int,
     projects: list[int],
@@ -89,7 +167,7 @@ def _day(
     model = rng.integers(0, len(names), jobs)
     price = np.array([MODELS[m][1] for m in names])[model]
     typical = np.array([MODELS[m][2] for m in names])[model]
-    queued = base_ms + np.sort(rng.integers(0, 86_400_000, jobs))
+    queued = base_ms + np.sort(rng.integers(0, span_ms, jobs))
     wait = rng.exponential(20.0, jobs)
     render = typical * rng.lognormal(0.0, 0.35, jobs)
     started = queued + (wait * 1000).astype(np.int64)
@@ -131,7 +209,7 @@ def _day(
     ending_ids = [f"job-{i}-{e}-1" for i, e in zip(ids, ending_names, strict=True)]
     frames.append(_rows(job, ending_names, ended_at, ending_fields, ending_ids))
     frames.append(_rows(job, ending_names, ended_at + 60_000, ending_fields, ending_ids, again))
-    frames.append(_samples(rng, base_ms, queued, ended_at))
+    frames.append(_samples(rng, base_ms, span_ms, queued, ended_at))
     return pa.concat_tables(frames).sort_by("ts")
 
 
@@ -158,10 +236,10 @@ def _rows(
 
 
 def _samples(
-    rng: np.random.Generator, base_ms: int, queued: np.ndarray, ended: np.ndarray
+    rng: np.random.Generator, base_ms: int, span_ms: int, queued: np.ndarray, ended: np.ndarray
 ) -> pa.Table:
     """Each engine's minute: its share of the jobs in flight, the queue and quota holds."""
-    times = base_ms + np.arange(0, 86_400_000, SAMPLE_EVERY_S * 1000)
+    times = base_ms + np.arange(0, span_ms, SAMPLE_EVERY_S * 1000)
     in_flight = np.searchsorted(np.sort(queued), times) - np.searchsorted(np.sort(ended), times)
     count = len(times) * ENGINES
     ts = np.repeat(times, ENGINES)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from storage.metrics import SCHEMA
-from storage.metrics_files import compacted, segments
+from storage.metrics_tail import Tail
 
 # Every column of today's schema, and the day: a view over files that lack the newer
 # columns still has them (nulls), whatever files there are.
@@ -40,9 +39,8 @@ class MetricsReader:
             config={"memory_limit": MEMORY_LIMIT, "threads": THREADS, "temp_directory": str(spill)},
         )
         self._con.execute("SET TimeZone = 'UTC'")
-        # compacted files never change once written: their footers are read once
-        self._con.execute("SET parquet_metadata_cache = true")
-        self._lock = threading.Lock()  # a cursor is opened from the one connection at a time
+        self._tail = Tail(self._con, BLANK)
+        self._lock = threading.Lock()  # one caller brings the tail up to date, opens a cursor
 
     def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         for _ in range(2):
@@ -54,40 +52,30 @@ class MetricsReader:
 
     def _query_once(self, sql: str, params: list[Any] | dict[str, Any]) -> pd.DataFrame:
         with self._lock:
+            days = self._tail.catch_up(self._con, self.directory)
             cursor = self._con.cursor()  # its own views: pages query from many threads
+            # a transaction's snapshot is taken at its first read: taken here, the query
+            # sees the tail as it was brought up to date for it, whatever the next one does
+            cursor.begin()
+            cursor.execute("SELECT count(*) FROM tail_rows").fetchall()
         try:
-            _define_events(cursor, self.directory)
+            _define_events(cursor, days)
             return cursor.execute(sql, params).df()
         finally:
             cursor.close()
 
 
-def _define_events(cursor: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    # The tail is listed before the days: a segment compacted in between is then either
-    # still there (its events counted once, below) or gone (an IOException, and a retry).
-    tail = [str(p) for p in segments(directory)]
-    days = [str(p) for p in compacted(directory)]
+def _define_events(cursor: duckdb.DuckDBPyConnection, days: list[str]) -> None:
     cursor.register("blank", BLANK)
     parts = ["SELECT * FROM blank"]
     if days:
         cursor.read_parquet(days, hive_partitioning=True).create_view("compacted")
         parts.append("SELECT * FROM compacted")
-    if tail:
-        cursor.read_parquet(tail, union_by_name=True).create_view("tail")
-        first = cursor.execute("SELECT min(ts)::DATE FROM tail").fetchone()
-        start = first[0] if first and first[0] else date.today()
-        # an event compacted while its segment is still listed, or recorded again after
-        # its first copy was compacted, lies in the tail's days or the day before
-        recent = "SELECT event_id FROM compacted WHERE day >= $start" if days else None
-        cursor.execute(
-            "CREATE TEMP TABLE kept AS " + (recent or "SELECT NULL::VARCHAR AS event_id LIMIT 0"),
-            {"start": start - timedelta(days=1)} if recent else {},
-        )
-        cursor.execute(
-            "CREATE TEMP VIEW tail_once AS "
-            "SELECT * EXCLUDE (day), ts::DATE AS day FROM (SELECT * FROM blank UNION ALL BY NAME "
-            "SELECT * FROM tail) WHERE event_id NOT IN (SELECT event_id FROM kept) "
-            "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1"
-        )
-        parts.append("SELECT * FROM tail_once")
+    # the tail, each event once, less what compaction has kept already (``Tail``)
+    cursor.execute(
+        "CREATE TEMP VIEW tail_once AS SELECT * EXCLUDE (file) FROM tail_rows "
+        "WHERE NOT EXISTS (SELECT 1 FROM kept_ids k WHERE k.event_id = tail_rows.event_id) "
+        "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1"
+    )
+    parts.append("SELECT * FROM tail_once")
     cursor.execute("CREATE TEMP VIEW events AS " + " UNION ALL BY NAME ".join(parts))

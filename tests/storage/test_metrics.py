@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +79,67 @@ def test_an_event_recorded_again_after_compaction_is_counted_once(tmp_path: Path
     assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 1  # the tail knows
     assert compact(tmp_path, 30, min_segments=1, min_age_s=0).duplicates == 1
     assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 1
+
+
+def test_the_reader_counts_a_recorded_again_event_as_compaction_will(tmp_path: Path) -> None:
+    """Against the same day and the day before: what compaction drops, the tail's view
+    of it drops already, and what compaction keeps twice it counts twice."""
+    writer, now = MetricsWriter(tmp_path, "e"), datetime.now(UTC)
+    for n, days_ago in enumerate((1, 3)):
+        writer.record("succeeded", event_id=f"job-{n}-succeeded-1", ts=now - timedelta(days_ago))
+    writer.flush()
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 2
+    for n in range(2):  # recorded again today, by an engine that restarted
+        writer.record("succeeded", event_id=f"job-{n}-succeeded-1", ts=now)
+    writer.flush()
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3
+
+
+def test_a_reader_counts_each_event_once_while_engines_write_and_compaction_runs(
+    tmp_path: Path,
+) -> None:
+    """What a reader counts only grows: an event is never in neither the tail nor the days,
+    nor in both, whichever moment compaction moves it from one to the other."""
+    writers = [MetricsWriter(tmp_path, f"engine{i}") for i in range(3)]
+    reader = MetricsReader(tmp_path)
+    done = threading.Event()
+    seen: list[int] = []
+
+    def write(writer: MetricsWriter) -> None:
+        for n in range(60):
+            ending = f"job-{writer.writer}-{n}-succeeded-1"
+            writer.record("succeeded", event_id=ending, job_id=n)
+            if n % 10 == 9:  # an engine restarts and records an ending again
+                writer.record("succeeded", event_id=f"job-{writer.writer}-{n - 5}-succeeded-1")
+            writer.flush()
+            time.sleep(0.02)  # as engines flush: readers and compaction run in between
+
+    def keep_compacting() -> None:
+        while not done.is_set():
+            compact(tmp_path, 30, min_segments=1, min_age_s=0)
+
+    def read() -> None:
+        while not done.is_set():
+            seen.append(int(reader.query("SELECT count(*) AS n FROM events")["n"][0]))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in writers]
+    background = [threading.Thread(target=keep_compacting), threading.Thread(target=read)]
+    for t in [*background, *threads]:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    for t in background:
+        t.join()
+    assert len(seen) > 10 and seen == sorted(seen) and max(seen) <= 180
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 180
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)
+    assert segments(tmp_path) == []
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 180
 
 
 def test_a_reader_counts_a_segment_once_while_its_compaction_is_half_done(tmp_path: Path) -> None:

@@ -81,10 +81,11 @@ def compact(
     ready = [p for p in segments(directory) if p.stat().st_mtime < cutoff]
     done = written = duplicates = 0
     if len(ready) >= min_segments:
+        ids = _KeptIds(directory)
         for batch in _batches(ready, batch_rows):
             if time.monotonic() > deadline:
                 break
-            kept, dropped = _compact_batch(directory, batch, oldest)
+            kept, dropped = _compact_batch(directory, batch, oldest, ids)
             done, written, duplicates = done + len(batch), written + kept, duplicates + dropped
     for folder in day_folders(directory):
         if time.monotonic() > deadline:
@@ -116,20 +117,25 @@ def _batches(paths: list[Path], rows: int) -> list[list[Path]]:
     return [b for b in batches if b]
 
 
-def _compact_batch(directory: Path, batch: list[Path], oldest: date) -> tuple[int, int]:
+def _compact_batch(
+    directory: Path, batch: list[Path], oldest: date, ids: _KeptIds
+) -> tuple[int, int]:
     table = pa.concat_tables([_conformed(pq.read_table(p)) for p in batch])
     start = datetime.combine(oldest, datetime.min.time(), UTC)
     table = _unique(table.filter(pc.field("ts") >= pa.scalar(start, SCHEMA.field("ts").type)))
     read = sum(pq.ParquetFile(p).metadata.num_rows for p in batch)
     days = pc.cast(table["ts"], pa.date32())
+    batch_days = pc.unique(days).to_pylist()
+    ids.hold_only({day - timedelta(days=n) for day in batch_days for n in (0, 1)})
     kept = 0
-    for day in pc.unique(days).to_pylist():
+    for day in batch_days:
         rows = table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
-        seen = _ids_kept(directory, [day - timedelta(days=1), day])
+        seen = ids.of([day - timedelta(days=1), day])
         if len(seen):
             rows = rows.filter(pc.invert(pc.is_in(rows["event_id"], value_set=seen)))
         if rows.num_rows:
             _write_part(day_folder(directory, day), rows)
+            ids.add(day, rows["event_id"])
             kept += rows.num_rows
     for path in batch:  # only now: until here a reader still counts the batch from these
         path.unlink(missing_ok=True)
@@ -157,13 +163,31 @@ def _unique(table: pa.Table) -> pa.Table:
     return table.take(np.sort(first))
 
 
-def _ids_kept(directory: Path, days: list[date]) -> pa.Array:
-    ids = [
-        pq.read_table(f, columns=["event_id"])["event_id"]
-        for day in days
-        for f in current_files(day_folder(directory, day))
-    ]
-    return pa.chunked_array(ids, pa.string()).combine_chunks() if ids else pa.array([], pa.string())
+class _KeptIds:
+    """The ids each day's files hold, read once a run and extended as its parts are
+    written; a batch is checked against its days and the day before each, and batches
+    come in time order, so only those days are held."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._days: dict[date, list[pa.ChunkedArray]] = {}
+
+    def hold_only(self, days: set[date]) -> None:
+        self._days = {day: ids for day, ids in self._days.items() if day in days}
+
+    def of(self, days: list[date]) -> pa.Array:
+        for day in days:
+            if day not in self._days:
+                files = current_files(day_folder(self.directory, day))
+                self._days[day] = [
+                    pq.read_table(f, columns=["event_id"])["event_id"] for f in files
+                ]
+        chunks = [chunk for day in days for ids in self._days[day] for chunk in ids.chunks]
+        return pa.chunked_array(chunks, pa.string()).combine_chunks()
+
+    def add(self, day: date, ids: pa.ChunkedArray) -> None:
+        if day in self._days:  # otherwise read with the day's files, this part among them
+            self._days[day].append(ids)
 
 
 def _write_part(folder: Path, rows: pa.Table) -> None:

@@ -81,6 +81,32 @@ def test_an_event_recorded_again_after_compaction_is_counted_once(tmp_path: Path
     assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 1
 
 
+def test_a_run_reads_a_days_ids_once_and_checks_each_batch_against_the_ones_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = MetricsWriter(tmp_path, "e")
+    writer.record("started", job_id=0)
+    writer.flush()
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)  # today holds a part
+    for n in range(1, 6):
+        writer.record("succeeded", event_id=f"job-{n}-succeeded-1", job_id=n)
+        writer.record("succeeded", event_id=f"job-{n - 1}-succeeded-1", job_id=n - 1)  # again
+        writer.flush()
+    reads: list[object] = []
+    read_table = pq.read_table
+
+    def counted(source: object, *args: object, **kwargs: object) -> pa.Table:
+        if kwargs.get("columns") == ["event_id"]:
+            reads.append(source)
+        return read_table(source, *args, **kwargs)
+
+    monkeypatch.setattr(metrics_compaction.pq, "read_table", counted)
+    done = compact(tmp_path, 30, min_segments=1, min_age_s=0, batch_rows=1)  # a batch each
+    assert (done.segments, done.events, done.duplicates) == (5, 6, 4)
+    assert len(reads) == 1  # the part of today there was when the run began
+    assert MetricsReader(tmp_path).query("SELECT count(*) AS n FROM events")["n"][0] == 7
+
+
 def test_the_reader_counts_a_recorded_again_event_as_compaction_will(tmp_path: Path) -> None:
     """Against the same day and the day before: what compaction drops, the tail's view
     of it drops already, and what compaction keeps twice it counts twice."""

@@ -7,9 +7,11 @@ again after a crash comes minutes after the first), writes one part per day, the
 the batch's segments. A day with many parts, or one that is over, is merged into one file
 an event at a time, a row group at a time. Every file holds each event in row groups of its
 own, which a query of other events skips. Nothing ever reads the whole history, so the
-engine's memory stays flat however much history the folder holds. One process at a time
-(the engine takes a Redis lock first); a run stopped half-way leaves nothing a reader
-counts twice (``metrics_files``), and the next run finishes its work.
+engine's memory stays flat however much history the folder holds, the whole-history
+``compacted-*`` file of earlier versions included (read a batch at a time). One process at
+a time (the engine takes a Redis lock first); a run stopped half-way leaves nothing a reader
+counts twice (``metrics_files``), and the next run finishes its work and sweeps what it
+left.
 
 The engine runs it as a child process (``python -m storage.metrics_compaction``): Parquet's
 readers and buffers, 60-70 MB at a batch's peak, go back to the system when it exits
@@ -37,6 +39,7 @@ from storage.metrics import SCHEMA
 from storage.metrics_files import (
     MERGED,
     PART,
+    PROGRESS,
     current_files,
     day_folder,
     day_folders,
@@ -54,12 +57,18 @@ MAX_PARTS = 8  # today's parts past this are merged into one
 ROW_GROUP = 16_384
 
 
+# Temp files untouched this long belong to a run that is gone (the engine stops its run
+# after 90 s, and a run writes its files continuously).
+STALE_S = 600.0
+
+
 @dataclass(frozen=True)
 class Compacted:
     segments: int  # merged and removed
     events: int  # written to the days' parts
     duplicates: int  # dropped: already kept once
     expired_days: int  # removed past the retention
+    swept: int  # files left by a run stopped half-way, removed
 
 
 def compact(
@@ -76,24 +85,32 @@ def compact(
     today = today or datetime.now(UTC).date()
     oldest = today - timedelta(days=retention_days - 1)
     expired = drop_expired(directory, oldest)
+    swept = sweep(directory)
     deadline = time.monotonic() + budget_s
     cutoff = time.time() - min_age_s
     ready = [p for p in segments(directory) if p.stat().st_mtime < cutoff]
     done = written = duplicates = 0
     if len(ready) >= min_segments:
         ids = _KeptIds(directory)
-        for batch in _batches(ready, batch_rows):
+        for batch, rows in _batches(ready, batch_rows):
             if time.monotonic() > deadline:
                 break
-            kept, dropped = _compact_batch(directory, batch, oldest, ids)
-            done, written, duplicates = done + len(batch), written + kept, duplicates + dropped
+            if len(batch) == 1 and rows > batch_rows:
+                kept, dropped, finished = _compact_large(
+                    directory, batch[0], oldest, ids, batch_rows, deadline
+                )
+            else:
+                kept, dropped = _compact_batch(directory, batch, oldest, ids)
+                finished = True
+            done = done + len(batch) if finished else done
+            written, duplicates = written + kept, duplicates + dropped
     for folder in day_folders(directory):
         if time.monotonic() > deadline:
             break
         files = current_files(folder)
         if len(files) > MAX_PARTS or (len(files) > 1 and day_of(folder) < today):
             _merge(folder, files)
-    return Compacted(done, written, duplicates, expired)
+    return Compacted(done, written, duplicates, expired, swept)
 
 
 def drop_expired(directory: Path, oldest: date) -> int:
@@ -104,26 +121,117 @@ def drop_expired(directory: Path, oldest: date) -> int:
     return len(old)
 
 
-def _batches(paths: list[Path], rows: int) -> list[list[Path]]:
-    """Consecutive segments of about ``rows`` events each (a footer read per segment)."""
-    batches: list[list[Path]] = [[]]
-    count = 0
+def sweep(directory: Path) -> int:
+    """Remove what runs stopped half-way left, never a file a reader counts or a live run
+    writes: in each day the files a merge stands for (written, they were not yet removed;
+    readers skip them, ``current_files``) and temp files untouched for ``STALE_S``; beside
+    the tail, the progress notes of files compacted away. Returns how many."""
+    cutoff = time.time() - STALE_S
+    left = [
+        path
+        for folder in day_folders(directory)
+        for path in _superseded(folder) + _stale_temps(folder, cutoff)
+    ]
+    left += [
+        note
+        for note in directory.glob(f"*{PROGRESS}")
+        if not note.with_name(note.name.removesuffix(PROGRESS)).exists()
+    ]
+    for path in left:
+        path.unlink(missing_ok=True)
+    return len(left)
+
+
+def _superseded(folder: Path) -> list[Path]:
+    current = set(current_files(folder))
+    return [path for path in folder.glob("*.parquet") if path not in current]
+
+
+def _stale_temps(folder: Path, cutoff: float) -> list[Path]:
+    stale = []
+    for path in folder.glob("*.tmp"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                stale.append(path)
+        except FileNotFoundError:  # renamed or removed by the run writing it
+            pass
+    return stale
+
+
+def _batches(paths: list[Path], rows: int) -> list[tuple[list[Path], int]]:
+    """Consecutive segments of about ``rows`` events each, and their events (a footer read
+    per segment); a file of more than ``rows`` is a batch of its own."""
+    batches: list[tuple[list[Path], int]] = []
     for path in paths:
-        if count >= rows:
-            batches.append([])
-            count = 0
-        batches[-1].append(path)
-        count += pq.ParquetFile(path).metadata.num_rows
-    return [b for b in batches if b]
+        size = pq.ParquetFile(path).metadata.num_rows
+        if not batches or batches[-1][1] >= rows or size > rows:
+            batches.append(([], 0))
+        batch, count = batches[-1]
+        batches[-1] = ([*batch, path], count + size)
+    return batches
 
 
 def _compact_batch(
     directory: Path, batch: list[Path], oldest: date, ids: _KeptIds
 ) -> tuple[int, int]:
     table = pa.concat_tables([_conformed(pq.read_table(p)) for p in batch])
+    read = table.num_rows
+    kept = _compact_rows(directory, table, oldest, ids)
+    for path in batch:  # only now: until here a reader still counts the batch from these
+        path.unlink(missing_ok=True)
+    del table
+    pa.default_memory_pool().release_unused()  # back to the system, not kept for the next
+    return kept, read - kept
+
+
+def _compact_large(
+    directory: Path, path: Path, oldest: date, ids: _KeptIds, rows: int, deadline: float
+) -> tuple[int, int, bool]:
+    """A file of more than a batch (the whole-history ``compacted-*`` of earlier versions,
+    row groups of a million events), ``rows`` of its events at a time: never all of it in
+    memory. The events done are noted beside it, so that a run stopped half-way (by its
+    budget, or killed) goes on from there; the file is removed once all are. Until then a
+    reader counts its events once: in the tail, less what compaction has kept. Returns the
+    events kept, those dropped, and whether the file is done."""
+    note = path.with_name(f"{path.name}{PROGRESS}")
+    done = _events_done(note)
+    # pages read as they are decoded, not a row group's column chunks all at once
+    source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+    passed = read = kept = 0
+    for group in range(source.num_row_groups):
+        size = source.metadata.row_group(group).num_rows
+        if passed + size <= done:
+            passed += size
+            continue
+        for batch in source.iter_batches(batch_size=rows, row_groups=[group], use_threads=False):
+            if passed + batch.num_rows <= done:
+                passed += batch.num_rows
+                continue
+            if time.monotonic() > deadline:
+                return kept, read - kept, False
+            fresh = pa.Table.from_batches([batch]).slice(max(0, done - passed))
+            read += fresh.num_rows
+            kept += _compact_rows(directory, _conformed(fresh), oldest, ids)
+            passed += batch.num_rows
+            note.write_text(str(passed))
+            pa.default_memory_pool().release_unused()
+    path.unlink(missing_ok=True)
+    note.unlink(missing_ok=True)
+    return kept, read - kept, True
+
+
+def _events_done(note: Path) -> int:
+    try:
+        return int(note.read_text())
+    except (FileNotFoundError, ValueError):  # none yet, or cut short: redo (kept is dropped)
+        return 0
+
+
+def _compact_rows(directory: Path, table: pa.Table, oldest: date, ids: _KeptIds) -> int:
+    """Write the events of ``table`` by day, each once, less those past the retention and
+    those the days hold already; returns how many were written."""
     start = datetime.combine(oldest, datetime.min.time(), UTC)
     table = _unique(table.filter(pc.field("ts") >= pa.scalar(start, SCHEMA.field("ts").type)))
-    read = sum(pq.ParquetFile(p).metadata.num_rows for p in batch)
     days = pc.cast(table["ts"], pa.date32())
     batch_days = pc.unique(days).to_pylist()
     ids.hold_only({day - timedelta(days=n) for day in batch_days for n in (0, 1)})
@@ -137,11 +245,7 @@ def _compact_batch(
             _write_part(day_folder(directory, day), rows)
             ids.add(day, rows["event_id"])
             kept += rows.num_rows
-    for path in batch:  # only now: until here a reader still counts the batch from these
-        path.unlink(missing_ok=True)
-    del table
-    pa.default_memory_pool().release_unused()  # back to the system, not kept for the next
-    return kept, read - kept
+    return kept
 
 
 def _conformed(table: pa.Table) -> pa.Table:

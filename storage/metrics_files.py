@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 
 PART, MERGED = "part", "merged"
+# Beside a file compacted a batch at a time (``compacted-*``): how many of its events are done.
+PROGRESS = ".progress"
 
 
 def segments(directory: Path) -> list[Path]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -262,6 +264,78 @@ def test_segments_of_the_older_schema_are_read_and_compacted(tmp_path: Path) -> 
         0
     ].tolist() == [0, 1]
     assert date.fromisoformat(compacted(tmp_path)[0].parent.name[4:]) == datetime.now(UTC).date()
+
+
+class Killed(Exception):
+    """A compaction stopped where it stood, as by SIGKILL."""
+
+
+def test_an_earlier_versions_whole_history_file_is_compacted_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``compacted-*`` file earlier versions rewrote whole (row groups of a million
+    events there) is never read whole: a batch at a time, a run stopped half-way goes on
+    from where it stood, and a reader counts each event once meanwhile."""
+    old = pa.schema([f for f in SCHEMA if f.name not in ("user_id", "draft", "billed_usd")])
+    now = datetime.now(UTC)
+    rows = [{"event_id": f"e{n}", "ts": now - timedelta(minutes=n), "event": "started",
+             "job_id": n} for n in range(500)]  # fmt: skip
+    rows += [rows[n] for n in range(0, 500, 50)]  # kept twice: that compaction kept both
+    legacy = tmp_path / "compacted-1-e.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=old), legacy, row_group_size=200)
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 500
+    sizes: list[int] = []
+    compact_rows = metrics_compaction._compact_rows
+
+    def killed_at_the_third(directory: Path, table: pa.Table, *rest: Any) -> int:
+        sizes.append(table.num_rows)
+        if len(sizes) == 3:
+            raise Killed
+        return compact_rows(directory, table, *rest)
+
+    monkeypatch.setattr(metrics_compaction, "_compact_rows", killed_at_the_third)
+    with pytest.raises(Killed):
+        compact(tmp_path, 30, min_segments=1, min_age_s=0, batch_rows=100)
+    assert legacy.exists() and (tmp_path / "compacted-1-e.parquet.progress").read_text() == "200"
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 500
+    done = compact(tmp_path, 30, min_segments=1, min_age_s=0, batch_rows=100)
+    assert (done.segments, done.events, done.duplicates) == (1, 300, 10)
+    assert sizes == [100, 100, 100, 100, 100, 100, 10]  # never more than a batch
+    assert segments(tmp_path) == [] and list(tmp_path.glob("*.progress")) == []
+    assert sorted(reader.query("SELECT job_id FROM events")["job_id"]) == list(range(500))
+
+
+def test_what_a_run_stopped_half_way_left_is_swept_and_nothing_a_reader_counts(
+    tmp_path: Path,
+) -> None:
+    writer = MetricsWriter(tmp_path, "e")
+    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC) - timedelta(
+        hours=12
+    )
+    for n in range(3):
+        writer.record("started", job_id=n, ts=noon + timedelta(minutes=n))
+        writer.flush()
+    compact(tmp_path, 30, min_segments=1, min_age_s=0, batch_rows=1, today=noon.date())
+    folder = day_folder(tmp_path, noon.date())
+    parts = {path: path.read_bytes() for path in current_files(folder)}
+    assert len(parts) == 3
+    compact(tmp_path, 30, min_segments=1, min_age_s=0)  # the day is over: merged
+    [merged] = current_files(folder)
+    for path, data in parts.items():  # as if the run was killed before it removed them
+        path.write_bytes(data)
+    reader = MetricsReader(tmp_path)
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3  # the merge alone
+    stale, live = folder / "merged-7.parquet.tmp", folder / "part-8.parquet.tmp"
+    note = tmp_path / "compacted-1-e.parquet.progress"  # its file was compacted away
+    for path in (stale, live, note):
+        path.write_bytes(b"x")
+    long_ago = time.time() - 3600
+    os.utime(stale, (long_ago, long_ago))
+    assert compact(tmp_path, 30, min_segments=1, min_age_s=0).swept == 5
+    assert sorted(folder.iterdir()) == sorted([merged, live])  # a run may be writing it
+    assert not note.exists()
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3
 
 
 def test_empty_store_answers_with_no_rows(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ BATCH_ROWS = 50_000  # about 12 MB of events in memory at once
 MAX_PARTS = 8  # today's parts past this are merged into one
 # Parts are sorted by event, then time, in row groups of one event each and at most this
 # many rows: a query of some kinds of event (every chart's) skips the others' row groups
-# by their min/max statistics.
-ROW_GROUP = 16_384
+# by their min/max statistics, and reads few (16,384: 5-10 % slower over 10 million).
+ROW_GROUP = 65_536
 
 
 # Temp files untouched this long belong to a run that is gone (the engine stops its run

@@ -49,6 +49,7 @@ from storage import projects  # noqa: E402
 from storage.analytics import Filters, Scope, scope_for  # noqa: E402
 from storage.analytics_fleet import fleet  # noqa: E402
 from storage.analytics_generation import failure_reasons, outcomes, throughput, timings  # noqa: E402
+from storage.analytics_jobs import MOST, Bar, jobs_behind  # noqa: E402
 from storage.analytics_spend import spend  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.metrics_files import compacted, segments  # noqa: E402
@@ -124,6 +125,35 @@ def _pd_fleet(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     return per_engine.groupby(level=0).sum()
 
 
+# Drill-down: the jobs behind the last day's noon hour, and the slowest renders of a model
+# (a percentile's bar at its lowest: every job of the model ranked).
+SLOW_MODEL = "veo-3.1-fast-generate-001"
+
+
+def _noon(scope: Scope) -> pd.Timestamp:
+    return pd.Timestamp(f"{scope.filters.end}T12:00:00", tz="UTC")
+
+
+def _hour_bar(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
+    return jobs_behind(reader, scope, Bar(tuple(ENDINGS), (("hour", _noon(scope).isoformat()),)))
+
+
+def _pd_hour_bar(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    ended = _scoped(frame[frame["event"].isin(ENDINGS)], scope)
+    hour = ended[ended["ts"].dt.floor("h") == _noon(scope)]
+    return hour.sort_values("ts", ascending=False).head(MOST)
+
+
+def _slowest(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
+    bar = Bar(("succeeded",), (("model", SLOW_MODEL),), ("render_s", 0.0))
+    return jobs_behind(reader, scope, bar)
+
+
+def _pd_slowest(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    done = _scoped(frame[frame["event"] == "succeeded"], scope)
+    return done[done["model"] == SLOW_MODEL].nlargest(MOST, "render_s")
+
+
 # name: (the studio's query, the same in pandas, the columns pandas reads)
 QUERIES: dict[str, tuple[Query, Baseline, list[str]]] = {
     "spend by day": (lambda r, s: spend(r, s, "day"), _pd_spend("day"),
@@ -140,6 +170,9 @@ QUERIES: dict[str, tuple[Query, Baseline, list[str]]] = {
     "timing percentiles": (timings, _pd_timings, ["event", "ts", "project_id", "model",
                                                   "queue_wait_s", "render_s"]),
     "fleet": (fleet, _pd_fleet, ["event", "ts", "engine", "queue_depth", "in_flight", "slots"]),
+    "jobs behind an hour": (_hour_bar, _pd_hour_bar, ["event", "ts", "project_id", "job_id"]),
+    "slowest jobs of a model": (_slowest, _pd_slowest, ["event", "ts", "project_id", "model",
+                                                        "render_s", "job_id"]),
 }  # fmt: skip
 
 

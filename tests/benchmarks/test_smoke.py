@@ -159,7 +159,8 @@ def test_analytics_benchmark_times_every_query_before_and_after_compaction() -> 
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["events"] > 50_000 and summary["compaction"]["runs"] >= 1
     queries = {"spend by day", "spend by model", "spend by project", "jobs per hour",
-               "outcomes per model", "failure reasons", "timing percentiles", "fleet"}  # fmt: skip
+               "outcomes per model", "failure reasons", "timing percentiles", "fleet",
+               "jobs behind an hour", "slowest jobs of a model"}  # fmt: skip
     for side in ("before", "after", "pandas_reading", "pandas_in_memory"):
         assert set(summary[side]) == queries and all(t > 0 for t in summary[side].values())
     assert summary["page"]["seconds"] > 0 and summary["page"]["peak_mb"] > 0

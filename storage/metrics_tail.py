@@ -44,7 +44,7 @@ class Tail:
         listed after the tail: a segment compacted in between is then in both (its events
         kept once, by ``kept_ids``), never in neither."""
         listed = [str(p) for p in segments(directory)]
-        self._segments = _follow(con, "tail_rows", self._segments, listed, _read_segments)
+        _follow(con, "tail_rows", self._segments, listed, _read_segments)
         days = compacted(directory)
         first, last = con.execute("SELECT min(day), max(day) FROM tail_rows").fetchall()[0]
         spanned = [
@@ -52,7 +52,7 @@ class Tail:
             for f in days
             if first is not None and first - timedelta(days=1) <= day_of(f.parent) <= last
         ]
-        self._kept = _follow(con, "kept_ids", self._kept, spanned, _read_ids)
+        _follow(con, "kept_ids", self._kept, spanned, _read_ids)
         return [str(f) for f in days]
 
 
@@ -62,20 +62,20 @@ def _follow(
     held: set[str],
     wanted: list[str],
     read: str,
-) -> set[str]:
+) -> None:
     """Make ``table`` hold the rows of ``wanted`` files alone: the files it no longer
     needs deleted, the new ones read once (``read``: a SELECT over ``$files``, each row with
-    its ``file``). Returns the files it now holds."""
+    its ``file``). ``held`` follows each step as it is done, so a step that fails (a file
+    compacted away meanwhile) leaves it true of what the table holds."""
     gone = sorted(held.difference(wanted))
     if gone:
         con.execute(f"DELETE FROM {table} WHERE list_contains($gone, file)", {"gone": gone})
-        held = held.difference(gone)
+        held.difference_update(gone)
     new = [f for f in wanted if f not in held]
     for start in range(0, len(new), AT_ONCE):
         chunk = new[start : start + AT_ONCE]
         con.execute(f"INSERT INTO {table} BY NAME {read}", {"files": chunk})
-        held = held.union(chunk)
-    return held
+        held.update(chunk)
 
 
 # Older segments lack the newer columns: read by name, the missing ones left null.

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from storage import metrics_compaction
+from storage import metrics_compaction, metrics_tail
 from storage.metrics import SCHEMA, MetricsWriter
 from storage.metrics_compaction import MAX_PARTS, compact
 from storage.metrics_files import compacted, current_files, day_folder, day_folders, segments
@@ -183,6 +184,31 @@ def test_a_reader_counts_a_segment_once_while_its_compaction_is_half_done(tmp_pa
     segment.write_bytes(kept)  # as if the reader listed it just before it was removed
     reader = MetricsReader(tmp_path)
     assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 3
+
+
+def test_a_catch_up_cut_short_by_compaction_forgets_no_rows_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tail is read a few files at a time: when a later batch finds its file compacted
+    away, the rows already read are still known by their files, and leave with them."""
+    monkeypatch.setattr(metrics_tail, "AT_ONCE", 2)
+    writer = MetricsWriter(tmp_path, "e")
+    for n in range(4):
+        writer.record("started", job_id=n)
+        writer.flush()
+    first, second, third, fourth = segments(tmp_path)
+    reader = MetricsReader(tmp_path)
+    con = reader._con
+    listed = metrics_tail.segments
+    monkeypatch.setattr(metrics_tail, "segments", lambda d: [first, second, third, fourth])
+    fourth.unlink()  # compacted away after the listing: the second batch fails
+    with pytest.raises(duckdb.IOException):
+        reader._tail.catch_up(con, tmp_path)
+    monkeypatch.setattr(metrics_tail, "segments", listed)
+    first.unlink()
+    second.unlink()
+    third.unlink()  # the engines' next run took them all
+    assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == 0
 
 
 def test_compaction_drops_the_days_past_the_retention(tmp_path: Path) -> None:

@@ -48,8 +48,15 @@ from benchmarks.metric_events import Segment, live_tail, write_events  # noqa: E
 from storage import projects  # noqa: E402
 from storage.analytics import Filters, Scope, scope_for  # noqa: E402
 from storage.analytics_fleet import fleet  # noqa: E402
-from storage.analytics_generation import failure_reasons, outcomes, throughput, timings  # noqa: E402
-from storage.analytics_jobs import MOST, Bar, jobs_behind  # noqa: E402
+from storage.analytics_generation import (  # noqa: E402  # noqa: E402
+    failure_reasons,
+    hour_bar,
+    outcomes,
+    throughput,
+    timing_bar,
+    timings,
+)
+from storage.analytics_jobs import MOST, jobs_behind  # noqa: E402
 from storage.analytics_spend import spend  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.metrics_files import compacted, segments  # noqa: E402
@@ -135,18 +142,17 @@ def _noon(scope: Scope) -> pd.Timestamp:
 
 
 def _hour_bar(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
-    return jobs_behind(reader, scope, Bar(tuple(ENDINGS), (("hour", _noon(scope).isoformat()),)))
+    return jobs_behind(reader, scope, hour_bar(_noon(scope), "succeeded"))
 
 
 def _pd_hour_bar(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    ended = _scoped(frame[frame["event"].isin(ENDINGS)], scope)
-    hour = ended[ended["ts"].dt.floor("h") == _noon(scope)]
+    done = _scoped(frame[frame["event"] == "succeeded"], scope)
+    hour = done[done["ts"].dt.floor("h") == _noon(scope)]
     return hour.sort_values("ts", ascending=False).head(MOST)
 
 
 def _slowest(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
-    bar = Bar(("succeeded",), (("model", SLOW_MODEL),), ("render_s", 0.0))
-    return jobs_behind(reader, scope, bar)
+    return jobs_behind(reader, scope, timing_bar("Generation time", SLOW_MODEL, 0.0))
 
 
 def _pd_slowest(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:

@@ -20,9 +20,9 @@ from storage import (
     analytics_review,
     analytics_spend,
 )
-from storage.analytics import Scope
-from storage.analytics_jobs import Bar
-from storage.analytics_spend import SpendBy
+from storage.analytics import Bar, Scope
+from storage.analytics_generation import PHASES, hour_bar, outcome_bar, reason_bar, timing_bar
+from storage.analytics_spend import SpendBy, spend_bar
 from storage.cut import ASSEMBLER
 from studio.analytics_charts import bars, lines, stacked_by, with_marks
 from studio.analytics_filters import filter_bar
@@ -86,10 +86,8 @@ JOB_COLUMNS = {
     "estimated_usd": "Estimated (USD)",
     "error": "Why it failed",
 }
-EVENTS = {**OUTCOMES, "started": "Started"}
-SUCCEEDED, FAILED = ("succeeded",), ("failed", "blocked")
-# The measure behind each timing chart, and the event it is recorded on.
-PHASES = {"Queue wait": ("queue_wait_s", "started"), "Generation time": ("render_s", "succeeded")}
+# A job's events in words, in its row behind a bar and in its timeline.
+EVENTS = {**OUTCOMES, "queued": "Queued", "started": "Started", "progress": "Progress"}
 
 
 def render() -> None:
@@ -139,10 +137,10 @@ def _spend(scope: Scope) -> None:
     whole = analytics_spend.spend(reader, scope.lifelong(), "project")  # here and for _film
     if by == "project":  # a budget is for a project's whole life: its spend is marked too
         marked = frame[frame["key"].isin(scope.budgets)]
-        spent = dict(zip(whole["key"], whole["billed_usd"], strict=True))
+        billed = dict(zip(whole["key"], whole["billed_usd"], strict=True))
         with_marks(figure, list(marked["label"]), [scope.budgets[k] for k in marked["key"]],
                    "Project budget (USD)")  # fmt: skip
-        with_marks(figure, list(marked["label"]), [spent.get(k, 0.0) for k in marked["key"]],
+        with_marks(figure, list(marked["label"]), [billed.get(k, 0.0) for k in marked["key"]],
                    "Billed in the project's whole life (USD)", symbol="diamond-open")  # fmt: skip
     if by == "user":
         days = _days(scope)
@@ -158,9 +156,9 @@ def _spend(scope: Scope) -> None:
         f"spend-by-{by}",
         f"an-spend-{by}-export",
     )
-    spent = {label: Bar(SUCCEEDED, ((by, key),))
+    bars_ = {label: spend_bar(by, key)
              for label, key in zip(frame["label"], frame["key"], strict=True)}  # fmt: skip
-    _drill(scope, picker, "Jobs behind a bar", spent)
+    _drill(scope, picker, "Jobs behind a bar", bars_)
     _film(scope, whole)
 
 
@@ -189,9 +187,9 @@ def _film(scope: Scope, lifelong: pd.DataFrame) -> None:
             "Takes per approved scene", "Project", "Takes per scene", picks="project",
         ), "an-film-takes", picker)  # fmt: skip
     _export_in_words(film, "approved-film", "an-film-export")
-    spent = {label: Bar(SUCCEEDED, (("project", key),))
+    bars_ = {label: spend_bar("project", key)
              for label, key in zip(film["project"], film["project_id"], strict=True)}  # fmt: skip
-    _drill(scope.lifelong(), picker, "Jobs that a project's film cost", spent)
+    _drill(scope.lifelong(), picker, "Jobs that a project's film cost", bars_)
 
 
 def _chart(figure: go.Figure, key: str, picker: str) -> None:
@@ -210,8 +208,8 @@ def _picked(chart: str, picker: str) -> None:
 
 def _drill(scope: Scope, picker: str, title: str, bars_: dict[str, Bar]) -> None:
     """The jobs behind a bar (clicked on its chart, or picked here), and one job's timeline."""
-    if st.session_state.get(picker) not in bars_:  # the filters took that bar away
-        st.session_state.pop(picker, None)
+    if st.session_state.get(picker) not in bars_:  # the filters took that bar away (said
+        st.session_state.pop(picker, None)  # here, not left to how Streamlit resets it)
     label = st.selectbox(title, list(bars_), index=None, key=picker,
                          placeholder="Click a bar above, or choose one here")  # fmt: skip
     if label is not None:
@@ -234,7 +232,8 @@ def _jobs(scope: Scope, picker: str, bar: Bar, label: str) -> None:
     )
     order = "slowest" if bar.at_least else "newest"
     more = f" (the {order} {analytics_jobs.MOST})" if len(jobs) == analytics_jobs.MOST else ""
-    st.markdown(f"**{len(jobs):,} job{'s' * (len(jobs) != 1)} behind {label}{more}**")
+    least = f", {bar.at_least[1]:,.1f} s or more" if bar.at_least else ""
+    st.markdown(f"**{len(jobs):,} job{'s' * (len(jobs) != 1)} behind {label}{least}{more}**")
     st.dataframe(shown, hide_index=True, height=240)
     _export(shown, f"jobs-{picker.removeprefix('an-drill-')}", f"{picker}-jobs-export")
     job = st.selectbox("One job's timeline", list(jobs["job_id"].drop_duplicates()), index=None,
@@ -243,6 +242,7 @@ def _jobs(scope: Scope, picker: str, bar: Bar, label: str) -> None:
     if job is not None:
         events = analytics_jobs.timeline(reader, scope, int(job))
         events["time"] = events["time"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        events["event"] = events["event"].map(lambda e: EVENTS.get(e, e))
         st.dataframe(events.rename(columns=WORDS), hide_index=True)
         _export_in_words(events, f"job-{job}-timeline", f"{picker}-timeline-export")
 
@@ -253,15 +253,15 @@ def _generation(scope: Scope) -> None:
     if hourly.empty:
         st.info("No job ended in these dates with these filters.")
         return
-    hourly["pick"] = [f"{h:%Y-%m-%d %H:00} UTC · {OUTCOMES[o]}"
-                      for h, o in zip(hourly["hour"], hourly["outcome"], strict=True)]  # fmt: skip
+    hourly["pick"] = _unique(f"{h:%Y-%m-%d %H:00} UTC · {OUTCOMES[o]}"
+                             for h, o in zip(hourly["hour"], hourly["outcome"], strict=True))  # fmt: skip
     _chart(stacked_by(
         hourly, "hour", "outcome", "jobs", "Jobs ended per hour", "Hour (UTC)", "Jobs per hour",
         OUTCOMES, width=3_600_000 * 0.9, picks="pick",
     ), "an-throughput", "an-drill-hour")  # fmt: skip
     _export_in_words(hourly, "jobs-per-hour", "an-throughput-export")
     _drill(scope, "an-drill-hour", "Jobs that ended in an hour", {
-        pick: Bar((o,), (("hour", h.isoformat()),))
+        pick: hour_bar(h, o)
         for pick, h, o in zip(hourly["pick"], hourly["hour"], hourly["outcome"], strict=True)
     })  # fmt: skip
     _endings(scope)
@@ -272,9 +272,9 @@ def _endings(scope: Scope) -> None:
     """How jobs ended per model, and the commonest reasons they failed."""
     reader, picker = services().metrics, "an-drill-ending"
     rates = analytics_generation.outcomes(reader, scope)
-    rates["pick"] = [f"{_model(m)} · {OUTCOMES[o]}"
-                     for m, o in zip(rates["model"], rates["outcome"], strict=True)]  # fmt: skip
-    ended = {pick: Bar((o,), (("model", m),))
+    rates["pick"] = _unique(f"{_model(m)} · {OUTCOMES[o]}"
+                            for m, o in zip(rates["model"], rates["outcome"], strict=True))  # fmt: skip
+    ended = {pick: outcome_bar(m, o)
              for pick, m, o in zip(rates["pick"], rates["model"], rates["outcome"], strict=True)}  # fmt: skip
     rates["model"] = rates["model"].map(_model)
     rates["percent"] = rates["share"] * 100
@@ -297,7 +297,7 @@ def _endings(scope: Scope) -> None:
                 "Reason", "Jobs", picks="pick",
             ), "an-reasons", picker)  # fmt: skip
             _export_in_words(reasons, "failure-reasons", "an-reasons-export")
-    failed = {pick: Bar(FAILED, (("reason", r),))
+    failed = {pick: reason_bar(r)
               for pick, r in zip(reasons["pick"], reasons["reason"], strict=True)}  # fmt: skip
     _drill(scope, picker, "Jobs behind an outcome or a failure reason", ended | failed)
 
@@ -308,13 +308,13 @@ def _timings(scope: Scope) -> None:
     timings = analytics_generation.timings(services().metrics, scope)
     slowest: dict[str, Bar] = {}
     for p, words in PERCENTILES.items():
-        timings[f"pick-{p}"] = [f"{phase}, {words}: {_model(m)} ({v:,.1f} s or more)"
-                                for phase, m, v in zip(timings["phase"], timings["model"],
-                                                       timings[p], strict=True)]  # fmt: skip
+        # the bar's words leave its seconds out: a click names the same bar while the
+        # figure moves with new events; the seconds are in the heading of its jobs
+        timings[f"pick-{p}"] = _unique(f"{phase}, {words}: {_model(m)}" for phase, m in
+                                       zip(timings["phase"], timings["model"], strict=True))  # fmt: skip
         for pick, phase, m, v in zip(timings[f"pick-{p}"], timings["phase"], timings["model"],
                                      timings[p], strict=True):  # fmt: skip
-            measure, event = PHASES[phase]
-            slowest[pick] = Bar((event,), (("model", m),), (measure, float(v)))  # type: ignore[arg-type]  # one of PHASES
+            slowest[pick] = timing_bar(phase, m, float(v))
     timings["model"] = timings["model"].map(_model)
     cols = st.columns(2)
     for col, phase in zip(cols, PHASES, strict=True):
@@ -371,9 +371,11 @@ def _export_in_words(frame: pd.DataFrame, name: str, key: str) -> None:
     _export(shown.rename(columns=WORDS), name, key)
 
 
-def _model(name: str) -> str:
+def _model(name: str | None) -> str:
     """A model by its name in words ("Veo 3.1 Fast"), without the pickers' prices; the
     movie's renders (their jobs' model is the assembler) as such."""
+    if name is None:
+        return "Unknown model"
     if name == ASSEMBLER:
         return "Movie renders"
     spec = services().catalog.models.get(name)

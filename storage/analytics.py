@@ -1,6 +1,6 @@
 """What the analytics may chart, and the filters every chart shares.
 
-A ``Scope`` is made only by ``scope_for`` (any other construction raises): the projects
+A ``Scope`` is made by ``scope_for`` (constructed directly, it raises): the projects
 the actor is a member of (narrowed by the filters), their budgets, and the people of those
 projects with their daily limits.
 Every query (``analytics_spend``, ``analytics_generation``, ``analytics_jobs``) runs over
@@ -9,7 +9,7 @@ a scope's projects alone, with its filters as parameters: the SQL text never hol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -22,6 +22,9 @@ from storage.projects import project_names
 
 Billing = Literal["all", "draft", "billed"]
 ENDINGS = ("succeeded", "failed", "blocked", "cancelled")
+# A bar's axes, for the jobs behind it (``analytics_jobs``), and a percentile's measures.
+Behind = Literal["day", "hour", "project", "user", "model", "reason"]
+Measure = Literal["queue_wait_s", "render_s"]
 EARLIEST, LATEST = date(1970, 1, 1), date(9999, 12, 31)
 
 # The filters, as one condition over ``events`` (its parameters: ``Scope.params``). Lists
@@ -43,6 +46,18 @@ BILLED = (
     "coalesce(billed_usd, "
     "CASE WHEN coalesce(draft, backend = $drafts) THEN 0 ELSE estimated_cost_usd END)"
 )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar, as its jobs are found: the events it counted (a spend bar the successes, a
+    wait's the starts), the value it stands for on each axis, and for a percentile's bar
+    the measure its jobs reach: those are its slowest jobs. Each query's module makes its
+    own bars (``spend_bar``, ``hour_bar``…), so that a bar counts what its chart did."""
+
+    counts: tuple[str, ...]
+    keys: tuple[tuple[Behind, Any], ...]
+    at_least: tuple[Measure, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,10 @@ class Scope:
                   if not filters.projects or p in filters.projects}  # fmt: skip
         budgets = {p: b for p, b in self.budgets.items() if p in chosen}
         return Scope(chosen, filters, budgets, self.people, self.limits, _ISSUED)
+
+    def dated(self, start: date, end: date) -> Scope:
+        """The same projects and filters between other dates."""
+        return replace(self, filters=replace(self.filters, start=start, end=end))
 
     def lifelong(self) -> Scope:
         """The same projects over their whole lives, with no other filter."""

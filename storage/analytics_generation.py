@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from storage.analytics import WHERE, Scope
+from storage.analytics import WHERE, Bar, Measure, Scope
 from storage.metrics_reader import MetricsReader
 
 # A failure's reason, read from the engines' words ("stage: reason"): the first that fits.
@@ -21,6 +21,12 @@ REASON = """CASE
         THEN 'Invalid request'
     ELSE 'Other' END"""
 PERCENTILES = (0.5, 0.9, 0.95, 0.99)
+FAILURES = ("failed", "blocked")
+# Each timing's phase: the measure it is of, and the event that records it.
+PHASES: dict[str, tuple[Measure, str]] = {
+    "Queue wait": ("queue_wait_s", "started"),
+    "Generation time": ("render_s", "succeeded"),
+}
 
 
 def throughput(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
@@ -51,9 +57,9 @@ def failure_reasons(reader: MetricsReader, scope: Scope, top: int = 5) -> pd.Dat
     """The commonest reasons jobs failed or were blocked, most first."""
     return reader.query(
         f"""SELECT {REASON} AS reason, count(*) AS jobs
-            FROM events WHERE event IN ('failed', 'blocked') AND {WHERE}
+            FROM events WHERE list_contains($failures, event) AND {WHERE}
             GROUP BY ALL ORDER BY jobs DESC, reason LIMIT $top""",
-        scope.params(top=top),
+        scope.params(top=top, failures=list(FAILURES)),
     )
 
 
@@ -72,10 +78,32 @@ def timings(reader: MetricsReader, scope: Scope) -> pd.DataFrame:
     ).pipe(_spread)
 
 
+def hour_bar(hour: pd.Timestamp, outcome: str) -> Bar:
+    """The jobs behind a bar of ``throughput``: those that ended so in that hour."""
+    return Bar((outcome,), (("hour", hour.isoformat()),))
+
+
+def outcome_bar(model: str, outcome: str) -> Bar:
+    """The jobs behind a bar of ``outcomes``: the model's that ended so."""
+    return Bar((outcome,), (("model", model),))
+
+
+def reason_bar(reason: str) -> Bar:
+    """The jobs behind a bar of ``failure_reasons``: its failures."""
+    return Bar(FAILURES, (("reason", reason),))
+
+
+def timing_bar(phase: str, model: str, seconds: float) -> Bar:
+    """The jobs behind a percentile's bar of ``timings``: the model's that took
+    ``seconds`` or longer in the phase, slowest first."""
+    measure, event = PHASES[phase]
+    return Bar((event,), (("model", model),), (measure, seconds))
+
+
 def _spread(frame: pd.DataFrame) -> pd.DataFrame:
     """A row per model and phase, the list of quantiles as columns p50, p90, p95, p99."""
     phases = []
-    for phase, count, q in (("Queue wait", "waits", "wait"), ("Generation time", "runs", "run")):
+    for phase, count, q in zip(PHASES, ("waits", "runs"), ("wait", "run"), strict=True):
         rows = frame[frame[count] > 0]
         phases.append(pd.DataFrame({
             "model": rows["model"], "phase": phase, "jobs": rows[count],

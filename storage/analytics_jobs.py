@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from storage.analytics import BILLED, WHERE, Scope
+from storage.analytics import BILLED, WHERE, Bar, Scope
 from storage.analytics_generation import REASON
 from storage.metrics_reader import MetricsReader
 
-Behind = Literal["day", "hour", "project", "user", "model", "outcome", "reason"]
-Measure = Literal["queue_wait_s", "render_s"]
 # What each of a bar's values is compared with, and how it is read: chosen from these
 # tables by name, never taken from the caller's words.
 KEYED: dict[str, tuple[str, str]] = {
@@ -21,22 +18,10 @@ KEYED: dict[str, tuple[str, str]] = {
     "project": ("project_id", "::BIGINT"),
     "user": ("user_id", "::BIGINT"),
     "model": ("model", ""),
-    "outcome": ("event", ""),
     "reason": (REASON, ""),
 }
 MEASURES: dict[str, str] = {"queue_wait_s": "queue_wait_s", "render_s": "render_s"}
 MOST = 500  # jobs listed behind a bar
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar, as its jobs are found: the events it counted (a spend bar the successes, a
-    wait's the starts), the value it stands for on each axis, and for a percentile's bar
-    the measure its jobs reach: those are its slowest jobs."""
-
-    counts: tuple[str, ...]
-    keys: tuple[tuple[Behind, Any], ...]
-    at_least: tuple[Measure, float] | None = None
 
 
 def jobs_behind(reader: MetricsReader, scope: Scope, bar: Bar) -> pd.DataFrame:

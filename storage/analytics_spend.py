@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 import pandas as pd
 
-from storage.analytics import BILLED, WHERE, Scope
+from storage.analytics import BILLED, WHERE, Bar, Scope
 from storage.metrics_reader import MetricsReader
 
 SpendBy = Literal["day", "project", "user", "model"]
@@ -32,6 +32,11 @@ def spend(reader: MetricsReader, scope: Scope, by: SpendBy) -> pd.DataFrame:
     )
 
 
+def spend_bar(by: SpendBy, key: object) -> Bar:
+    """The jobs behind a bar of ``spend``: those that succeeded."""
+    return Bar(("succeeded",), ((by, key),))
+
+
 @dataclass(frozen=True)
 class Forecast:
     month_to_date_usd: float  # billed since the 1st
@@ -44,7 +49,7 @@ def month_forecast(reader: MetricsReader, scope: Scope, today: date) -> Forecast
     filters' dates give way to the month's)."""
     first = today.replace(day=1)
     since = min(first, today - timedelta(days=RATE_DAYS - 1))
-    month = replace(scope, filters=replace(scope.filters, start=since, end=today))
+    month = scope.dated(since, today)
     row = reader.query(
         f"""SELECT coalesce(sum({BILLED}) FILTER (WHERE day >= $first), 0) AS month,
                    coalesce(sum({BILLED}) FILTER (WHERE day >= $recent), 0) AS recent

@@ -269,8 +269,9 @@ def _unique(table: pa.Table) -> pa.Table:
 
 class _KeptIds:
     """The ids each day's files hold, read once a run and extended as its parts are
-    written; a batch is checked against its days and the day before each, and batches
-    come in time order, so only those days are held."""
+    written; a batch is checked against its days and the day before each, and the days it
+    does not check are let go. Batches come mostly in time order, so few days are held at
+    once (a day let go is read again if an event recorded late needs it)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory

@@ -32,6 +32,9 @@ from storage.db import Database
 from storage.errors import StudioError
 from storage.settings import load_settings
 
+# Headers a proxy adds: a request bearing one came from further away than its socket says
+# (a proxy on this machine that adds none still looks local: set the token behind one).
+FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 registry = CollectorRegistry()
 ProcessCollector(registry=registry)
 page_runs = Counter(
@@ -66,6 +69,8 @@ def _trusted(request: Request) -> bool:
     if token:
         given = request.headers.get("authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    if any(h in request.headers for h in FORWARDED):  # a proxy here: the client is elsewhere
+        return False
     try:
         return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
     except ValueError:  # not an address at all
@@ -91,8 +96,7 @@ def readyz(request: Request) -> Response:
 def metrics(request: Request) -> Response:
     if not _trusted(request):
         return PlainTextResponse(
-            "the studio's metrics are read with VEOGEN_METRICS_TOKEN as a bearer token "
-            "(with none set: from this machine only)\n",
+            "unauthorized\n",
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )

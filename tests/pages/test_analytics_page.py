@@ -19,7 +19,7 @@ def test_the_spend_section_drills_from_a_bar_to_a_jobs_timeline(studio: Services
     assert app.markdown[0].value.startswith("**3 jobs behind")
     app.selectbox(key="an-drill-day-job").set_value(101).run()
     timeline = app.dataframe[-1].value
-    assert timeline["Event"].tolist() == ["queued", "started", "succeeded"]
+    assert timeline["Event"].tolist() == ["Queued", "Started", "Succeeded"]
     assert "Queue wait (s)" in timeline.columns
 
 

@@ -18,9 +18,11 @@ from storage import (
     projects,
     scenes,
 )
-from storage.analytics import Filters, Scope, scope_for
-from storage.analytics_jobs import Bar, jobs_behind
+from storage.analytics import Bar, Filters, Scope, scope_for
+from storage.analytics_generation import hour_bar, outcome_bar, reason_bar, timing_bar
+from storage.analytics_jobs import jobs_behind
 from storage.analytics_review import film_costs
+from storage.analytics_spend import spend_bar
 from storage.cut import edit_timeline
 from storage.db import Database
 from storage.metrics import MetricsWriter
@@ -33,7 +35,6 @@ from tests.storage.made_takes import made_take
 MODEL, LITE = "veo-3.1-fast-generate-001", "veo-3.1-lite-generate-001"
 NOW = datetime.now(UTC)
 World = tuple[Database, MetricsReader, User, dict[str, int]]
-SPENT, FAILED = ("succeeded",), ("failed", "blocked")
 
 
 def ended(writer: MetricsWriter, job: int, project: int, user: int, event: str = "succeeded",
@@ -128,10 +129,10 @@ def test_the_jobs_behind_a_bar_and_a_jobs_timeline_stay_in_the_actors_projects(
 ) -> None:
     db, reader, owner, ids = world
     scope = scope_for(db, owner)
-    behind = jobs_behind(reader, scope, Bar(SPENT, (("project", ids["Harbour"]),)))
+    behind = jobs_behind(reader, scope, spend_bar("project", ids["Harbour"]))
     assert sorted(behind["job_id"]) == [1, 2]
-    assert jobs_behind(reader, scope, Bar(FAILED, (("reason", "Quota"),)))["job_id"].tolist() == [4]
-    assert jobs_behind(reader, scope, Bar(SPENT, (("project", ids["Secret"]),))).empty
+    assert jobs_behind(reader, scope, reason_bar("Quota"))["job_id"].tolist() == [4]
+    assert jobs_behind(reader, scope, spend_bar("project", ids["Secret"])).empty
     assert analytics_jobs.timeline(reader, scope, 1)["event"].tolist() == [
         "queued", "started", "succeeded"]  # fmt: skip
     assert analytics_jobs.timeline(reader, scope, 7).empty  # another's project
@@ -189,9 +190,9 @@ def test_a_bar_of_no_one_and_a_failure_reasons_bar_list_their_own_jobs(
     ended(writer, 3, pid, owner.id, "failed", error="stitch: the disk is full")
     writer.flush()
     reader, scope = MetricsReader(tmp_path / "metrics"), scope_for(sqlite_db, owner)
-    assert jobs_behind(reader, scope, Bar(SPENT, (("user", pd.NA),)))["job_id"].tolist() == [2]
-    assert jobs_behind(reader, scope, Bar(SPENT, (("user", owner.id),)))["job_id"].tolist() == [1]
-    assert jobs_behind(reader, scope, Bar(FAILED, (("reason", "Other"),)))["job_id"].tolist() == [3]
+    assert jobs_behind(reader, scope, spend_bar("user", pd.NA))["job_id"].tolist() == [2]
+    assert jobs_behind(reader, scope, spend_bar("user", owner.id))["job_id"].tolist() == [1]
+    assert jobs_behind(reader, scope, reason_bar("Other"))["job_id"].tolist() == [3]
 
 
 def test_an_hours_outcome_a_models_outcome_and_a_percentile_list_their_own_jobs(
@@ -199,15 +200,13 @@ def test_an_hours_outcome_a_models_outcome_and_a_percentile_list_their_own_jobs(
 ) -> None:
     db, reader, owner, _ = world
     scope = scope_for(db, owner)
-    hour = NOW.replace(minute=0, second=0, microsecond=0).isoformat()
-    this_hour = jobs_behind(reader, scope, Bar(("failed",), (("hour", hour),)))
+    hour = pd.Timestamp(NOW).floor("h")
+    this_hour = jobs_behind(reader, scope, hour_bar(hour, "failed"))
     assert sorted(this_hour["job_id"]) == [4, 6]  # the secret project's are not listed
-    lite = jobs_behind(
-        reader, scope, Bar(("succeeded",), (("model", LITE), ("outcome", "succeeded")))
-    )
+    lite = jobs_behind(reader, scope, outcome_bar(LITE, "succeeded"))
     assert lite["job_id"].tolist() == [2]
     # the jobs that waited 5 s or more (each job waited its number in seconds), slowest first
-    slow = jobs_behind(reader, scope, Bar(("started",), (("model", MODEL),), ("queue_wait_s", 5.0)))
+    slow = jobs_behind(reader, scope, timing_bar("Queue wait", MODEL, 5.0))
     assert slow["job_id"].tolist() == [6, 5]
     assert slow["queue_wait_s"].tolist() == [6.0, 5.0]
 
@@ -223,9 +222,9 @@ def test_a_scope_is_only_made_for_an_actor_and_every_query_keeps_to_it(world: Wo
         analytics_spend.spend(reader, scope, "project"),
         analytics_generation.throughput(reader, scope),
         analytics_generation.outcomes(reader, scope),
-        jobs_behind(reader, scope, Bar(SPENT, ())),
+        jobs_behind(reader, scope, Bar(("succeeded",), ())),
     ]
     assert [q["jobs"].sum() if "jobs" in q else len(q) for q in queries] == [1, 1, 1, 1]
-    assert jobs_behind(reader, scope, Bar(SPENT, ()))["job_id"].tolist() == [7]  # Ben's alone
+    assert jobs_behind(reader, scope, Bar(("succeeded",), ()))["job_id"].tolist() == [7]
     assert analytics_generation.failure_reasons(reader, scope).empty  # the owner's failures
     assert analytics_jobs.timeline(reader, scope, 4).empty

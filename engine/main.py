@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.abc
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
+
+import pyarrow as pa
 
 from engine.debris import sweep_temp_files
 from engine.job_log import JobLog
@@ -16,7 +20,6 @@ from engine.mailer import Mailer
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
 from engine.notifier import Notifier
-from engine.observability import observe
 from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.worker import Worker, engine_name
@@ -76,6 +79,8 @@ async def serve(
     ]
     endpoints = None
     if settings.engine_metrics_port:
+        from engine.observability import observe  # prometheus_client loads only when served
+
         watcher, endpoints = observe(settings, url, db, keys, name)
         listeners.append(watcher)
     worker = Worker(
@@ -109,7 +114,27 @@ async def serve(
         db.dispose()
 
 
+class _WithoutPandas(importlib.abc.MetaPathFinder):
+    """pyarrow's first conversion of Python values (the first metrics flush) asks whether
+    they are pandas objects by importing pandas: 45 MB that no engine uses. Refused here,
+    pyarrow takes pandas as not installed. (``sys.modules["pandas"] = None`` does not do:
+    pyarrow's compiled import takes the None for the module.)"""
+
+    def find_spec(self, fullname: str, *_: object) -> None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("an engine does without pandas", name=fullname)
+
+
+def lean_arrow() -> None:
+    """Arrow as an engine's metrics listener uses it: without pandas, and on the system's
+    allocator, which a busy engine reuses, rather than Arrow's own (jemalloc), which keeps
+    what each flush of a segment freed."""
+    sys.meta_path.insert(0, _WithoutPandas())
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def run_engine(settings: Settings, concurrency: int | None = None) -> None:
+    lean_arrow()
     configure_logging(settings, "engine", engine=engine_name())
     Database(settings.db_url).migrate()
     with queue_url(settings) as url:

@@ -73,7 +73,6 @@ async def serve(
             MetricsWriter(settings.metrics_dir, name),
             queue,
             keys,
-            slots=concurrency,
             retention_days=settings.metrics_retention_days,
         ),
     ]

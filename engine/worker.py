@@ -124,6 +124,11 @@ class Worker:
         self.running: dict[int, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def in_flight(self) -> int:
+        """Jobs running now (``EngineState``: what listeners read of the worker)."""
+        return len(self.running)
+
     async def ensure_group(self) -> None:
         try:
             await self.queue.xgroup_create(self.keys.stream, GROUP, id="0", mkstream=True)
@@ -132,6 +137,7 @@ class Worker:
                 raise
 
     async def run(self, stop: asyncio.Event, grace_s: float = 30.0) -> None:
+        self._tell(lambda listener: listener.worker_started(self))
         for attempt in itertools.count():  # an engine started while Redis is away waits
             try:
                 await self.ensure_group()
@@ -294,14 +300,12 @@ class Worker:
                 # another engine finished this job first (it took over a delivery this one
                 # held too long): its records use the same files, so leave them be
                 log.warning("job %s: already %s by another engine", job.id, ended.status)
-                self._tell(lambda listener: listener.job_left(job))
                 return
             context.fraction, context.stage = 1.0, "done"
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
         except JobLost:
             log.warning("job %s: no longer this engine's; leaving it to its new delivery", job.id)
-            self._tell(lambda listener: listener.job_left(job))
         except JobCancelled:
             context.discard_media()
             await asyncio.to_thread(

@@ -147,7 +147,8 @@ class Worker:
                 if stop.is_set():
                     return
         housekeeping = asyncio.create_task(self._housekeeping(stop))
-        pulse = asyncio.create_task(self._pulse())
+        quiet = asyncio.Event()  # set once no job runs any more: the pulse's end
+        pulse = asyncio.create_task(self._pulse(quiet))
         log.info(
             "engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency
         )
@@ -184,6 +185,7 @@ class Worker:
                 for task in pending:
                     task.cancel()  # its message stays pending and another engine claims it
                 await asyncio.gather(*pending, return_exceptions=True)
+            quiet.set()
             for task in (housekeeping, pulse):
                 task.cancel()
             await asyncio.gather(housekeeping, pulse, return_exceptions=True)
@@ -363,11 +365,12 @@ class Worker:
             except Exception:
                 log.exception("listener %s failed in housekeeping", type(listener).__name__)
 
-    async def _pulse(self) -> None:
+    async def _pulse(self, quiet: asyncio.Event) -> None:
         """Say this engine is alive, publish progress, notice cancels, and keep running
-        jobs' messages ours."""
+        jobs' messages ours, until ``quiet``. (Not until cancelled alone: a cancel that
+        lands inside a Redis call can come out as a Redis error, which the loop rides out.)"""
         last_claim = time.monotonic()
-        while True:
+        while not quiet.is_set():
             await asyncio.sleep(PUBLISH_INTERVAL_S)
             with contextlib.suppress(redis.RedisError, OSError):
                 await self.queue.set(

@@ -2,8 +2,9 @@
 the projects' spending against their budgets.
 
 Every engine reports the same values (alert rules and dashboards take their ``max``). The
-queue and the holds cost a few Redis calls a scrape; spending is one grouped SQL query,
-asked at most every ``SPEND_TTL_S`` seconds.
+queue and the holds are one Redis round trip a scrape (``fleet_state``, which the engine's
+samples read too); spending is one grouped SQL query, asked at most every ``SPEND_TTL_S``
+seconds.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import redis
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from engine.keys import GROUP, Keys
-from engine.quota import hold_state
+from engine.fleet_state import read_fleet
+from engine.keys import Keys
 from storage.db import Database
 from storage.errors import StudioError
 from storage.spending import spend_ratios
@@ -42,28 +43,23 @@ class FleetGauges(Collector):
         yield from self._spending()
 
     def _queue(self) -> Iterator[GaugeMetricFamily]:
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.xlen(self.keys.stream)
-            pipe.xpending(self.keys.stream, GROUP)
-            length, summary = pipe.execute()
-        # Acknowledged entries are deleted: what is left is waiting, or delivered and pending.
-        pending = summary["pending"]
-        held, held_s = hold_state(self.client, self.keys)
+        fleet = read_fleet(self.client, self.keys)
         yield GaugeMetricFamily(
-            "veogen_queue_depth", "Jobs waiting for an engine", value=max(0, length - pending)
+            "veogen_queue_depth", "Jobs waiting for an engine", value=fleet.queue_depth
         )
         yield GaugeMetricFamily(
             "veogen_queue_pending",
             "Jobs delivered to an engine and not yet acknowledged",
-            value=pending,
+            value=fleet.pending,
         )
         yield GaugeMetricFamily(
-            "veogen_quota_holds", "Veo quota holds in force now (0 or 1)", value=int(held)
+            "veogen_quota_holds", "Veo quota holds in force now (0 or 1)", value=int(fleet.held)
         )
         yield GaugeMetricFamily(
             "veogen_quota_hold_seconds",
-            "How long Veo's quota has been held, holds under a minute apart as one (0: none)",
-            value=held_s,
+            "How long Veo's quota has been held, holds under a minute apart as one "
+            "(0: not held now)",
+            value=fleet.held_s,
         )
 
     def _spending(self) -> Iterator[GaugeMetricFamily]:

@@ -3,16 +3,34 @@
 The shape of dramatiq's middleware: a listener overrides the hooks it cares about, and the
 worker calls every listener's hook at each point of a job's life, knowing nothing of what
 they do (metrics, Prometheus, notifications). A listener's failure is logged and never
-stops a job.
+stops a job. What the worker itself keeps (its jobs in flight, its slots) a listener reads
+through the ``EngineState`` it is given at the start, rather than keeping a copy.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from storage.contract import Result
 from storage.models import Job
 
 
+class EngineState(Protocol):
+    """The worker's own record, read-only."""
+
+    @property
+    def concurrency(self) -> int:
+        """Jobs it runs at once, at most."""
+
+    @property
+    def in_flight(self) -> int:
+        """Jobs it runs now."""
+
+
 class JobListener:
+    def worker_started(self, engine: EngineState) -> None:
+        """The worker begins consuming; ``engine`` tells its state from now on."""
+
     def job_started(self, job: Job, queue_wait_s: float) -> None:
         """A delivery of ``job`` began running (``job.attempts`` counts them)."""
 
@@ -29,10 +47,6 @@ class JobListener:
 
     def job_cancelled(self, job: Job, run_s: float) -> None:
         """Cancelled by a user while it ran."""
-
-    def job_left(self, job: Job) -> None:
-        """This engine stopped running ``job`` without an outcome of its own: another engine
-        took its delivery over (and records how it ends)."""
 
     def provider_error(self, job: Job, code: str) -> None:
         """The job's provider answered an error (``code``: its HTTP status, or its

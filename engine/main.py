@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import importlib.abc
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
+
+import pyarrow as pa
 
 from engine.debris import sweep_temp_files
 from engine.job_log import JobLog
@@ -16,7 +21,6 @@ from engine.mailer import Mailer
 from engine.metrics_listener import MetricsListener
 from engine.movie_backend import MovieBackend
 from engine.notifier import Notifier
-from engine.observability import observe
 from engine.providers import Backends, EngineKit, load_providers
 from engine.redis_server import answers, connect, embedded_url, engine_client, start_embedded
 from engine.worker import Worker, engine_name
@@ -70,12 +74,13 @@ async def serve(
             MetricsWriter(settings.metrics_dir, name),
             queue,
             keys,
-            slots=concurrency,
             retention_days=settings.metrics_retention_days,
         ),
     ]
     endpoints = None
     if settings.engine_metrics_port:
+        from engine.observability import observe  # prometheus_client loads only when served
+
         watcher, endpoints = observe(settings, url, db, keys, name)
         listeners.append(watcher)
     worker = Worker(
@@ -109,7 +114,42 @@ async def serve(
         db.dispose()
 
 
+class _WithoutPandas(importlib.abc.MetaPathFinder):
+    """pyarrow's first conversion of Python values (the first metrics flush) asks whether
+    they are pandas objects by importing pandas: 45 MB that no engine uses. Refused here,
+    pyarrow takes pandas as not installed. (``sys.modules["pandas"] = None`` does not do:
+    pyarrow's compiled import takes the None for the module.)"""
+
+    def find_spec(self, fullname: str, *_: object) -> None:
+        if fullname.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("an engine does without pandas", name=fullname)
+
+
+def lean_arrow() -> None:
+    """Arrow as an engine's metrics listener uses it: without pandas, and on the system's
+    allocator, which a busy engine reuses, rather than Arrow's own (jemalloc), which keeps
+    what each flush of a segment freed."""
+    sys.meta_path.insert(0, _WithoutPandas())
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+# glibc's mallopt parameter for the number of heaps (arenas) threads allocate from.
+M_ARENA_MAX = -8
+
+
+def fewer_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates a heap of its own (up to eight per core) and
+    keeps what it freed there for that thread; an engine's threads (SQL, saving takes,
+    writing metrics) share two. Measured at a thousand jobs in flight: 4-6 MB less at the
+    peak, no more CPU a job. Elsewhere than glibc, nothing to do."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_ARENA_MAX, arenas)
+
+
 def run_engine(settings: Settings, concurrency: int | None = None) -> None:
+    lean_arrow()
+    fewer_malloc_arenas()  # before the worker's threads start
     configure_logging(settings, "engine", engine=engine_name())
     Database(settings.db_url).migrate()
     with queue_url(settings) as url:

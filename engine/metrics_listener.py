@@ -18,8 +18,9 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from engine.keys import GROUP, Keys
-from engine.listeners import JobListener
+from engine.fleet_state import read_fleet_async
+from engine.keys import Keys
+from engine.listeners import EngineState, JobListener
 from storage.catalog import DRAFTS
 from storage.contract import Generated, Result
 from storage.metrics import MetricsWriter
@@ -46,14 +47,16 @@ class MetricsListener(JobListener):
         writer: MetricsWriter,
         queue: aioredis.Redis,
         keys: Keys,
-        slots: int = 0,
         retention_days: int = Settings.metrics_retention_days,
     ) -> None:
         self.writer, self.queue, self.keys = writer, queue, keys
-        self.slots, self.retention_days = slots, retention_days
+        self.retention_days = retention_days
+        self.engine: EngineState | None = None  # the worker's jobs in flight and slots
         self._last_compact = time.monotonic()
         self._last_sample = 0.0
-        self._running: set[int] = set()  # this engine's jobs in flight
+
+    def worker_started(self, engine: EngineState) -> None:
+        self.engine = engine
 
     def _record(self, event: str, job: Job, **fields: Any) -> None:
         self.writer.record(
@@ -79,13 +82,11 @@ class MetricsListener(JobListener):
                          queue_wait_s=queue_wait_s)  # fmt: skip
         else:
             self._record("started", job)
-        self._running.add(job.id)
 
     def job_progress(self, job: Job, fraction: float) -> None:
         self._record("progress", job, progress=round(fraction, 3))
 
     def job_succeeded(self, job: Job, result: Result, run_s: float) -> None:
-        self._running.discard(job.id)
         takes = result.takes if isinstance(result, Generated) else ()  # a movie: none
         self._record(
             "succeeded",
@@ -102,17 +103,12 @@ class MetricsListener(JobListener):
     def job_failed(
         self, job: Job, stage: str, reason: str, blocked: bool, run_s: float | None
     ) -> None:
-        self._running.discard(job.id)
         event = "blocked" if blocked else "failed"
         error = f"{stage}: {reason}"
         self._record(event, job, event_id=_ending(job, event), error=error, render_s=run_s)
 
     def job_cancelled(self, job: Job, run_s: float) -> None:
-        self._running.discard(job.id)
         self._record("cancelled", job, event_id=_ending(job, "cancelled"), render_s=run_s)
-
-    def job_left(self, job: Job) -> None:
-        self._running.discard(job.id)  # another engine runs it now, and records its end
 
     def job_seen_ended(self, job: Job) -> None:
         event = str(job.status)
@@ -157,19 +153,19 @@ class MetricsListener(JobListener):
             log.debug("metrics compaction: %s", out.decode().strip())
 
     async def _sample(self) -> None:
-        """This engine's jobs in flight and the shared queue, for the fleet's charts; the
-        queue's figures are left out while Redis does not answer."""
-        queue: dict[str, Any] = {}
+        """This engine's jobs in flight and the fleet's queue and quota, for the fleet's
+        charts; the fleet's figures are left out while Redis does not answer."""
+        fields: dict[str, Any] = {}
         try:
-            entries = await self.queue.xlen(self.keys.stream)
-            summary = await self.queue.xpending(self.keys.stream, GROUP)
-            held_ms = await self.queue.pttl(self.keys.quota_hold)
-            pending = int(summary["pending"])
-            queue = {
-                "queue_depth": max(0, entries - pending),  # acknowledged entries are deleted
-                "pending": pending,
-                "quota_hold_s": max(0, held_ms) / 1000,
+            state = await read_fleet_async(self.queue, self.keys)
+            fields = {
+                "queue_depth": state.queue_depth,
+                "pending": state.pending,
+                "quota_hold_s": state.held_s,
             }
         except (redis.RedisError, OSError):
             pass
-        self.writer.record("sample", in_flight=len(self._running), slots=self.slots, **queue)
+        engine = self.engine
+        if engine is not None:
+            fields |= {"in_flight": engine.in_flight, "slots": engine.concurrency}
+        self.writer.record("sample", **fields)

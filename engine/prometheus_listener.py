@@ -11,7 +11,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from engine.listeners import JobListener
+from engine.listeners import EngineState, JobListener
 from storage.catalog import VEO
 from storage.contract import Result
 from storage.models import Job, JobStatus
@@ -46,26 +46,28 @@ class PrometheusListener(JobListener):
         self.bytes_written = Counter(
             "veogen_bytes_written", "Bytes of media written by finished jobs", registry=registry
         )
-        # Jobs this engine is running now: for Veo, its operations in flight.
-        self.running: set[int] = set()
+        # Jobs this engine is running now (for Veo, its operations in flight), as the
+        # worker counts them, read at each scrape.
+        self.engine: EngineState | None = None
         in_flight = Gauge(
             "veogen_operations_in_flight", "Jobs this engine is running now", registry=registry
         )
-        in_flight.set_function(lambda: len(self.running))
+        in_flight.set_function(lambda: self.engine.in_flight if self.engine else 0)
         # Liveness: the worker calls every listener's housekeeping every couple of seconds.
         self.last_housekeeping = time.monotonic()
         for kind in ("generate", "render"):  # every series exists from the start, at 0
             for outcome in ("succeeded", "failed", "blocked", "cancelled"):
                 self.jobs.labels(kind, outcome)
 
+    def worker_started(self, engine: EngineState) -> None:
+        self.engine = engine
+
     def _ended(self, job: Job, outcome: str, run_s: float | None) -> None:
-        self.running.discard(job.id)
         self.jobs.labels(job.kind, outcome).inc()
         if run_s is not None:
             self.duration.labels(job.kind).observe(run_s)
 
     def job_started(self, job: Job, queue_wait_s: float) -> None:
-        self.running.add(job.id)
         if job.attempts == 1 and job.operation_name is None:  # not a retry, not a resume
             self.wait.labels(job.kind).observe(queue_wait_s)
 
@@ -80,9 +82,6 @@ class PrometheusListener(JobListener):
 
     def job_cancelled(self, job: Job, run_s: float) -> None:
         self._ended(job, "cancelled", run_s)
-
-    def job_left(self, job: Job) -> None:
-        self.running.discard(job.id)
 
     def job_seen_ended(self, job: Job) -> None:
         # Cancelled while queued: no engine ran it, so none counted it. (A job finished by an

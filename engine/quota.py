@@ -4,7 +4,7 @@ When Veo answers 429 RESOURCE_EXHAUSTED, the engine that saw it sets a hold in R
 expires after its back-off; every engine waits the hold out before it submits anything new.
 Polling operations that already exist goes on: they cost no quota to finish. When the
 holds began is kept beside them (while one follows another within a minute), so the fleet's
-metrics can tell how long the quota has been exhausted.
+metrics can tell how long the quota has been exhausted (``fleet_state``).
 """
 
 from __future__ import annotations
@@ -63,14 +63,3 @@ class QuotaGate:
         except (redis.RedisError, OSError):
             return 0.0
         return max(0.0, ms / 1000)
-
-
-def hold_state(client: redis.Redis, keys: Keys) -> tuple[bool, float]:
-    """Whether submissions are held now, and for how many seconds the quota has been held
-    (holds under a minute apart count as one; 0: none lately): read by the metrics at
-    scrape time, off the event loop."""
-    with client.pipeline(transaction=False) as pipe:
-        pipe.pttl(keys.quota_hold)
-        pipe.get(keys.quota_held_since)
-        left_ms, since = pipe.execute()
-    return left_ms > 0, max(0.0, time.time() - float(since)) if since else 0.0

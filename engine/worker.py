@@ -124,6 +124,11 @@ class Worker:
         self.running: dict[int, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def in_flight(self) -> int:
+        """Jobs running now (``EngineState``: what listeners read of the worker)."""
+        return len(self.running)
+
     async def ensure_group(self) -> None:
         try:
             await self.queue.xgroup_create(self.keys.stream, GROUP, id="0", mkstream=True)
@@ -132,6 +137,7 @@ class Worker:
                 raise
 
     async def run(self, stop: asyncio.Event, grace_s: float = 30.0) -> None:
+        self._tell(lambda listener: listener.worker_started(self))
         for attempt in itertools.count():  # an engine started while Redis is away waits
             try:
                 await self.ensure_group()
@@ -141,7 +147,8 @@ class Worker:
                 if stop.is_set():
                     return
         housekeeping = asyncio.create_task(self._housekeeping(stop))
-        pulse = asyncio.create_task(self._pulse())
+        quiet = asyncio.Event()  # set once no job runs any more: the pulse's end
+        pulse = asyncio.create_task(self._pulse(quiet))
         log.info(
             "engine %s: consuming %s with %d slots", self.name, self.keys.stream, self.concurrency
         )
@@ -178,6 +185,7 @@ class Worker:
                 for task in pending:
                     task.cancel()  # its message stays pending and another engine claims it
                 await asyncio.gather(*pending, return_exceptions=True)
+            quiet.set()
             for task in (housekeeping, pulse):
                 task.cancel()
             await asyncio.gather(housekeeping, pulse, return_exceptions=True)
@@ -294,14 +302,12 @@ class Worker:
                 # another engine finished this job first (it took over a delivery this one
                 # held too long): its records use the same files, so leave them be
                 log.warning("job %s: already %s by another engine", job.id, ended.status)
-                self._tell(lambda listener: listener.job_left(job))
                 return
             context.fraction, context.stage = 1.0, "done"
             run_s = time.monotonic() - started
             self._tell(lambda listener: listener.job_succeeded(job, result, run_s))
         except JobLost:
             log.warning("job %s: no longer this engine's; leaving it to its new delivery", job.id)
-            self._tell(lambda listener: listener.job_left(job))
         except JobCancelled:
             context.discard_media()
             await asyncio.to_thread(
@@ -359,11 +365,12 @@ class Worker:
             except Exception:
                 log.exception("listener %s failed in housekeeping", type(listener).__name__)
 
-    async def _pulse(self) -> None:
+    async def _pulse(self, quiet: asyncio.Event) -> None:
         """Say this engine is alive, publish progress, notice cancels, and keep running
-        jobs' messages ours."""
+        jobs' messages ours, until ``quiet``. (Not until cancelled alone: a cancel that
+        lands inside a Redis call can come out as a Redis error, which the loop rides out.)"""
         last_claim = time.monotonic()
-        while True:
+        while not quiet.is_set():
             await asyncio.sleep(PUBLISH_INTERVAL_S)
             with contextlib.suppress(redis.RedisError, OSError):
                 await self.queue.set(

@@ -45,8 +45,9 @@ SCHEMA = pa.schema(
         ("draft", pa.bool_()),
         ("billed_usd", pa.float64()),
         # A "sample" of one engine's state (no job): its jobs in flight and slots, the
-        # stream's entries not yet delivered and delivered but not acknowledged, and the
-        # seconds left on a quota hold.
+        # stream's entries not yet delivered and delivered but not acknowledged, and how
+        # long Veo's quota has been held (0: not held now), as /metrics gives them. Older
+        # samples held a hold's time left: > 0 in both exactly while held, all the charts read.
         ("in_flight", pa.int32()),
         ("slots", pa.int32()),
         ("queue_depth", pa.int64()),

@@ -116,6 +116,43 @@ def test_veo_errors_are_counted_by_code_whether_retried_or_not(
     )
 
 
+def test_operations_in_flight_are_the_workers_own_count(
+    settings: Settings, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "film-co")
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
+    slow = FakeGoogle(generation_seconds=3, video_seconds_scale=0.25).start()
+    veo = veo_env(settings, slow)
+    owner = local_user(sqlite_db)
+    model = "veo-3.1-fast-generate-001"
+    pid = projects.create_project(sqlite_db, owner, {"name": "Flight", "model": model}, model).id
+    scenes.add_scenes(sqlite_db, owner, pid, [{"prompt": p, "duration": 4} for p in "ab"])
+    client = JobClient(sqlite_db, veo.redis_url or "", veo.redis_prefix, drafts=False)
+    ids = [job.id for job in client.generate(owner, pid)]
+    registry = CollectorRegistry()
+    listener = PrometheusListener(registry)
+
+    def in_flight() -> float | None:
+        return registry.get_sample_value("veogen_operations_in_flight")
+
+    async def run() -> list[float | None]:
+        worker = make_worker(veo, sqlite_db, "flight", listeners=(listener,), concurrency=4)
+        async with running(worker):
+            await until(lambda: slow.peak_in_flight == 2)
+            during = [in_flight(), float(worker.in_flight)]
+            await until(
+                lambda: all(
+                    JobStatus(j.status).finished for j in jobs.find_jobs(sqlite_db, ids).values()
+                )
+            )
+        return [*during, in_flight()]
+
+    try:
+        assert asyncio.run(run()) == [2, 2, 0]
+    finally:
+        slow.stop()
+
+
 def scrape(port: int) -> dict[str, float]:
     text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     samples = {}

@@ -6,10 +6,8 @@ import asyncio
 import time
 import uuid
 
-import redis
-
 from engine.keys import Keys
-from engine.quota import QuotaGate, hold_state
+from engine.quota import QuotaGate
 from engine.redis_server import engine_client
 
 
@@ -30,20 +28,3 @@ def test_a_quota_hold_is_seen_by_every_engine_and_never_shortened(redis_url: str
 
     seen, waited, left = asyncio.run(run())
     assert 0.4 < seen <= 0.6 and 0.3 <= waited < 2.0 and left == 0
-
-
-def test_holds_in_a_row_keep_when_the_quota_was_first_held(redis_url: str) -> None:
-    keys = Keys(f"test-{uuid.uuid4().hex[:8]}")
-    client = redis.Redis.from_url(redis_url)
-    assert hold_state(client, keys) == (False, 0.0)
-
-    async def hold_twice() -> None:
-        gate = QuotaGate(engine_client(redis_url), keys)
-        await gate.hold(0.2)
-        await asyncio.sleep(0.4)  # the first hold expired; the next 429 comes soon after
-        await gate.hold(5)
-
-    asyncio.run(hold_twice())
-    held, seconds = hold_state(client, keys)
-    assert held and 0.4 <= seconds < 2.0  # counted from the first hold
-    client.delete(keys.quota_hold, keys.quota_held_since)

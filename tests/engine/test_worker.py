@@ -194,3 +194,39 @@ def test_a_full_disk_fails_the_job_at_the_storage_stage_and_keeps_nothing(
     assert (failed.status, failed.error_stage) == (JobStatus.failed, "storage")
     assert "is full" in (failed.error or "")
     assert [p for p in tiny_disk.rglob("*") if p.is_file()] == []
+
+
+def test_an_engine_stops_though_a_cancel_never_comes_out_of_a_redis_call(
+    settings: Settings, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen with redis-py 8.2: the pulse, cancelled inside a call, ran on and the engine
+    never stopped. Here every SET takes long and turns a cancel into a Redis error."""
+    worker = make_worker(settings, sqlite_db, "w1")
+    swallowing = True
+
+    async def slow_set(*_: object, **__: object) -> bool:
+        try:
+            await asyncio.sleep(3)
+        except asyncio.CancelledError:
+            if swallowing:
+                raise redis.ConnectionError("cancelled mid-call") from None
+            raise
+        return True
+
+    monkeypatch.setattr(worker.queue, "set", slow_set)
+
+    async def scenario() -> bool:
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop, grace_s=5))
+        await asyncio.sleep(1)  # the pulse is inside its first SET
+        stop.set()
+        done, _ = await asyncio.wait({task}, timeout=20)
+        if not done:  # let the test end: cancels come out again, and the engine stops
+            nonlocal swallowing
+            swallowing = False
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await worker.queue.aclose()
+        return bool(done)
+
+    assert asyncio.run(scenario()), "the engine did not stop"

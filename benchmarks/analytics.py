@@ -305,7 +305,8 @@ def run(
         tail, new = live_tail(metrics, tail_s, tail_jobs, ids, [owner.id], tail_again)
         with_tail, first = tail_times(metrics, scope, tail, rounds)
         # every event once: the tail's own, less those recorded twice or compacted already
-        assert reader.query("SELECT count(*) AS n FROM events")["n"][0] == counted + new
+        seen = reader.query("SELECT count(*) AS n FROM events")["n"][0]
+        assert seen == counted + new, (seen, counted, new)
         page_with_tail = page_time(folder, max(1, rounds))
     return {
         "events": written, "segments": segment_count, "days": days, "seeded_s": seeded_s,

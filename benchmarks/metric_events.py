@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from storage.metrics import SCHEMA, write_segment
-from storage.metrics_files import compacted
+from storage.metrics_files import compacted, day_of
 
 MODELS = {  # model: (provider, USD per second, render seconds at the median)
     "veo-3.1-generate-001": ("veo", 0.40, 90.0),
@@ -140,11 +140,15 @@ def live_tail(
 def _recorded_again(
     rng: np.random.Generator, directory: Path, count: int, low: int, high: int
 ) -> pa.Table:
-    """The newest ``count`` endings compacted, recorded again between ``low`` and ``high``
-    (ms)."""
+    """The newest ``count`` endings compacted before ``low``, recorded again between
+    ``low`` and ``high`` (ms): as after an engine's restart, never before the first copy
+    (the history's last jobs may end after now, and past midnight)."""
     files = compacted(directory)
-    newest = pa.concat_tables([pq.read_table(f) for f in files if f.parent == files[-1].parent])
-    done = newest.filter(pc.is_in(newest["event"], pa.array(ENDINGS))).sort_by("ts")
+    today = datetime.fromtimestamp(low / 1000, UTC).date()
+    newest = max(day_of(f.parent) for f in files if day_of(f.parent) <= today)
+    rows = pa.concat_tables([pq.read_table(f) for f in files if day_of(f.parent) == newest])
+    before = pc.less(rows["ts"].cast(pa.int64()), low)
+    done = rows.filter(pc.and_(pc.is_in(rows["event"], pa.array(ENDINGS)), before)).sort_by("ts")
     done = done.slice(max(0, done.num_rows - count))
     again = pa.array(np.sort(rng.integers(low, high, done.num_rows)), pa.int64())
     return done.set_column(
